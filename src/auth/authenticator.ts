@@ -1,0 +1,149 @@
+import { DataSource } from 'typeorm';
+import { clock } from '../common/clock';
+import { minRole } from '../common/roles';
+import { unauthenticated } from '../errors';
+import { ApiToken, TokenStatus } from '../modules/api-token/api-token.entity';
+import { Session } from '../modules/session/session.entity';
+import { User, UserStatus } from '../modules/user/user.entity';
+import { Credential } from './credentials';
+import { Principal } from './principal';
+import { SessionTokens } from './session-tokens';
+import { TokenCache, VerifiedToken } from './token-cache';
+import { constantTimeEqual, digestSecret, isWellFormedSecret } from './token-format';
+import { UsageRecorder } from './usage-recorder';
+
+/** One message for every refused API token, so the response is no oracle for why. */
+const INVALID_TOKEN = 'Invalid, expired or revoked API token';
+const INVALID_SESSION = 'Invalid or expired session; log in again';
+
+/**
+ * Turns a parsed credential into a Principal, or throws UNAUTHENTICATED.
+ * API tokens: format and checksum first (no I/O), then the cache, then one
+ * indexed look-up joining the owner. Sessions: JWT signature and expiry, then
+ * one look-up of the session joined with its user, so logout, refresh-token
+ * reuse and deactivation take effect at once.
+ */
+export class Authenticator {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sessions: SessionTokens,
+    readonly cache: TokenCache,
+    private readonly usage: UsageRecorder,
+  ) {}
+
+  async authenticate(credential: Credential, ip: string | undefined): Promise<Principal | null> {
+    switch (credential.kind) {
+      case 'none':
+        return null;
+      case 'malformed':
+        throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
+      case 'session':
+        return this.authenticateSession(credential.jwt);
+      case 'apiToken': {
+        const verified = await this.verifyApiToken(credential.secret, credential.username);
+        if (!verified) throw unauthenticated(INVALID_TOKEN);
+        this.usage.record(verified.tokenId, clock.now(), ip);
+        return {
+          userId: verified.ownerId,
+          accountId: verified.accountId,
+          role: minRole(verified.role, verified.ownerRole),
+          via: 'apiToken',
+          tokenId: verified.tokenId,
+          tokenRole: verified.role,
+          environment: verified.environment,
+        };
+      }
+    }
+  }
+
+  /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
+  async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
+    if (!isWellFormedSecret(secret)) return null;
+    const digest = digestSecret(secret);
+    let verified = this.cache.get(digest);
+    if (!verified) {
+      const found = await this.lookup(digest);
+      if (!found) return null;
+      verified = found;
+      this.cache.set(digest, verified);
+    }
+    const now = clock.nowMs();
+    if (verified.storedStatus !== TokenStatus.ACTIVE) return null;
+    if (verified.expiresAt && verified.expiresAt.getTime() <= now) return null;
+    if (verified.graceUntil && verified.graceUntil.getTime() <= now) return null;
+    if (verified.ownerStatus !== UserStatus.ACTIVE) return null;
+    if (username !== undefined && !constantTimeEqual(username, verified.username)) return null;
+    return verified;
+  }
+
+  private async lookup(digest: string): Promise<VerifiedToken | null> {
+    const row = await this.dataSource
+      .getRepository(ApiToken)
+      .createQueryBuilder('t')
+      .innerJoin(User, 'u', 'u.id = t.ownerId')
+      .select([
+        't.id AS id',
+        't.accountId AS accountId',
+        't.ownerId AS ownerId',
+        't.username AS username',
+        't.role AS role',
+        't.environment AS environment',
+        't.storedStatus AS storedStatus',
+        't.expiresAt AS expiresAt',
+        't.secretHash AS secretHash',
+        't.previousSecretHash AS previousSecretHash',
+        't.previousSecretExpiresAt AS previousSecretExpiresAt',
+        'u.role AS ownerRole',
+        'u.status AS ownerStatus',
+      ])
+      .where('t.secretHash = :digest OR t.previousSecretHash = :digest', { digest })
+      .getRawOne<Record<string, unknown>>();
+    if (!row) return null;
+    const current = constantTimeEqual(String(row.secretHash), digest);
+    if (!current && !constantTimeEqual(String(row.previousSecretHash ?? ''), digest)) return null;
+    return {
+      tokenId: String(row.id),
+      accountId: String(row.accountId),
+      ownerId: String(row.ownerId),
+      username: String(row.username),
+      role: row.role as VerifiedToken['role'],
+      environment: (row.environment as string | null) ?? null,
+      storedStatus: row.storedStatus as VerifiedToken['storedStatus'],
+      expiresAt: toDate(row.expiresAt),
+      graceUntil: current ? null : (toDate(row.previousSecretExpiresAt) ?? new Date(0)),
+      ownerRole: row.ownerRole as VerifiedToken['ownerRole'],
+      ownerStatus: row.ownerStatus as UserStatus,
+    };
+  }
+
+  private async authenticateSession(jwt: string): Promise<Principal> {
+    const claims = await this.sessions.verifyAccessToken(jwt, clock.now());
+    if (!claims) throw unauthenticated(INVALID_SESSION);
+    const row = await this.dataSource
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .innerJoin(User, 'u', 'u.id = s.userId')
+      .select(['s.revokedAt AS revokedAt', 'u.role AS role', 'u.status AS status', 'u.accountId AS accountId'])
+      .where('s.id = :sid AND s.userId = :uid', { sid: claims.sessionId, uid: claims.userId })
+      .getRawOne<Record<string, unknown>>();
+    if (!row || row.revokedAt || row.status !== UserStatus.ACTIVE || row.accountId !== claims.accountId) {
+      throw unauthenticated(INVALID_SESSION);
+    }
+    return {
+      userId: claims.userId,
+      accountId: claims.accountId,
+      role: row.role as Principal['role'],
+      via: 'session',
+      sessionId: claims.sessionId,
+    };
+  }
+}
+
+/** Raw rows give Date on MySQL and 'YYYY-MM-DD HH:MM:SS.SSS' (UTC) text on SQLite. */
+export function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  const text = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : text.replace(' ', 'T') + 'Z');
+}
+

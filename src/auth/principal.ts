@@ -1,0 +1,17 @@
+import { Role } from '../common/roles';
+
+/** Who is calling, resolved once per request from the Authorization header. */
+export interface Principal {
+  userId: string;
+  accountId: string;
+  /** Effective role: the user's current role, capped by the token's role for API-token requests. */
+  role: Role;
+  via: 'session' | 'apiToken';
+  sessionId?: string;
+  tokenId?: string;
+  tokenRole?: Role;
+  environment?: string | null;
+}
+
+/** READ_ONLY API-token requests may run queries only. */
+export const isReadOnlyToken = (p: Principal | null): boolean => p?.via === 'apiToken' && p.role === Role.READ_ONLY;

@@ -1,0 +1,76 @@
+import { Role } from '../common/roles';
+import { UserStatus } from '../modules/user/user.entity';
+import { StoredTokenStatus } from '../modules/api-token/api-token.entity';
+
+/** What verification needs of a token and its owner. */
+export interface VerifiedToken {
+  tokenId: string;
+  accountId: string;
+  ownerId: string;
+  username: string;
+  role: Role;
+  environment: string | null;
+  storedStatus: StoredTokenStatus;
+  expiresAt: Date | null;
+  /** Set when the digest matched the previous secret of a regenerated token: valid until then. */
+  graceUntil: Date | null;
+  ownerRole: Role;
+  ownerStatus: UserStatus;
+}
+
+interface Entry {
+  value: VerifiedToken;
+  storedAt: number;
+}
+
+/**
+ * In-process cache of verified tokens, keyed by secret digest. Writes on this
+ * instance (revoke, regenerate, delete, deactivate, role change) invalidate it
+ * synchronously, before the mutation returns; other replicas see a change
+ * after at most `ttlMs` (TOKEN_CACHE_TTL_MS). Bounded: the oldest entries go
+ * first when full.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries: number,
+    private readonly nowMs: () => number,
+  ) {}
+
+  get(digest: string): VerifiedToken | undefined {
+    const entry = this.entries.get(digest);
+    if (!entry) return undefined;
+    if (this.nowMs() - entry.storedAt >= this.ttlMs) {
+      this.entries.delete(digest);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(digest: string, value: VerifiedToken): void {
+    if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(digest, { value, storedAt: this.nowMs() });
+  }
+
+  invalidateToken(tokenId: string): void {
+    for (const [digest, entry] of this.entries) if (entry.value.tokenId === tokenId) this.entries.delete(digest);
+  }
+
+  invalidateUser(userId: string): void {
+    for (const [digest, entry] of this.entries) if (entry.value.ownerId === userId) this.entries.delete(digest);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

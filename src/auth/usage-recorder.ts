@@ -1,0 +1,109 @@
+import { DataSource, In } from 'typeorm';
+import type { Logger } from 'pino';
+import { ApiToken } from '../modules/api-token/api-token.entity';
+
+export const MAX_LAST_USED_IPS = 5;
+
+interface Pending {
+  count: number;
+  lastUsedAt: Date;
+  /** Newest first, distinct. */
+  ips: string[];
+}
+
+/** Merge newly seen IPs (newest first) into a stored list, keeping the newest distinct five. */
+export function mergeIps(newestFirst: string[], stored: string[]): string[] {
+  const out: string[] = [];
+  for (const ip of [...newestFirst, ...stored]) {
+    if (ip && !out.includes(ip)) out.push(ip);
+    if (out.length === MAX_LAST_USED_IPS) break;
+  }
+  return out;
+}
+
+/**
+ * Coalesces token usage in memory and writes it in one transaction per flush
+ * (every USAGE_FLUSH_INTERVAL_MS): at most one UPDATE per token per interval,
+ * never one per request. A crash loses at most one interval of counts.
+ */
+export class UsageRecorder {
+  private pending = new Map<string, Pending>();
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  record(tokenId: string, at: Date, ip: string | undefined): void {
+    const p = this.pending.get(tokenId) ?? { count: 0, lastUsedAt: at, ips: [] };
+    p.count += 1;
+    if (at > p.lastUsedAt) p.lastUsedAt = at;
+    if (ip) p.ips = mergeIps([ip], p.ips);
+    this.pending.set(tokenId, p);
+  }
+
+  get pendingTokens(): number {
+    return this.pending.size;
+  }
+
+  /** Write everything pending. Concurrent calls share one flush. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flush());
+    if (this.pending.size === 0 || !this.dataSource.isInitialized) return Promise.resolve();
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushing = this.write(batch)
+      .catch((err) => {
+        // Put the counts back so the next flush retries them.
+        for (const [id, p] of batch) {
+          const cur = this.pending.get(id);
+          if (!cur) this.pending.set(id, p);
+          else {
+            cur.count += p.count;
+            if (p.lastUsedAt > cur.lastUsedAt) cur.lastUsedAt = p.lastUsedAt;
+            cur.ips = mergeIps(cur.ips, p.ips);
+          }
+        }
+        this.logger.warn({ err, tokens: batch.size }, 'usage flush failed; will retry');
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async write(batch: Map<string, Pending>): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const rows = await em.find(ApiToken, {
+        where: { id: In([...batch.keys()]) },
+        select: { id: true, lastUsedIps: true, lastUsedAt: true },
+      });
+      for (const row of rows) {
+        const p = batch.get(row.id)!;
+        const lastUsedAt = row.lastUsedAt && row.lastUsedAt > p.lastUsedAt ? row.lastUsedAt : p.lastUsedAt;
+        await em
+          .createQueryBuilder()
+          .update(ApiToken)
+          .set({ useCount: () => `useCount + ${Math.trunc(p.count)}`, lastUsedAt, lastUsedIps: mergeIps(p.ips, row.lastUsedIps) })
+          .where('id = :id', { id: row.id })
+          .updateEntity(false)
+          .execute();
+      }
+    });
+  }
+}

@@ -1,0 +1,107 @@
+import { allow, chain, deny, rule, shield } from 'graphql-shield';
+import type { ShieldRule } from 'graphql-shield/typings/types';
+import { isReadOnlyToken } from '../auth/principal';
+import type { Context } from '../context';
+import { isAdminRole } from '../common/roles';
+import { AppError, forbidden, unauthenticated } from '../errors';
+
+/*
+ * Authorization in one place, deny by default. The map below names a rule for
+ * every root field and every object field; anything missing falls to `deny`.
+ * test/unit/permissions.test.ts prints the whole map against the schema and
+ * compares it with test/unit/permissions.snapshot.txt, so any change in who can
+ * reach what shows up in review.
+ *
+ * Every rule is `no_cache`: they are cheap checks of the context, and some read
+ * `parent` (graphql-shield's contextual cache would leak across objects) or run
+ * after signUp/login switched the request's principal.
+ */
+
+const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
+  ctx.principal ? true : unauthenticated(),
+);
+
+const isNotReadOnlyToken = rule('isNotReadOnlyToken', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
+  isReadOnlyToken(ctx.principal) ? forbidden('This request uses a READ_ONLY API token: it may run queries only') : true,
+);
+
+const isAdmin = rule('isAdmin', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
+  ctx.principal && isAdminRole(ctx.principal.role) ? true : forbidden('Only OWNER and ADMIN may do this'),
+);
+
+/** For User fields beyond id and name: the user themself, or an admin of the account. */
+const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'no_cache' })((parent: { id?: string }, _a, ctx: Context) =>
+  ctx.principal && (parent?.id === ctx.principal.userId || isAdminRole(ctx.principal.role))
+    ? true
+    : forbidden("Only the user themself and the account's OWNER and ADMIN may see this field"),
+);
+
+export const RULES = {
+  /** Anyone, anonymous included. */
+  public: allow,
+  /** Anyone, except a request whose effective role comes from a READ_ONLY API token. */
+  publicMutation: isNotReadOnlyToken,
+  authenticated: isAuthenticated,
+  /** Authenticated, and not a READ_ONLY API token. */
+  writer: chain(isAuthenticated, isNotReadOnlyToken),
+  /** OWNER or ADMIN, reading. */
+  adminReader: chain(isAuthenticated, isAdmin),
+  /** OWNER or ADMIN, changing something. */
+  adminWriter: chain(isAuthenticated, isNotReadOnlyToken, isAdmin),
+  selfOrAdmin: chain(isAuthenticated, isSelfOrAdmin),
+  deny,
+} satisfies Record<string, ShieldRule>;
+
+export type RuleName = keyof typeof RULES;
+export const FALLBACK_RULE: RuleName = 'deny';
+
+export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
+  Query: {
+    me: 'public',
+    account: 'authenticated',
+    apiToken: 'authenticated',
+    apiTokens: 'authenticated',
+    users: 'authenticated',
+  },
+  Mutation: {
+    signUp: 'publicMutation',
+    login: 'publicMutation',
+    refreshSession: 'publicMutation',
+    logout: 'publicMutation',
+    revokeLeakedApiToken: 'publicMutation',
+    createApiToken: 'writer',
+    regenerateApiToken: 'writer',
+    revokeApiToken: 'writer',
+    deleteApiToken: 'writer',
+    createUser: 'adminWriter',
+    updateUserRole: 'adminWriter',
+    deactivateUser: 'adminWriter',
+    reactivateUser: 'adminWriter',
+    updateAccountPolicy: 'adminWriter',
+  },
+  Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader' },
+  AccountPolicy: { '*': 'authenticated' },
+  /** Anyone who can see a token can see the id and name of the users it references. */
+  User: { '*': 'selfOrAdmin', id: 'authenticated', name: 'authenticated' },
+  /** Token visibility is enforced by the queries themselves (account and owner/issuer scoped). */
+  ApiToken: { '*': 'authenticated' },
+  ApiTokenConnection: { '*': 'authenticated' },
+  ApiTokenEdge: { '*': 'authenticated' },
+  UserConnection: { '*': 'authenticated' },
+  UserEdge: { '*': 'authenticated' },
+  PageInfo: { '*': 'authenticated' },
+  CreatedApiToken: { '*': 'authenticated' },
+  AuthPayload: { '*': 'authenticated' },
+};
+
+export function createPermissions() {
+  const tree = Object.fromEntries(
+    Object.entries(PERMISSIONS).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([f, r]) => [f, RULES[r]]))]),
+  );
+  return shield(tree, {
+    fallbackRule: deny,
+    allowExternalErrors: true,
+    fallbackError: new AppError('FORBIDDEN', 'You are not allowed to do this'),
+    debug: false,
+  });
+}

@@ -1,0 +1,81 @@
+import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from '../errors';
+import { isId } from './ids';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType()
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+export interface Page<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/**
+ * Relay connection types: `${name}Connection` and `${name}Edge`. Cursors are
+ * opaque (base64url of the row id); ids are UUIDv7, so id order is creation
+ * order and keyset pagination is stable under inserts.
+ */
+export function Connection<T extends object>(name: string, nodeType: ClassType<T>) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field()
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class ConnectionType implements Page<T> {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => [nodeType])
+    nodes!: T[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'Matching items across all pages' })
+    totalCount!: number;
+  }
+  return ConnectionType;
+}
+
+export const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
+
+export function decodeCursor(cursor: string | null | undefined): string | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  const id = cursor.length <= 64 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!isId(id)) throw badInput('after', 'is not a cursor returned by this connection');
+  return id;
+}
+
+export function validatePageSize(first: number | null | undefined): number {
+  const n = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE_SIZE) throw badInput('first', `must be between 0 and ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+/** Build a page from rows fetched with LIMIT first + 1. */
+export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number): Page<T> {
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return {
+    edges,
+    nodes,
+    totalCount,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+  };
+}

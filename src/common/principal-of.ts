@@ -1,0 +1,9 @@
+import type { Principal } from '../auth/principal';
+import type { Context } from '../context';
+import { unauthenticated } from '../errors';
+
+/** The caller, for resolvers behind an authenticated rule (defence in depth if a rule is ever misconfigured). */
+export function principalOf(ctx: Context): Principal {
+  if (!ctx.principal) throw unauthenticated();
+  return ctx.principal;
+}

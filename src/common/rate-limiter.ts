@@ -1,0 +1,33 @@
+/**
+ * A fixed-window counter per key, in memory. Bounded: windows that ended are
+ * swept when the map grows. Per instance; issue #6 moves the counters that must
+ * hold across replicas into the database.
+ */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly nowMs: () => number = Date.now,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  /** Count one hit; false when the key is over its limit in the current window. */
+  hit(key: string): boolean {
+    const now = this.nowMs();
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= this.windowMs) {
+      if (this.windows.size >= this.maxKeys) this.sweep(now);
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+    }
+    w.count += 1;
+    return w.count <= this.limit;
+  }
+
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+    if (this.windows.size >= this.maxKeys) this.windows.clear();
+  }
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * Every environment variable the tokens service reads, parsed and validated once.
+ * Anything invalid throws a ConfigError whose message says what to set; main.ts
+ * prints it and exits without a stack trace.
+ */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  /** mysql://user:pass@host:port/db, or undefined for the embedded SQLite database. */
+  databaseUrl?: string;
+  /** Where the embedded SQLite file and the generated development signing key live. */
+  dataDir: string;
+  /** SQLite file path (embedded mode only); ':memory:' is allowed for throwaway use. */
+  sqlitePath: string;
+  /** Apply pending TypeORM migrations (MySQL) at start. */
+  runMigrations: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  sandbox: boolean;
+  introspection: boolean;
+  sessionSigningKey: string;
+  bcryptRounds: number;
+  /** How long a verified API token may be served from the in-process cache (bounds revocation on other replicas). */
+  tokenCacheTtlMs: number;
+  tokenCacheMaxEntries: number;
+  /** How often coalesced usage (lastUsedAt, useCount, lastUsedIps) is written. */
+  usageFlushIntervalMs: number;
+  /** Express "trust proxy" setting, used to derive the client IP. */
+  trustProxy: boolean | number | string;
+  /** revokeLeakedApiToken: requests per minute per client IP. */
+  leakReportsPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseEnvName(raw: string | undefined): Config['env'] {
+  const v = (raw ?? 'development').trim().toLowerCase();
+  if (v === '' || v === 'development' || v === 'dev') return 'development';
+  if (v === 'production' || v === 'prod') return 'production';
+  if (v === 'test') return 'test';
+  throw new ConfigError(`NODE_ENV must be development, production or test, got "${raw}"`);
+}
+
+function parseDatabaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL; expected mysql://user:password@host:3306/database');
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`DATABASE_URL must start with mysql:// (MySQL 8 or MariaDB 10.11+), got "${url.protocol}//"`);
+  }
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://user:password@host:3306/tokengate');
+  return raw.trim();
+}
+
+function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw.trim() === '') return false;
+  const v = raw.trim();
+  if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v; // comma separated addresses / subnets, as express accepts
+}
+
+/** Development convenience: a signing key generated once and kept in the data directory. */
+function developmentSigningKey(dataDir: string): string {
+  const file = join(dataDir, 'session-signing-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length >= 32) return key;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(48).toString('base64url');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return key;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = parseEnvName(env.NODE_ENV);
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR?.trim() || 'data');
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL);
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+
+  let sessionSigningKey = env.SESSION_SIGNING_KEY?.trim() ?? '';
+  if (sessionSigningKey === '') {
+    if (production) {
+      throw new ConfigError(
+        'SESSION_SIGNING_KEY is required in production: set it to a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
+      );
+    }
+    sessionSigningKey = developmentSigningKey(dataDir);
+  } else if (sessionSigningKey.length < 32) {
+    throw new ConfigError(`SESSION_SIGNING_KEY must be at least 32 characters long (got ${sessionSigningKey.length})`);
+  }
+
+  const sandbox = bool(env, 'SANDBOX', !production);
+  return {
+    env: nodeEnv,
+    port: int(env, 'PORT', 4000, 0, 65535),
+    databaseUrl,
+    dataDir,
+    sqlitePath: env.SQLITE_PATH?.trim() || join(dataDir, 'tokengate.sqlite'),
+    runMigrations: bool(env, 'DB_MIGRATIONS_RUN', true),
+    logLevel,
+    sandbox,
+    introspection: bool(env, 'INTROSPECTION', sandbox),
+    sessionSigningKey,
+    bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 10, 15),
+    tokenCacheTtlMs: int(env, 'TOKEN_CACHE_TTL_MS', 5000, 0, 300_000),
+    tokenCacheMaxEntries: int(env, 'TOKEN_CACHE_MAX_ENTRIES', 10_000, 0, 1_000_000),
+    usageFlushIntervalMs: int(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, 100, 600_000),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    leakReportsPerMinute: int(env, 'LEAK_REPORTS_PER_MINUTE', 30, 1, 100_000),
+  };
+}

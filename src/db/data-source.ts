@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { CountingQueryLogger } from './query-logger';
+
+export type DbKind = 'mysql' | 'sqlite';
+
+export interface DataSourceSettings {
+  databaseUrl?: string;
+  sqlitePath: string;
+  /** Throwaway test databases only: create the schema from the entities instead of migrations. */
+  synchronizeMysql?: boolean;
+  /** Fail a request instead of queueing forever when every pooled connection is busy or the server is gone. */
+  connectTimeoutMs?: number;
+  poolSize?: number;
+}
+
+export function dbKindOf(settings: Pick<DataSourceSettings, 'databaseUrl'>): DbKind {
+  return settings.databaseUrl ? 'mysql' : 'sqlite';
+}
+
+/**
+ * One TypeORM DataSource definition for the app, the migration CLI (ormconfig.ts)
+ * and the tests. MySQL/MariaDB schema changes go through migrations; the
+ * embedded SQLite database is synchronized from the entities (development only).
+ */
+export function dataSourceOptions(settings: DataSourceSettings, logger?: CountingQueryLogger): DataSourceOptions {
+  if (settings.databaseUrl) {
+    return {
+      type: 'mysql',
+      url: settings.databaseUrl.replace(/^mariadb:/, 'mysql:'),
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      dateStrings: false,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsTableName: 'typeorm_migrations',
+      synchronize: settings.synchronizeMysql ?? false,
+      logger,
+      connectTimeout: settings.connectTimeoutMs ?? 10_000,
+      poolSize: settings.poolSize ?? 10,
+      extra: { waitForConnections: true, queueLimit: 1000, enableKeepAlive: true },
+    };
+  }
+  if (settings.sqlitePath !== ':memory:') mkdirSync(dirname(settings.sqlitePath), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: settings.sqlitePath,
+    entities: ENTITIES,
+    synchronize: true,
+    enableWAL: settings.sqlitePath !== ':memory:',
+    timeout: 5000,
+    logger,
+  };
+}
+
+export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePath'>, logger: Logger): { dataSource: DataSource; queryLogger: CountingQueryLogger } {
+  const queryLogger = new CountingQueryLogger(logger.child({ component: 'db' }));
+  const dataSource = new DataSource(dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }, queryLogger));
+  return { dataSource, queryLogger };
+}
+
+export async function initializeDatabase(dataSource: DataSource, runMigrations: boolean, logger: Logger): Promise<void> {
+  await dataSource.initialize();
+  if (dataSource.options.type === 'mysql' && runMigrations) {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const m of applied) logger.info({ migration: m.name }, 'applied migration');
+  }
+}

@@ -1,0 +1,14 @@
+import { EntityManager } from 'typeorm';
+import { Account } from '../modules/account/account.entity';
+
+/**
+ * Lock the account row for the rest of the transaction (SELECT … FOR UPDATE on
+ * MySQL). Every write that must see a consistent count of an account's tokens
+ * or owners takes this lock first, so concurrent requests queue instead of
+ * racing. SQLite has a single writer: its transactions are already serial.
+ */
+export async function lockAccount(em: EntityManager, accountId: string): Promise<Account | null> {
+  const qb = em.getRepository(Account).createQueryBuilder('a').where('a.id = :accountId', { accountId });
+  if (em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+  return qb.getOne();
+}

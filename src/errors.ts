@@ -1,0 +1,98 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from 'pino';
+
+/** The contract's error vocabulary (API.md), plus what hardening adds. */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'TOKEN_LIMIT_REACHED'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE';
+
+/** A domain error: its message is written for the user and safe to show. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const unauthenticated = (message = 'Authentication required: send a valid session or API token') =>
+  new AppError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'You are not allowed to do this') => new AppError('FORBIDDEN', message);
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const badInput = (field: string, message: string) =>
+  new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+
+const APP_CODES = new Set<ErrorCode>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'TOKEN_LIMIT_REACHED',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
+]);
+
+/** Codes whose messages graphql-js or Apollo wrote for the client and that are safe to pass on. */
+const CLIENT_SAFE_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY'].includes(code)
+  );
+}
+
+/**
+ * The one mapper from anything thrown to what a client sees. Domain errors keep
+ * their code and message; graphql-js validation errors pass through; everything
+ * else becomes a generic INTERNAL_SERVER_ERROR and is logged in full here.
+ */
+export function createErrorFormatter(logger: Logger, opts: { exposeDetails: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof AppError) {
+      return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
+    }
+    if (isDatabaseUnavailable(original)) {
+      logger.error({ err: original }, 'database unavailable');
+      return { ...base, message: 'The service is temporarily unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && CLIENT_SAFE_CODES.has(code)) {
+      return opts.exposeDetails ? formatted : { ...base, extensions: { code } };
+    }
+    if (original instanceof GraphQLError && typeof code === 'string' && APP_CODES.has(code as ErrorCode)) {
+      // Raised as GraphQLError on purpose, e.g. by the context function (UNAUTHENTICATED, SERVICE_UNAVAILABLE).
+      return { ...base, extensions: { code } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: opts.exposeDetails ? { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR' } : { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}

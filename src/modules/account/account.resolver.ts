@@ -1,0 +1,23 @@
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { principalOf } from '../../common/principal-of';
+import { Account, AccountPolicy, policyOf } from './account.entity';
+import { AccountPolicyInput } from './account.inputs';
+
+@Resolver(() => Account)
+export class AccountResolver {
+  @Query(() => Account, { description: "The caller's account" })
+  account(@Ctx() ctx: Context): Promise<Account> {
+    return ctx.services.accounts.get(principalOf(ctx));
+  }
+
+  @Mutation(() => AccountPolicy, { description: 'OWNER and ADMIN: change the token rules of the account' })
+  updateAccountPolicy(@Arg('input', () => AccountPolicyInput) input: AccountPolicyInput, @Ctx() ctx: Context): Promise<AccountPolicy> {
+    return ctx.services.accounts.updatePolicy(principalOf(ctx), input);
+  }
+
+  @FieldResolver(() => AccountPolicy, { description: 'OWNER and ADMIN only' })
+  policy(@Root() account: Account): AccountPolicy {
+    return policyOf(account);
+  }
+}

@@ -1,0 +1,64 @@
+import { DataSource } from 'typeorm';
+import { Principal } from '../../auth/principal';
+import { badInput, notFound } from '../../errors';
+import { lockAccount } from '../../db/locks';
+import { Account, AccountPolicy, policyOf } from './account.entity';
+import { AccountPolicyInput } from './account.inputs';
+
+export const MAX_LIFETIME_DAYS = 3650;
+export const MAX_ACTIVE_TOKENS_LIMIT = 10_000;
+
+/** Validate a complete policy (the stored one with the input applied). */
+export function validatePolicy(p: AccountPolicy): AccountPolicy {
+  if (!Number.isInteger(p.maxActiveTokens) || p.maxActiveTokens < 1 || p.maxActiveTokens > MAX_ACTIVE_TOKENS_LIMIT) {
+    throw badInput('maxActiveTokens', `must be between 1 and ${MAX_ACTIVE_TOKENS_LIMIT}`);
+  }
+  for (const field of ['defaultTokenLifetimeDays', 'maxTokenLifetimeDays'] as const) {
+    const v = p[field];
+    if (v !== null && (!Number.isInteger(v) || v < 1 || v > MAX_LIFETIME_DAYS)) {
+      throw badInput(field, `must be between 1 and ${MAX_LIFETIME_DAYS} days, or null`);
+    }
+  }
+  if (p.maxTokenLifetimeDays !== null) {
+    if (p.defaultTokenLifetimeDays === null) {
+      throw badInput('defaultTokenLifetimeDays', 'cannot be null (never expire) while maxTokenLifetimeDays is set');
+    }
+    if (p.defaultTokenLifetimeDays > p.maxTokenLifetimeDays) {
+      throw badInput('defaultTokenLifetimeDays', `must not exceed maxTokenLifetimeDays (${p.maxTokenLifetimeDays})`);
+    }
+  }
+  const days = p.expiryNotificationDays;
+  if (days.length > 10) throw badInput('expiryNotificationDays', 'may list at most 10 thresholds');
+  if (days.some((d) => !Number.isInteger(d) || d < 0 || d > 365)) {
+    throw badInput('expiryNotificationDays', 'each threshold must be between 0 and 365 days');
+  }
+  if (new Set(days).size !== days.length) throw badInput('expiryNotificationDays', 'must not repeat a threshold');
+  return { ...p, expiryNotificationDays: [...days].sort((a, b) => b - a) };
+}
+
+export class AccountService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async get(principal: Principal): Promise<Account> {
+    const account = await this.dataSource.getRepository(Account).findOneBy({ id: principal.accountId });
+    if (!account) throw notFound('Account');
+    return account;
+  }
+
+  async updatePolicy(principal: Principal, input: AccountPolicyInput): Promise<AccountPolicy> {
+    for (const field of ['maxActiveTokens', 'tokenCreation', 'expiryNotificationDays'] as const) {
+      if (input[field] === null) throw badInput(field, 'cannot be null');
+    }
+    return this.dataSource.transaction(async (em) => {
+      const account = await lockAccount(em, principal.accountId);
+      if (!account) throw notFound('Account');
+      const next = validatePolicy({
+        ...policyOf(account),
+        ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
+      } as AccountPolicy);
+      Object.assign(account, next);
+      await em.save(account);
+      return policyOf(account);
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, stringListTransformer, UpdatedAtColumn } from '../../db/columns';
+import { Role } from '../../common/roles';
+import { Account } from '../account/account.entity';
+import { User } from '../user/user.entity';
+
+export enum TokenStatus {
+  ACTIVE = 'ACTIVE',
+  EXPIRED = 'EXPIRED',
+  REVOKED = 'REVOKED',
+  DELETED = 'DELETED',
+}
+registerEnumType(TokenStatus, { name: 'TokenStatus', description: 'EXPIRED is derived from expiresAt when read' });
+
+/** What is stored: EXPIRED is never stored, it is derived from expiresAt. */
+export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | TokenStatus.DELETED;
+
+@Entity('api_token')
+@Index('idx_api_token_account_status', ['accountId', 'storedStatus'])
+@ObjectType({ description: 'A personal API token. Its secret is shown once, at creation or regeneration, and never stored.' })
+export class ApiToken {
+  @IdColumn()
+  @Field(() => ID)
+  id!: string;
+
+  @RefColumn()
+  accountId!: string;
+
+  @ManyToOne(() => Account, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'accountId' })
+  accountRef?: Account;
+
+  /** Whom the token acts as. */
+  @Index('idx_api_token_owner')
+  @RefColumn()
+  ownerId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'ownerId' })
+  ownerRef?: User;
+
+  /** Who issued it. */
+  @Index('idx_api_token_created_by')
+  @RefColumn()
+  createdById!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'createdById' })
+  createdByRef?: User;
+
+  @Column({ type: 'varchar', length: 100 })
+  @Field()
+  name!: string;
+
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Index('uq_api_token_username', { unique: true })
+  @Column({ type: 'varchar', length: 40 })
+  @Field({ description: 'Token-specific username for HTTP Basic authentication' })
+  username!: string;
+
+  @Column({ type: 'varchar', length: 24 })
+  @Field({ description: "The secret's non-secret prefix, for recognising it in a list" })
+  hint!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  @Field(() => Role, { description: "The token's role; requests act with the lower of this and the owner's current role" })
+  role!: Role;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  @Field(() => String, { nullable: true, description: 'Optional environment scope; usage is tracked against it' })
+  environment!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: TokenStatus.ACTIVE })
+  storedStatus!: StoredTokenStatus;
+
+  /** SHA-256 of the current secret. */
+  @Index('uq_api_token_secret_hash', { unique: true })
+  @Column({ type: 'varchar', length: 64 })
+  secretHash!: string;
+
+  /** SHA-256 of the secret replaced by the last regeneration, valid until previousSecretExpiresAt. */
+  @Index('uq_api_token_previous_secret_hash', { unique: true })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  previousSecretHash!: string | null;
+
+  @DateTimeColumn({ nullable: true })
+  previousSecretExpiresAt!: Date | null;
+
+  @Index('idx_api_token_expires_at')
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true, description: 'null = never expires' })
+  expiresAt!: Date | null;
+
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ type: 'int', default: 0 })
+  @Field(() => Int)
+  useCount!: number;
+
+  @Column({ type: 'varchar', length: 300, nullable: true, transformer: stringListTransformer })
+  @Field(() => [String], { description: 'The last five distinct client IP addresses that used the token, newest first' })
+  lastUsedIps!: string[];
+
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true })
+  revokedAt!: Date | null;
+
+  @RefColumn({ nullable: true })
+  revokedById!: string | null;
+
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the secret was last regenerated' })
+  regeneratedAt!: Date | null;
+
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true })
+  deletedAt!: Date | null;
+
+  @CreatedAtColumn()
+  @Field()
+  createdAt!: Date;
+
+  @UpdatedAtColumn()
+  updatedAt!: Date;
+}
+
+/** Status as clients see it: EXPIRED derived at read time. */
+export function tokenStatus(token: Pick<ApiToken, 'storedStatus' | 'expiresAt'>, now: Date): TokenStatus {
+  if (token.storedStatus !== TokenStatus.ACTIVE) return token.storedStatus;
+  if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return TokenStatus.EXPIRED;
+  return TokenStatus.ACTIVE;
+}

@@ -1,0 +1,42 @@
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { clock } from '../../common/clock';
+import { notFound } from '../../errors';
+import { User } from '../user/user.entity';
+import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
+import { isExpiringSoon } from './api-token.service';
+
+/** Derived fields and the users a token references, batched through the request's loaders. */
+@Resolver(() => ApiToken)
+export class ApiTokenFieldResolver {
+  @FieldResolver(() => TokenStatus, { description: 'EXPIRED is derived from expiresAt at read time' })
+  status(@Root() token: ApiToken): TokenStatus {
+    return tokenStatus(token, clock.now());
+  }
+
+  @FieldResolver(() => Boolean, { description: 'ACTIVE and expires within 7 days' })
+  expiringSoon(@Root() token: ApiToken): boolean {
+    return isExpiringSoon(token, clock.now());
+  }
+
+  @FieldResolver(() => User, { description: 'Whom the token acts as' })
+  owner(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<User> {
+    return loadUser(ctx, token.ownerId);
+  }
+
+  @FieldResolver(() => User, { description: 'Who issued it' })
+  createdBy(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<User> {
+    return loadUser(ctx, token.createdById);
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'null when not revoked, or revoked through a leak report' })
+  async revokedBy(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<User | null> {
+    return token.revokedById ? ctx.loaders.user.load(token.revokedById) : null;
+  }
+}
+
+async function loadUser(ctx: Context, id: string): Promise<User> {
+  const user = await ctx.loaders.user.load(id);
+  if (!user) throw notFound('User');
+  return user;
+}

@@ -1,0 +1,307 @@
+import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { Principal } from '../../auth/principal';
+import { TokenCache } from '../../auth/token-cache';
+import { digestSecret, generateSecret, generateUsername, isWellFormedSecret } from '../../auth/token-format';
+import { clock, DAY_MS } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { RateLimiter } from '../../common/rate-limiter';
+import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
+import { optionalText, requiredText } from '../../common/validation';
+import { lockAccount } from '../../db/locks';
+import { AppError, badInput, conflict, forbidden, notFound } from '../../errors';
+import { policyOf, TokenCreationPolicy } from '../account/account.entity';
+import { User, UserStatus } from '../user/user.entity';
+import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
+import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
+import { resolveExpiry } from './expiry';
+
+export const EXPIRING_SOON_DAYS = 7;
+export const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
+const ENVIRONMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Who may create and regenerate tokens under each policy. */
+const CREATION_FLOOR: Record<TokenCreationPolicy, Role> = {
+  ALL_MEMBERS: Role.READ_ONLY,
+  ADMINS_ONLY: Role.ADMIN,
+  OWNER_ONLY: Role.OWNER,
+};
+
+function assertMayMint(principal: Principal, policy: TokenCreationPolicy): void {
+  if (!roleAtLeast(principal.role, CREATION_FLOOR[policy])) {
+    throw forbidden(`This account's token policy (${policy}) does not let your role (${principal.role}) create or regenerate tokens`);
+  }
+}
+
+function environmentOf(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const v = value.trim();
+  if (!ENVIRONMENT_RE.test(v)) throw badInput('environment', 'must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  return v;
+}
+
+export const isExpiringSoon = (t: ApiToken, now: Date): boolean =>
+  tokenStatus(t, now) === TokenStatus.ACTIVE && t.expiresAt !== null && t.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_DAYS * DAY_MS;
+
+/**
+ * The API token lifecycle. Every method takes the caller's principal and
+ * scopes its SQL to the caller's account and visibility, so another account's
+ * token (or one the caller may not see) is simply not found.
+ */
+export class ApiTokenService {
+  private readonly leakLimiter: RateLimiter;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: TokenCache,
+    leakReportsPerMinute: number,
+  ) {
+    this.leakLimiter = new RateLimiter(leakReportsPerMinute, 60_000, clock.nowMs);
+  }
+
+  /** OWNER/ADMIN see every token of their account; others those they own or issued. */
+  private visible(qb: SelectQueryBuilder<ApiToken>, principal: Principal): SelectQueryBuilder<ApiToken> {
+    qb.where('t.accountId = :accountId', { accountId: principal.accountId });
+    if (!isAdminRole(principal.role)) {
+      qb.andWhere('(t.ownerId = :me OR t.createdById = :me)', { me: principal.userId });
+    }
+    return qb;
+  }
+
+  private findVisible(em: EntityManager, principal: Principal, id: string, lock = false): Promise<ApiToken | null> {
+    const qb = this.visible(em.getRepository(ApiToken).createQueryBuilder('t'), principal).andWhere('t.id = :id', { id });
+    if (lock && em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+    return qb.getOne();
+  }
+
+  get(principal: Principal, id: string): Promise<ApiToken | null> {
+    return this.findVisible(this.dataSource.manager, principal, id);
+  }
+
+  async list(principal: Principal, filter: ApiTokenFilter | null | undefined, first?: number | null, after?: string | null): Promise<Page<ApiToken>> {
+    const size = validatePageSize(first);
+    const afterId = decodeCursor(after);
+    const qb = this.visible(this.dataSource.getRepository(ApiToken).createQueryBuilder('t'), principal);
+    this.applyFilter(qb, filter ?? {}, clock.now());
+    const totalCount = await qb.clone().getCount();
+    if (afterId) qb.andWhere('t.id < :afterId', { afterId });
+    const rows = size === 0 ? [] : await qb.orderBy('t.id', 'DESC').take(size + 1).getMany();
+    return toPage(rows, size, totalCount);
+  }
+
+  private applyFilter(qb: SelectQueryBuilder<ApiToken>, f: ApiTokenFilter, now: Date): void {
+    if (f.issuedBy) qb.andWhere('t.createdById = :issuedBy', { issuedBy: f.issuedBy });
+    if (f.owner) qb.andWhere('t.ownerId = :owner', { owner: f.owner });
+    if (f.role) {
+      if (f.role.length === 0) throw badInput('filter.role', 'must list at least one role, or be omitted');
+      qb.andWhere('t.role IN (:...roles)', { roles: f.role });
+    }
+    if (f.environment !== undefined && f.environment !== null) qb.andWhere('t.environment = :environment', { environment: f.environment.trim() });
+    if (f.expiringWithinDays !== undefined && f.expiringWithinDays !== null) {
+      const d = f.expiringWithinDays;
+      if (!Number.isInteger(d) || d < 0 || d > 3650) throw badInput('filter.expiringWithinDays', 'must be between 0 and 3650');
+      qb.andWhere("t.storedStatus = 'ACTIVE' AND t.expiresAt > :now AND t.expiresAt <= :horizon", {
+        now,
+        horizon: new Date(now.getTime() + d * DAY_MS),
+      });
+    }
+    if (f.search !== undefined && f.search !== null && f.search.trim() !== '') {
+      const s = f.search.trim();
+      if (s.length > 100) throw badInput('filter.search', 'must be at most 100 characters');
+      const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
+      qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });
+    }
+    const statuses = f.status ?? [TokenStatus.ACTIVE, TokenStatus.EXPIRED, TokenStatus.REVOKED];
+    if (statuses.length === 0) throw badInput('filter.status', 'must list at least one status, or be omitted');
+    qb.andWhere(
+      new Brackets((b) => {
+        for (const s of new Set(statuses)) {
+          if (s === TokenStatus.ACTIVE) b.orWhere("(t.storedStatus = 'ACTIVE' AND (t.expiresAt IS NULL OR t.expiresAt > :now))", { now });
+          if (s === TokenStatus.EXPIRED) b.orWhere("(t.storedStatus = 'ACTIVE' AND t.expiresAt <= :now)", { now });
+          if (s === TokenStatus.REVOKED) b.orWhere("t.storedStatus = 'REVOKED'");
+          if (s === TokenStatus.DELETED) b.orWhere("t.storedStatus = 'DELETED'");
+        }
+      }),
+    );
+  }
+
+  async create(principal: Principal, input: CreateApiTokenInput): Promise<CreatedApiToken> {
+    const name = requiredText('name', input.name, 100);
+    const description = optionalText('description', input.description, 1000);
+    const environment = environmentOf(input.environment);
+    const now = clock.now();
+    const generated = generateSecret();
+    const token = await this.dataSource.transaction(async (em) => {
+      // The account row lock serialises creates per account: the limit and name checks below are exact.
+      const account = await lockAccount(em, principal.accountId);
+      if (!account) throw notFound('Account');
+      const policy = policyOf(account);
+      assertMayMint(principal, policy.tokenCreation);
+
+      const ownerId = input.ownerId ?? principal.userId;
+      if (ownerId !== principal.userId && !isAdminRole(principal.role)) {
+        throw forbidden('Only OWNER and ADMIN may issue tokens for another user');
+      }
+      const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: principal.accountId });
+      if (!owner) throw notFound('User');
+      if (owner.status !== UserStatus.ACTIVE) throw badInput('ownerId', 'this user is deactivated');
+
+      const ceiling = minRole(principal.role, owner.role);
+      const role = input.role ?? ceiling;
+      if (!roleAtLeast(ceiling, role)) {
+        throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
+      }
+      const expiresAt = resolveExpiry(input, policy, now);
+
+      const duplicate = await em
+        .getRepository(ApiToken)
+        .createQueryBuilder('t')
+        .where("t.ownerId = :ownerId AND t.name = :name AND t.storedStatus <> 'DELETED'", { ownerId, name })
+        .getExists();
+      if (duplicate) throw conflict(`A token named "${name}" already exists for this user; choose another name`);
+
+      const active = await this.countActive(em, principal.accountId, now);
+      if (active >= policy.maxActiveTokens) {
+        throw new AppError('TOKEN_LIMIT_REACHED', `The account already has ${active} active tokens, its limit (${policy.maxActiveTokens}); revoke one first`, {
+          limit: policy.maxActiveTokens,
+        });
+      }
+      return em.save(
+        em.getRepository(ApiToken).create({
+          id: newId(),
+          accountId: principal.accountId,
+          ownerId,
+          createdById: principal.userId,
+          name,
+          description,
+          username: generateUsername(),
+          hint: generated.hint,
+          role,
+          environment,
+          storedStatus: TokenStatus.ACTIVE,
+          secretHash: generated.digest,
+          previousSecretHash: null,
+          previousSecretExpiresAt: null,
+          expiresAt,
+          lastUsedAt: null,
+          useCount: 0,
+          lastUsedIps: [],
+          revokedAt: null,
+          revokedById: null,
+          regeneratedAt: null,
+          deletedAt: null,
+        }),
+      );
+    });
+    return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
+  }
+
+  private countActive(em: EntityManager, accountId: string, now: Date): Promise<number> {
+    return em
+      .getRepository(ApiToken)
+      .createQueryBuilder('t')
+      .where("t.accountId = :accountId AND t.storedStatus = 'ACTIVE' AND (t.expiresAt IS NULL OR t.expiresAt > :now)", { accountId, now })
+      .getCount();
+  }
+
+  async regenerate(principal: Principal, args: RegenerateApiTokenArgs): Promise<CreatedApiToken> {
+    const grace = args.gracePeriodSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
+      throw badInput('gracePeriodSeconds', `must be between 0 and ${MAX_GRACE_SECONDS} (7 days)`);
+    }
+    const now = clock.now();
+    const generated = generateSecret();
+    const token = await this.dataSource.transaction(async (em) => {
+      const account = await lockAccount(em, principal.accountId);
+      if (!account) throw notFound('Account');
+      const token = await this.findVisible(em, principal, args.id, true);
+      if (!token) throw notFound('API token');
+      const status = tokenStatus(token, now);
+      if (status !== TokenStatus.ACTIVE) throw badInput('id', `a ${status.toLowerCase()} token cannot be regenerated; create a new one`);
+      const policy = policyOf(account);
+      assertMayMint(principal, policy.tokenCreation);
+      if (!roleAtLeast(principal.role, token.role)) {
+        throw forbidden(`You cannot regenerate a token whose role (${token.role}) is above yours (${principal.role})`);
+      }
+      const expiresAt = resolveExpiry(args, policy, now, true);
+      if (expiresAt !== undefined) token.expiresAt = expiresAt;
+      token.previousSecretHash = grace > 0 ? token.secretHash : null;
+      token.previousSecretExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000) : null;
+      token.secretHash = generated.digest;
+      token.hint = generated.hint;
+      token.regeneratedAt = now;
+      return em.save(token);
+    });
+    this.cache.invalidateToken(token.id);
+    return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
+  }
+
+  async revoke(principal: Principal, id: string): Promise<ApiToken> {
+    const now = clock.now();
+    const token = await this.dataSource.transaction(async (em) => {
+      const token = await this.findVisible(em, principal, id, true);
+      if (!token) throw notFound('API token');
+      if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
+      if (token.storedStatus === TokenStatus.REVOKED) return token;
+      this.markRevoked(token, now, principal.userId);
+      return em.save(token);
+    });
+    this.cache.invalidateToken(token.id);
+    return token;
+  }
+
+  async delete(principal: Principal, id: string): Promise<string> {
+    const now = clock.now();
+    const token = await this.dataSource.transaction(async (em) => {
+      const token = await this.findVisible(em, principal, id, true);
+      if (!token) throw notFound('API token');
+      const status = tokenStatus(token, now);
+      if (status === TokenStatus.DELETED) return token;
+      if (status === TokenStatus.ACTIVE) throw badInput('id', 'this token is active: revoke it first, then delete it');
+      token.storedStatus = TokenStatus.DELETED;
+      token.deletedAt = now;
+      token.previousSecretHash = null;
+      token.previousSecretExpiresAt = null;
+      return em.save(token);
+    });
+    this.cache.invalidateToken(token.id);
+    return token.id;
+  }
+
+  /**
+   * For secret scanners (GitHub's credential-revocation API): anyone may report
+   * a leaked secret. The answer is always true, valid or not, so it is no
+   * oracle; reports are rate limited per client IP.
+   */
+  async revokeLeaked(secret: string, ip: string | undefined): Promise<boolean> {
+    if (!this.leakLimiter.hit(ip ?? 'unknown')) {
+      throw new AppError('RATE_LIMITED', 'Too many leaked-token reports from this address; try again in a minute');
+    }
+    if (!isWellFormedSecret(secret)) return true;
+    const digest = digestSecret(secret);
+    const now = clock.now();
+    const revokedId = await this.dataSource.transaction(async (em) => {
+      const qb = em
+        .getRepository(ApiToken)
+        .createQueryBuilder('t')
+        .where('t.secretHash = :digest OR (t.previousSecretHash = :digest AND t.previousSecretExpiresAt > :now)', { digest, now });
+      if (em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+      const token = await qb.getOne();
+      if (!token || token.storedStatus !== TokenStatus.ACTIVE) return null;
+      this.markRevoked(token, now, null);
+      await em.save(token);
+      return token.id;
+    });
+    if (revokedId) this.cache.invalidateToken(revokedId);
+    return true;
+  }
+
+  private markRevoked(token: ApiToken, now: Date, by: string | null): void {
+    token.storedStatus = TokenStatus.REVOKED;
+    token.revokedAt = now;
+    token.revokedById = by;
+    token.previousSecretHash = null;
+    token.previousSecretExpiresAt = null;
+  }
+}
+

@@ -1,0 +1,152 @@
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { PasswordHasher, validatePassword } from '../../auth/passwords';
+import {
+  digestRefreshToken,
+  newRefreshToken,
+  REFRESH_PREFIX,
+  REFRESH_TOKEN_TTL_SECONDS,
+  SessionTokens,
+} from '../../auth/session-tokens';
+import { clock } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { Role } from '../../common/roles';
+import { normalizeEmail, requiredText } from '../../common/validation';
+import { badInput, conflict, unauthenticated } from '../../errors';
+import { Account } from '../account/account.entity';
+import { SignUpInput } from '../user/user.inputs';
+import { User, UserStatus } from '../user/user.entity';
+import { AuthPayload } from './auth-payload.type';
+import { RefreshToken, Session } from './session.entity';
+
+const BAD_LOGIN = 'Invalid e-mail or password';
+const BAD_REFRESH = 'Invalid or expired refresh token; log in again';
+
+export class AuthService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: SessionTokens,
+  ) {}
+
+  /** A new account whose first user is its OWNER, signed in. */
+  async signUp(input: SignUpInput): Promise<AuthPayload> {
+    const accountName = requiredText('accountName', input.accountName, 100);
+    const email = normalizeEmail('email', input.email);
+    const name = requiredText('name', input.name, 100);
+    validatePassword(input.password);
+    const passwordHash = await this.hasher.hash(input.password);
+    return this.dataSource.transaction(async (em) => {
+      if (await em.getRepository(User).existsBy({ email })) throw conflict('A user with this e-mail address already exists');
+      const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
+      const user = await em.save(
+        em.getRepository(User).create({
+          id: newId(),
+          accountId: account.id,
+          email,
+          name,
+          role: Role.OWNER,
+          status: UserStatus.ACTIVE,
+          passwordHash,
+          deactivatedAt: null,
+        }),
+      );
+      return this.startSession(em, user);
+    });
+  }
+
+  /** Unknown e-mail and wrong password answer alike, after a bcrypt comparison either way. */
+  async login(emailInput: string, password: string): Promise<AuthPayload> {
+    if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
+    if (password === '') throw badInput('password', 'must not be empty');
+    const email = emailInput.trim().toLowerCase();
+    const user = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
+    const ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
+    if (!user || !ok) throw unauthenticated(BAD_LOGIN);
+    if (user.status !== UserStatus.ACTIVE) throw unauthenticated('This user has been deactivated; ask an administrator of your account');
+    return this.dataSource.transaction((em) => this.startSession(em, user));
+  }
+
+  /**
+   * Exchange a refresh token for a new pair. Each refresh token works once: the
+   * exchange marks it used with a conditional UPDATE, so of two concurrent
+   * exchanges only one wins; presenting a used token again means it leaked,
+   * and the whole session (every token of the family) is revoked.
+   */
+  async refresh(refreshToken: string): Promise<AuthPayload> {
+    if (refreshToken.trim() === '') throw badInput('refreshToken', 'must not be empty');
+    if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 100) throw unauthenticated(BAD_REFRESH);
+    const tokenHash = digestRefreshToken(refreshToken);
+    const now = clock.now();
+    const outcome = await this.dataSource.transaction(async (em) => {
+      const row = await em.getRepository(RefreshToken).findOneBy({ tokenHash });
+      if (!row) return { error: BAD_REFRESH };
+      const session = await em.getRepository(Session).findOneBy({ id: row.sessionId });
+      if (!session || session.revokedAt) return { error: BAD_REFRESH };
+      if (row.usedAt) {
+        await this.revokeSession(em, session.id, 'refresh_token_reuse');
+        return { error: BAD_REFRESH };
+      }
+      if (row.expiresAt.getTime() <= now.getTime()) return { error: BAD_REFRESH };
+      const claimed = await em
+        .createQueryBuilder()
+        .update(RefreshToken)
+        .set({ usedAt: now })
+        .where('id = :id AND usedAt IS NULL', { id: row.id })
+        .execute();
+      if (claimed.affected !== 1) {
+        await this.revokeSession(em, session.id, 'refresh_token_reuse');
+        return { error: BAD_REFRESH };
+      }
+      const user = await em.getRepository(User).findOneBy({ id: session.userId });
+      if (!user || user.status !== UserStatus.ACTIVE) return { error: BAD_REFRESH };
+      return { payload: await this.issue(em, user, session.id) };
+    });
+    // The reuse revocation must be committed, so the error is thrown outside the transaction.
+    if ('error' in outcome) throw unauthenticated(outcome.error);
+    return outcome.payload;
+  }
+
+  /** End the session the refresh token belongs to. Always true: no oracle for token validity. */
+  async logout(refreshToken: string): Promise<boolean> {
+    if (refreshToken.trim() === '') throw badInput('refreshToken', 'must not be empty');
+    if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 100) return true;
+    const row = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: digestRefreshToken(refreshToken) });
+    if (row) await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout'));
+    return true;
+  }
+
+  private async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<void> {
+    await em.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: clock.now(), revokedReason: reason });
+  }
+
+  private async startSession(em: EntityManager, user: User): Promise<AuthPayload> {
+    const session = await em.save(
+      em.getRepository(Session).create({ id: newId(), userId: user.id, accountId: user.accountId, revokedAt: null, revokedReason: null }),
+    );
+    return this.issue(em, user, session.id);
+  }
+
+  private async issue(em: EntityManager, user: User, sessionId: string): Promise<AuthPayload> {
+    const now = clock.now();
+    const refreshToken = newRefreshToken();
+    const refreshTokenExpiresAt = new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000);
+    await em.save(
+      em.getRepository(RefreshToken).create({
+        id: newId(),
+        sessionId,
+        tokenHash: digestRefreshToken(refreshToken),
+        expiresAt: refreshTokenExpiresAt,
+        usedAt: null,
+      }),
+    );
+    const access = await this.tokens.issueAccessToken({ userId: user.id, accountId: user.accountId, sessionId }, now);
+    return Object.assign(new AuthPayload(), {
+      user,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt,
+      principal: { userId: user.id, accountId: user.accountId, role: user.role, via: 'session', sessionId },
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { principalOf } from '../../common/principal-of';
+import { Role } from '../../common/roles';
+import { notFound } from '../../errors';
+import { Account } from '../account/account.entity';
+import { CreateUserInput } from './user.inputs';
+import { User } from './user.entity';
+
+export const UserConnection = Connection('User', User);
+
+@ArgsType()
+class PageArgs {
+  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: 'At most 100' })
+  first!: number;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@Resolver(() => User)
+export class UserResolver {
+  @Query(() => User, { nullable: true, description: 'The caller; null when anonymous' })
+  me(@Ctx() ctx: Context): Promise<User | null> | null {
+    return ctx.principal ? ctx.services.users.me(ctx.principal) : null;
+  }
+
+  @Query(() => UserConnection, { description: 'OWNER and ADMIN: every user of the account; others: themselves' })
+  users(@Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context): Promise<Page<User>> {
+    return ctx.services.users.list(principalOf(ctx), first, after);
+  }
+
+  @Mutation(() => User, { description: 'OWNER and ADMIN: add a user with a role no higher than their own' })
+  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.create(principalOf(ctx), input);
+  }
+
+  @Mutation(() => User, { description: 'OWNER and ADMIN: never above their own role; the account keeps an active OWNER' })
+  updateUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.updateRole(principalOf(ctx), id, role);
+  }
+
+  @Mutation(() => User, { description: "OWNER and ADMIN: the user's sessions end and tokens stop authenticating at once" })
+  deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.deactivate(principalOf(ctx), id);
+  }
+
+  @Mutation(() => User, { description: 'OWNER and ADMIN: unrevoked, unexpired tokens work again' })
+  reactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.reactivate(principalOf(ctx), id);
+  }
+
+  @FieldResolver(() => Account)
+  async account(@Root() user: User, @Ctx() ctx: Context): Promise<Account> {
+    const account = await ctx.loaders.account.load(user.accountId);
+    if (!account) throw notFound('Account');
+    return account;
+  }
+}

@@ -1,0 +1,124 @@
+import { DataSource, EntityManager, Not } from 'typeorm';
+import { PasswordHasher, validatePassword } from '../../auth/passwords';
+import { Principal } from '../../auth/principal';
+import { TokenCache } from '../../auth/token-cache';
+import { clock } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
+import { normalizeEmail, requiredText } from '../../common/validation';
+import { lockAccount } from '../../db/locks';
+import { conflict, forbidden, notFound } from '../../errors';
+import { Session } from '../session/session.entity';
+import { CreateUserInput } from './user.inputs';
+import { User, UserStatus } from './user.entity';
+
+export class UserService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: PasswordHasher,
+    private readonly tokenCache: TokenCache,
+  ) {}
+
+  /** The caller's own user record. */
+  me(principal: Principal): Promise<User | null> {
+    return this.dataSource.getRepository(User).findOneBy({ id: principal.userId, accountId: principal.accountId });
+  }
+
+  /** Admins list the whole account; everyone else only themselves. Oldest first. */
+  async list(principal: Principal, first: number | null | undefined, after: string | null | undefined): Promise<Page<User>> {
+    const size = validatePageSize(first);
+    const afterId = decodeCursor(after);
+    const qb = this.dataSource.getRepository(User).createQueryBuilder('u').where('u.accountId = :acc', { acc: principal.accountId });
+    if (!isAdminRole(principal.role)) qb.andWhere('u.id = :uid', { uid: principal.userId });
+    const totalCount = await qb.clone().getCount();
+    if (afterId) qb.andWhere('u.id > :afterId', { afterId });
+    const rows = size === 0 ? [] : await qb.orderBy('u.id', 'ASC').take(size + 1).getMany();
+    return toPage(rows, size, totalCount);
+  }
+
+  async create(principal: Principal, input: CreateUserInput): Promise<User> {
+    const email = normalizeEmail('email', input.email);
+    const name = requiredText('name', input.name, 100);
+    validatePassword(input.password);
+    if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
+    const passwordHash = await this.hasher.hash(input.password);
+    return this.dataSource.transaction(async (em) => {
+      if (await em.getRepository(User).existsBy({ email })) throw conflict('A user with this e-mail address already exists');
+      const user = em.getRepository(User).create({
+        id: newId(),
+        accountId: principal.accountId,
+        email,
+        name,
+        role: input.role,
+        status: UserStatus.ACTIVE,
+        passwordHash,
+        deactivatedAt: null,
+      });
+      return em.save(user);
+    });
+  }
+
+  async updateRole(principal: Principal, id: string, role: Role): Promise<User> {
+    return this.changeUser(principal, id, async (em, user) => {
+      if (!roleAtLeast(principal.role, role)) throw forbidden(`You cannot grant role ${role}, above your own`);
+      if (user.role === role) return user;
+      if (user.role === Role.OWNER && user.status === UserStatus.ACTIVE) await this.assertAnotherOwner(em, user);
+      user.role = role;
+      return em.save(user);
+    });
+  }
+
+  async deactivate(principal: Principal, id: string): Promise<User> {
+    return this.changeUser(principal, id, async (em, user) => {
+      if (user.status === UserStatus.DEACTIVATED) return user;
+      if (user.role === Role.OWNER) await this.assertAnotherOwner(em, user);
+      user.status = UserStatus.DEACTIVATED;
+      user.deactivatedAt = clock.now();
+      await em
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: clock.now(), revokedReason: 'user_deactivated' })
+        .where('userId = :id AND revokedAt IS NULL', { id: user.id })
+        .execute();
+      return em.save(user);
+    });
+  }
+
+  async reactivate(principal: Principal, id: string): Promise<User> {
+    return this.changeUser(principal, id, async (em, user) => {
+      if (user.status === UserStatus.ACTIVE) return user;
+      user.status = UserStatus.ACTIVE;
+      user.deactivatedAt = null;
+      return em.save(user);
+    });
+  }
+
+  /**
+   * Shared frame for admin changes to a user: the account row is locked (so
+   * the "one active OWNER" rule holds under concurrency), the target must be in
+   * the caller's account (else NOT_FOUND) and not outrank the caller, and the
+   * token cache forgets the user before the mutation returns.
+   */
+  private async changeUser(principal: Principal, id: string, change: (em: EntityManager, user: User) => Promise<User>): Promise<User> {
+    const user = await this.dataSource.transaction(async (em) => {
+      await lockAccount(em, principal.accountId);
+      const target = await em.getRepository(User).findOneBy({ id, accountId: principal.accountId });
+      if (!target) throw notFound('User');
+      if (!roleAtLeast(principal.role, target.role)) throw forbidden(`You cannot change a user whose role (${target.role}) is above yours`);
+      return change(em, target);
+    });
+    this.tokenCache.invalidateUser(user.id);
+    return user;
+  }
+
+  private async assertAnotherOwner(em: EntityManager, user: User): Promise<void> {
+    const others = await em.getRepository(User).countBy({
+      accountId: user.accountId,
+      role: Role.OWNER,
+      status: UserStatus.ACTIVE,
+      id: Not(user.id),
+    });
+    if (others === 0) throw conflict('An account must keep at least one active OWNER: promote another user to OWNER first');
+  }
+}
