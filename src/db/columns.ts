@@ -1,4 +1,5 @@
-import { Column, ColumnOptions, CreateDateColumn, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { BeforeInsert, BeforeUpdate, Column, ColumnOptions, PrimaryColumn } from 'typeorm';
+import { clock } from '../common/clock';
 
 /**
  * Column helpers that mean the same on MySQL/MariaDB and SQLite: UTC datetimes
@@ -8,8 +9,31 @@ export const IdColumn = () => PrimaryColumn({ type: 'varchar', length: 36 });
 export const RefColumn = (opts: Omit<ColumnOptions, 'type' | 'length'> = {}) => Column({ type: 'varchar', length: 36, ...opts });
 export const DateTimeColumn = (opts: Omit<ColumnOptions, 'type' | 'precision'> = {}) =>
   Column({ type: 'datetime', precision: 3, ...opts });
-export const CreatedAtColumn = () => CreateDateColumn({ type: 'datetime', precision: 3 });
-export const UpdatedAtColumn = () => UpdateDateColumn({ type: 'datetime', precision: 3 });
+export const CreatedAtColumn = () => Column({ type: 'datetime', precision: 3 });
+export const UpdatedAtColumn = () => Column({ type: 'datetime', precision: 3 });
+
+/**
+ * Timestamps come from the application clock, not database defaults:
+ * MySQL 8, MariaDB and SQLite disagree on datetime defaults, and one clock keeps
+ * expiry arithmetic and tests consistent. (QueryBuilder updates skip these hooks,
+ * so coalesced usage writes do not touch updatedAt.)
+ */
+export abstract class Timestamped {
+  createdAt!: Date;
+  updatedAt!: Date;
+
+  @BeforeInsert()
+  protected stampInsert(): void {
+    const now = clock.now();
+    this.createdAt ??= now;
+    this.updatedAt = now;
+  }
+
+  @BeforeUpdate()
+  protected stampUpdate(): void {
+    this.updatedAt = clock.now();
+  }
+}
 
 /** A list of small integers kept as "30,10,5,1,0". */
 export const intListTransformer = {

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { CountingQueryLogger } from './query-logger';
+import { supportsRowLocks } from './locks';
 
 export type DbKind = 'mysql' | 'sqlite';
 
@@ -32,7 +33,8 @@ export function dbKindOf(settings: Pick<DataSourceSettings, 'databaseUrl'>): DbK
 export function dataSourceOptions(settings: DataSourceSettings, logger?: CountingQueryLogger): DataSourceOptions {
   if (settings.databaseUrl) {
     return {
-      type: 'mysql',
+      // TypeORM's mariadb flavour reads MariaDB's catalogue correctly (column defaults, nullability).
+      type: settings.databaseUrl.startsWith('mariadb:') ? 'mariadb' : 'mysql',
       url: settings.databaseUrl.replace(/^mariadb:/, 'mysql:'),
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
@@ -67,7 +69,7 @@ export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePat
 
 export async function initializeDatabase(dataSource: DataSource, runMigrations: boolean, logger: Logger): Promise<void> {
   await dataSource.initialize();
-  if (dataSource.options.type === 'mysql' && runMigrations) {
+  if (supportsRowLocks(dataSource) && runMigrations) {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const m of applied) logger.info({ migration: m.name }, 'applied migration');
   }

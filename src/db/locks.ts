@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Account } from '../modules/account/account.entity';
 
 /**
@@ -7,8 +7,14 @@ import { Account } from '../modules/account/account.entity';
  * or owners takes this lock first, so concurrent requests queue instead of
  * racing. SQLite has a single writer: its transactions are already serial.
  */
+/** MySQL and MariaDB take row locks (SELECT … FOR UPDATE); SQLite serialises writers instead. */
+export function supportsRowLocks(db: EntityManager | DataSource): boolean {
+  const type = (db instanceof DataSource ? db : db.connection).options.type;
+  return type === 'mysql' || type === 'mariadb';
+}
+
 export async function lockAccount(em: EntityManager, accountId: string): Promise<Account | null> {
   const qb = em.getRepository(Account).createQueryBuilder('a').where('a.id = :accountId', { accountId });
-  if (em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+  if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
   return qb.getOne();
 }

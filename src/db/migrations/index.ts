@@ -1,1 +1,4 @@
-export const MIGRATIONS: Function[] = [];
+import { Initial1795427371998 } from './1795427371998-Initial';
+
+/** Every migration, in order. A new migration is added here as well as in its own file. */
+export const MIGRATIONS: Function[] = [Initial1795427371998];

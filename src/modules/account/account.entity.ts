@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
-import { CreatedAtColumn, IdColumn, intListTransformer, UpdatedAtColumn } from '../../db/columns';
+import { CreatedAtColumn, IdColumn, intListTransformer, UpdatedAtColumn, Timestamped } from '../../db/columns';
 
 export enum TokenCreationPolicy {
   ALL_MEMBERS = 'ALL_MEMBERS',
@@ -40,7 +40,7 @@ export class AccountPolicy {
 
 @Entity('account')
 @ObjectType({ description: 'A tenant: its users and tokens are invisible to every other account' })
-export class Account {
+export class Account extends Timestamped {
   @IdColumn()
   @Field(() => ID)
   id!: string;
@@ -65,10 +65,10 @@ export class Account {
   expiryNotificationDays!: number[];
 
   @CreatedAtColumn()
-  createdAt!: Date;
+  declare createdAt: Date;
 
   @UpdatedAtColumn()
-  updatedAt!: Date;
+  declare updatedAt: Date;
 }
 
 export function policyOf(account: Account): AccountPolicy {

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, stringListTransformer, UpdatedAtColumn } from '../../db/columns';
+import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, stringListTransformer, UpdatedAtColumn, Timestamped } from '../../db/columns';
 import { Role } from '../../common/roles';
 import { Account } from '../account/account.entity';
 import { User } from '../user/user.entity';
@@ -19,7 +19,7 @@ export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | Token
 @Entity('api_token')
 @Index('idx_api_token_account_status', ['accountId', 'storedStatus'])
 @ObjectType({ description: 'A personal API token. Its secret is shown once, at creation or regeneration, and never stored.' })
-export class ApiToken {
+export class ApiToken extends Timestamped {
   @IdColumn()
   @Field(() => ID)
   id!: string;
@@ -124,10 +124,10 @@ export class ApiToken {
 
   @CreatedAtColumn()
   @Field()
-  createdAt!: Date;
+  declare createdAt: Date;
 
   @UpdatedAtColumn()
-  updatedAt!: Date;
+  declare updatedAt: Date;
 }
 
 /** Status as clients see it: EXPIRED derived at read time. */

@@ -15,6 +15,7 @@ import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
 import { resolveExpiry } from './expiry';
+import { supportsRowLocks } from '../../db/locks';
 
 export const EXPIRING_SOON_DAYS = 7;
 export const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
@@ -70,7 +71,7 @@ export class ApiTokenService {
 
   private findVisible(em: EntityManager, principal: Principal, id: string, lock = false): Promise<ApiToken | null> {
     const qb = this.visible(em.getRepository(ApiToken).createQueryBuilder('t'), principal).andWhere('t.id = :id', { id });
-    if (lock && em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+    if (lock && supportsRowLocks(em)) qb.setLock('pessimistic_write');
     return qb.getOne();
   }
 
@@ -285,7 +286,7 @@ export class ApiTokenService {
         .getRepository(ApiToken)
         .createQueryBuilder('t')
         .where('t.secretHash = :digest OR (t.previousSecretHash = :digest AND t.previousSecretExpiresAt > :now)', { digest, now });
-      if (em.connection.options.type === 'mysql') qb.setLock('pessimistic_write');
+      if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
       const token = await qb.getOne();
       if (!token || token.storedStatus !== TokenStatus.ACTIVE) return null;
       this.markRevoked(token, now, null);

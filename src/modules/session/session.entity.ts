@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn } from '../../db/columns';
+import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, Timestamped } from '../../db/columns';
 import { User } from '../user/user.entity';
 
 /**
@@ -8,7 +8,7 @@ import { User } from '../user/user.entity';
  * session stop authenticating at once (every request checks the session row).
  */
 @Entity('session')
-export class Session {
+export class Session extends Timestamped {
   @IdColumn()
   id!: string;
 
@@ -30,11 +30,11 @@ export class Session {
   revokedReason!: string | null;
 
   @CreatedAtColumn()
-  createdAt!: Date;
+  declare createdAt: Date;
 }
 
 @Entity('refresh_token')
-export class RefreshToken {
+export class RefreshToken extends Timestamped {
   @IdColumn()
   id!: string;
 
@@ -59,5 +59,5 @@ export class RefreshToken {
   usedAt!: Date | null;
 
   @CreatedAtColumn()
-  createdAt!: Date;
+  declare createdAt: Date;
 }

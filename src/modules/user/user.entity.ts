@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
-import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, UpdatedAtColumn } from '../../db/columns';
+import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, UpdatedAtColumn, Timestamped } from '../../db/columns';
 import { Role } from '../../common/roles';
 import { Account } from '../account/account.entity';
 
@@ -12,7 +12,7 @@ registerEnumType(UserStatus, { name: 'UserStatus' });
 
 @Entity('user')
 @ObjectType({ description: 'A person who signs in to an account' })
-export class User {
+export class User extends Timestamped {
   @IdColumn()
   @Field(() => ID)
   id!: string;
@@ -53,8 +53,8 @@ export class User {
 
   @CreatedAtColumn()
   @Field()
-  createdAt!: Date;
+  declare createdAt: Date;
 
   @UpdatedAtColumn()
-  updatedAt!: Date;
+  declare updatedAt: Date;
 }

@@ -1,0 +1,28 @@
+/**
+ * Three projects in one run: pure unit tests once, and every integration test
+ * twice, on the embedded SQLite default and on MySQL/MariaDB. test/run.mjs
+ * (npm test) decides whether the MySQL project runs and says so when it can't.
+ */
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], rootDir: __dirname };
+
+module.exports = {
+  testTimeout: 60_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'sqlite',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/env-sqlite.cjs'],
+    },
+    {
+      ...common,
+      displayName: 'mysql',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/env-mysql.cjs'],
+      globalSetup: '<rootDir>/test/support/mysql-global-setup.cjs',
+      globalTeardown: '<rootDir>/test/support/mysql-global-teardown.cjs',
+    },
+  ],
+};

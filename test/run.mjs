@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * npm test: the whole suite, unit tests once and integration tests on SQLite
+ * and MySQL/MariaDB. MySQL comes from TEST_DATABASE_URL, or a throwaway server
+ * started from mariadbd/mysqld when one is installed. Without either, the MySQL
+ * run is skipped with a clear message, except under CI (CI=true) or
+ * REQUIRE_MYSQL=1, where a missing MySQL fails the run.
+ * Extra arguments go to Jest, e.g. `npm test -- test/integration/api-tokens`.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { findServer } = require('./support/mysql-server.cjs');
+
+const required = process.env.CI === 'true' || process.env.CI === '1' || process.env.REQUIRE_MYSQL === '1';
+const haveMysql = Boolean(process.env.TEST_DATABASE_URL) || Boolean(findServer());
+const args = process.argv.slice(2);
+const projects = haveMysql ? ['unit', 'sqlite', 'mysql'] : ['unit', 'sqlite'];
+
+if (!haveMysql) {
+  const msg =
+    'MySQL run SKIPPED: no mariadbd/mysqld found and TEST_DATABASE_URL is not set.\n' +
+    '  Install a server (Debian: apt-get install mariadb-server) or set\n' +
+    '  TEST_DATABASE_URL=mysql://user:password@host:3306/any to run the integration suite on MySQL too.';
+  if (required) {
+    process.stderr.write(`\n${msg}\nCI requires the MySQL run: failing.\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`\n${msg}\n\n`);
+}
+
+const jest = require.resolve('jest/bin/jest');
+const result = spawnSync(process.execPath, [jest, '--selectProjects', ...projects, ...args], { stdio: 'inherit', env: process.env });
+if (!haveMysql && result.status === 0) process.stderr.write(`\n${'MySQL run SKIPPED (see above).'}\n`);
+process.exit(result.status ?? 1);

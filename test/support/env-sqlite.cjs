@@ -1,0 +1,1 @@
+process.env.TG_TEST_DB = 'sqlite';
