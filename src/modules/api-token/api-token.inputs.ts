@@ -32,10 +32,11 @@ export class RegenerateApiTokenArgs {
   id!: string;
 
   @Field(() => Int, {
+    nullable: true,
     defaultValue: 0,
     description: 'Seconds during which the old secret keeps working too, for zero-downtime rotation (0 to 604800 = 7 days)',
   })
-  gracePeriodSeconds!: number;
+  gracePeriodSeconds?: number | null;
 
   @Field(() => Date, { nullable: true, description: 'A new expiry; default: keep the current one' })
   expiresAt?: Date | null;

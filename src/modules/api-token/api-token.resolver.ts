@@ -12,8 +12,8 @@ class ApiTokensArgs {
   @Field(() => ApiTokenFilter, { nullable: true })
   filter?: ApiTokenFilter | null;
 
-  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: 'At most 100' })
-  first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
+  first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;

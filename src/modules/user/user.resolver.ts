@@ -12,8 +12,8 @@ export const UserConnection = Connection('User', User);
 
 @ArgsType()
 class PageArgs {
-  @Field(() => Int, { defaultValue: DEFAULT_PAGE_SIZE, description: 'At most 100' })
-  first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
+  first?: number | null;
 
   @Field(() => String, { nullable: true })
   after?: string | null;
