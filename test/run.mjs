@@ -31,6 +31,6 @@ if (!haveMysql) {
 }
 
 const jest = require.resolve('jest/bin/jest');
-const result = spawnSync(process.execPath, [jest, '--selectProjects', ...projects, ...args], { stdio: 'inherit', env: process.env });
+const result = spawnSync(process.execPath, [jest, ...args, '--selectProjects', ...projects], { stdio: 'inherit', env: process.env });
 if (!haveMysql && result.status === 0) process.stderr.write(`\n${'MySQL run SKIPPED (see above).'}\n`);
 process.exit(result.status ?? 1);
