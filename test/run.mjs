@@ -8,7 +8,10 @@
  * Extra arguments go to Jest, e.g. `npm test -- test/integration/api-tokens`.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { findServer } = require('./support/mysql-server.cjs');
@@ -31,6 +34,20 @@ if (!haveMysql) {
 }
 
 const jest = require.resolve('jest/bin/jest');
-const result = spawnSync(process.execPath, [jest, ...args, '--selectProjects', ...projects], { stdio: 'inherit', env: process.env });
-if (!haveMysql && result.status === 0) process.stderr.write(`\n${'MySQL run SKIPPED (see above).'}\n`);
+const summary = join(tmpdir(), `tokengate-jest-${process.pid}.json`);
+const result = spawnSync(process.execPath, [jest, ...args, '--selectProjects', ...projects, '--json', `--outputFile=${summary}`], {
+  stdio: 'inherit',
+  env: process.env,
+});
+if (!haveMysql) process.stderr.write('\nMySQL run SKIPPED (see above).\n');
+if (existsSync(summary)) {
+  const r = JSON.parse(readFileSync(summary, 'utf8'));
+  rmSync(summary, { force: true });
+  // A plain closing line that any CI can read.
+  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed\n`);
+  if (r.numTotalTests === 0) {
+    process.stderr.write('No test ran.\n');
+    process.exit(1);
+  }
+}
 process.exit(result.status ?? 1);
