@@ -140,11 +140,12 @@ export class ApiTokenService {
       assertMayMint(principal, policy.tokenCreation);
 
       const ownerId = input.ownerId ?? principal.userId;
+      // Look the owner up in the caller's account first: a user of another account is NOT_FOUND, never FORBIDDEN.
+      const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: principal.accountId });
+      if (!owner) throw notFound('User');
       if (ownerId !== principal.userId && !isAdminRole(principal.role)) {
         throw forbidden('Only OWNER and ADMIN may issue tokens for another user');
       }
-      const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: principal.accountId });
-      if (!owner) throw notFound('User');
       if (owner.status !== UserStatus.ACTIVE) throw badInput('ownerId', 'this user is deactivated');
 
       const ceiling = minRole(principal.role, owner.role);
