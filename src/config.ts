@@ -32,6 +32,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** revokeLeakedApiToken: requests per minute per client IP. */
   leakReportsPerMinute: number;
+  /** Browser origins allowed by CORS; ['*'] = any. */
+  corsOrigins: string[];
+  /** Query limits (graphql-armor). */
+  queryLimits: { maxDepth: number; maxCost: number; maxAliases: number; maxDirectives: number; maxTokens: number };
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** How long to wait for a new MySQL connection before failing the request with SERVICE_UNAVAILABLE. */
+  dbConnectTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +89,27 @@ function parseDatabaseUrl(raw: string | undefined): string | undefined {
   }
   if (url.pathname.replace(/^\//, '') === '') throw new ConfigError('DATABASE_URL must name a database, e.g. mysql://user:password@host:3306/tokengate');
   return raw.trim();
+}
+
+/**
+ * CORS_ORIGINS: comma-separated origins, or * for any. Default: any origin in
+ * development (the embedded Apollo Sandbox calls from its own origin), none in
+ * production.
+ */
+function parseCorsOrigins(raw: string | undefined, production: boolean): string[] {
+  if (raw === undefined || raw.trim() === '') return production ? [] : ['*'];
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (o === '*') continue;
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS: "${o}" is not an origin like https://app.example.com`);
+    }
+    if (url.origin !== o) throw new ConfigError(`CORS_ORIGINS: "${o}" must be a bare origin (scheme://host[:port]), e.g. ${url.origin}`);
+  }
+  return origins;
 }
 
 function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
@@ -144,5 +173,15 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushIntervalMs: int(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, 100, 600_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     leakReportsPerMinute: int(env, 'LEAK_REPORTS_PER_MINUTE', 30, 1, 100_000),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
+    queryLimits: {
+      maxDepth: int(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
+      maxCost: int(env, 'QUERY_MAX_COST', 25_000, 10, 10_000_000),
+      maxAliases: int(env, 'QUERY_MAX_ALIASES', 15, 0, 1000),
+      maxDirectives: int(env, 'QUERY_MAX_DIRECTIVES', 50, 0, 1000),
+      maxTokens: int(env, 'QUERY_MAX_TOKENS', 2000, 100, 100_000),
+    },
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
   };
 }

@@ -9,7 +9,9 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import express, { Request, Response } from 'express';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import cors from 'cors';
+import express, { NextFunction, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
@@ -87,8 +89,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const httpServer = http.createServer(app);
   const production = config.env === 'production';
 
+  // Query limits (depth, cost, aliases, directives, tokens) and no field suggestions in production.
+  const exposeLimits = !production;
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.queryLimits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits },
+    costLimit: { maxCost: config.queryLimits.maxCost, ignoreIntrospection: true, exposeLimits },
+    maxAliases: { n: config.queryLimits.maxAliases, exposeLimits },
+    maxDirectives: { n: config.queryLimits.maxDirectives, exposeLimits },
+    maxTokens: { n: config.queryLimits.maxTokens, exposeLimits },
+    blockFieldSuggestion: { enabled: production },
+  }).protect();
+
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
+    validationRules: armor.validationRules,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !production && config.env !== 'test',
     hideSchemaDetailsFromClientErrors: production,
@@ -102,6 +116,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       error: (m) => logger.error(m),
     },
     plugins: [
+      ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
     ],
@@ -123,6 +138,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     next();
   });
 
+  app.use(securityHeaders(production));
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -137,7 +154,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   app.use(
     '/graphql',
-    express.json({ limit: '100kb' }),
+    cors({
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    }),
+    express.json({ limit: config.bodyLimitBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
         const requestId = String(res.locals.requestId);
@@ -172,6 +196,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     res.status(404).json({ error: 'not found' });
   });
 
+  // Anything thrown before GraphQL (malformed JSON, oversized body, bad encoding) answers JSON, never a stack.
+  app.use((err: { status?: number; statusCode?: number; type?: string; message?: string }, req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled request error');
+    const message =
+      status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Malformed request: the body must be JSON';
+    if (res.headersSent) return;
+    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    void req;
+  });
+
   usage.start();
   let stopped = false;
 
@@ -200,6 +235,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await usage.stop();
       if (!options.dataSource && ds.isInitialized) await ds.destroy();
     },
+  };
+}
+
+/**
+ * Headers on every response. API answers can carry a secret exactly once
+ * (createApiToken, signUp…), so nothing is ever cached.
+ */
+function securityHeaders(production: boolean) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-site');
+    if (production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    next();
   };
 }
 

@@ -61,9 +61,11 @@ export function dataSourceOptions(settings: DataSourceSettings, logger?: Countin
   };
 }
 
-export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePath'>, logger: Logger): { dataSource: DataSource; queryLogger: CountingQueryLogger } {
+export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'dbConnectTimeoutMs'>, logger: Logger): { dataSource: DataSource; queryLogger: CountingQueryLogger } {
   const queryLogger = new CountingQueryLogger(logger.child({ component: 'db' }));
-  const dataSource = new DataSource(dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }, queryLogger));
+  const dataSource = new DataSource(
+    dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, connectTimeoutMs: config.dbConnectTimeoutMs }, queryLogger),
+  );
   return { dataSource, queryLogger };
 }
 
