@@ -1,6 +1,7 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { createWorld, World, CREATE_TOKEN, createToken } from '../helpers/world';
 import { LIST, REVOKE, DELETE, setPolicy } from '../helpers/api-tokens';
+import { clock } from '../../src/common/clock';
 
 /** maxActiveTokens: exact under concurrency, on both databases. */
 let app: TestApp;
@@ -50,11 +51,18 @@ test('a smaller limit set by updateAccountPolicy holds under concurrency too, an
   try {
     const w = await createWorld(other);
     await other.ok(`mutation { updateAccountPolicy(input: { maxActiveTokens: 3 }) { maxActiveTokens } }`, {}, w.owner.session);
+    await createToken(other, w.member, { name: 'short-lived', expiresAt: new Date(Date.now() + 10 * 60_000).toISOString() });
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: `small-${i}` } }, i % 2 ? w.admin.session : w.owner.session)),
     );
-    expect(results.filter((r) => !r.errors)).toHaveLength(3);
-    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'TOKEN_LIMIT_REACHED')).toHaveLength(9);
+    expect(results.filter((r) => !r.errors)).toHaveLength(2);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'TOKEN_LIMIT_REACHED')).toHaveLength(10);
+
+    // Once the short-lived token has expired it no longer counts.
+    clock.advance(11 * 60_000);
+    await createToken(other, w.member, { name: 'replaces-expired' });
+    expect((await other.fail(CREATE_TOKEN, { input: { name: 'over' } }, w.member.session)).code).toBe('TOKEN_LIMIT_REACHED');
+    // Three active now (the expired one aside).
 
     // Raising the limit lets exactly the difference through.
     await setPolicy(other, w.owner, { maxActiveTokens: 5 });
