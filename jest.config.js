@@ -14,6 +14,8 @@ module.exports = {
       ...common,
       displayName: 'sqlite',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // *.mysql.test.ts exercise a MySQL server itself (stopping and restarting it): MySQL project only.
+      testPathIgnorePatterns: ['\\.mysql\\.test\\.ts$'],
       setupFiles: ['<rootDir>/test/support/env-sqlite.cjs'],
     },
     {

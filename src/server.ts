@@ -109,6 +109,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     formatError: createErrorFormatter(logger, { exposeDetails: !production }),
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: drain, flush usage, close the pool, exit 0.
+    stopOnTerminationSignals: false,
     logger: {
       debug: (m) => logger.debug(m),
       info: (m) => logger.info(m),

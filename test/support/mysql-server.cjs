@@ -124,32 +124,51 @@ async function startServer(options = {}) {
     ...(found.flavour === 'mariadb' ? ['--skip-log-bin'] : ['--skip-log-bin', '--mysqlx=OFF']),
     ...userArgs,
   ];
-  const child = spawn(found.bin, args, { stdio: 'ignore', detached: false });
-  try {
-    await waitForPort(port, child, 60_000);
-  } catch (err) {
-    child.kill('SIGKILL');
-    let tail = '';
+  let child;
+  const launch = async () => {
+    child = spawn(found.bin, args, { stdio: 'ignore', detached: false });
     try {
-      tail = fs.readFileSync(log, 'utf8').split('\n').slice(-20).join('\n');
-    } catch {
-      /* no log */
+      await waitForPort(port, child, 60_000);
+    } catch (err) {
+      child.kill('SIGKILL');
+      let tail = '';
+      try {
+        tail = fs.readFileSync(log, 'utf8').split('\n').slice(-20).join('\n');
+      } catch {
+        /* no log */
+      }
+      throw new Error(`${err.message}\n${tail}`);
     }
-    throw new Error(`${err.message}\n${tail}`);
-  }
+  };
+  await launch();
 
-  const stop = async () => {
-    if (child.exitCode === null) {
+  /** Stop the server process, keeping its data (for outage tests). */
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const deadline = Date.now() + 20_000;
-      while (child.exitCode === null && Date.now() < deadline) await sleep(100);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(100);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  };
+  const stop = async () => {
+    await halt();
     fs.rmSync(base, { recursive: true, force: true });
   };
-  return { url: `mysql://root@127.0.0.1:${port}`, port, pid: child.pid, dataDir, flavour: found.flavour, stop };
+  return {
+    url: `mysql://root@127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return child.pid;
+    },
+    dataDir,
+    flavour: found.flavour,
+    stop,
+    halt,
+    /** Start again on the same port and data directory after halt(). */
+    restart: launch,
+  };
 }
-
 module.exports = { findServer, startServer, freePort };
 
 if (require.main === module) {
