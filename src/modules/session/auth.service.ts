@@ -15,6 +15,7 @@ import { badInput, conflict, unauthenticated } from '../../errors';
 import { Account } from '../account/account.entity';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
+import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
 import { AuthPayload } from './auth-payload.type';
 import { RefreshToken, Session } from './session.entity';
 
@@ -35,23 +36,25 @@ export class AuthService {
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.dataSource.transaction(async (em) => {
-      if (await em.getRepository(User).existsBy({ email })) throw conflict('A user with this e-mail address already exists');
-      const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
-      const user = await em.save(
-        em.getRepository(User).create({
-          id: newId(),
-          accountId: account.id,
-          email,
-          name,
-          role: Role.OWNER,
-          status: UserStatus.ACTIVE,
-          passwordHash,
-          deactivatedAt: null,
-        }),
-      );
-      return this.startSession(em, user);
-    });
+    return withUniqueEmail(() =>
+      this.dataSource.transaction(async (em) => {
+        if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
+        const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
+        const user = await em.save(
+          em.getRepository(User).create({
+            id: newId(),
+            accountId: account.id,
+            email,
+            name,
+            role: Role.OWNER,
+            status: UserStatus.ACTIVE,
+            passwordHash,
+            deactivatedAt: null,
+          }),
+        );
+        return this.startSession(em, user);
+      }),
+    );
   }
 
   /** Unknown e-mail and wrong password answer alike, after a bcrypt comparison either way. */

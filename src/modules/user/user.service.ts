@@ -11,6 +11,7 @@ import { lockAccount } from '../../db/locks';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
 import { CreateUserInput } from './user.inputs';
+import { EMAIL_TAKEN, withUniqueEmail } from './user.errors';
 import { User, UserStatus } from './user.entity';
 
 export class UserService {
@@ -43,20 +44,22 @@ export class UserService {
     validatePassword(input.password);
     if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
     const passwordHash = await this.hasher.hash(input.password);
-    return this.dataSource.transaction(async (em) => {
-      if (await em.getRepository(User).existsBy({ email })) throw conflict('A user with this e-mail address already exists');
-      const user = em.getRepository(User).create({
-        id: newId(),
-        accountId: principal.accountId,
-        email,
-        name,
-        role: input.role,
-        status: UserStatus.ACTIVE,
-        passwordHash,
-        deactivatedAt: null,
-      });
-      return em.save(user);
-    });
+    return withUniqueEmail(() =>
+      this.dataSource.transaction(async (em) => {
+        if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
+        const user = em.getRepository(User).create({
+          id: newId(),
+          accountId: principal.accountId,
+          email,
+          name,
+          role: input.role,
+          status: UserStatus.ACTIVE,
+          passwordHash,
+          deactivatedAt: null,
+        });
+        return em.save(user);
+      }),
+    );
   }
 
   async updateRole(principal: Principal, id: string, role: Role): Promise<User> {
