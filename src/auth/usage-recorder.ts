@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DataSource, In } from 'typeorm';
 import type { Logger } from 'pino';
 import { ApiToken } from '../modules/api-token/api-token.entity';
@@ -19,6 +20,20 @@ export function mergeIps(newestFirst: string[], stored: string[]): string[] {
     if (out.length === MAX_LAST_USED_IPS) break;
   }
   return out;
+}
+
+/** Longest textual IP address (IPv4-mapped IPv6). */
+const MAX_IP_LENGTH = 45;
+
+/**
+ * The client address as an IP, or undefined. Behind a proxy trusted with
+ * TRUST_PROXY=true, req.ip is the left-most X-Forwarded-For entry, which the
+ * client writes: anything that is not a plain IP address is dropped, so it can
+ * neither be stored nor overflow the column and fail the whole batched write.
+ */
+export function clientAddress(ip: string | undefined): string | undefined {
+  if (!ip || ip.length > MAX_IP_LENGTH || isIP(ip) === 0) return undefined;
+  return ip;
 }
 
 /**
@@ -47,7 +62,8 @@ export class UsageRecorder {
     const p = this.pending.get(tokenId) ?? { count: 0, lastUsedAt: at, ips: [] };
     p.count += 1;
     if (at > p.lastUsedAt) p.lastUsedAt = at;
-    if (ip) p.ips = mergeIps([ip], p.ips);
+    const address = clientAddress(ip);
+    if (address) p.ips = mergeIps([address], p.ips);
     this.pending.set(tokenId, p);
   }
 

@@ -196,6 +196,17 @@ describe('names are unique per owner among tokens that are not deleted', () => {
     await created(world.stranger.session, { name: shared });
   });
 
+  test('names compare case-insensitively, the same on every database', async () => {
+    const base = name('Deploy');
+    await created(world.member.session, { name: base });
+    expect((await refused(world.member.session, { name: base.toLowerCase() })).code).toBe('CONFLICT');
+    expect((await refused(world.member.session, { name: base.toUpperCase() })).code).toBe('CONFLICT');
+    // Accents make a different name (no database collation decides this).
+    const cafe = name('cafe');
+    await created(world.member.session, { name: cafe });
+    expect((await created(world.member.session, { name: cafe.replace('cafe', 'café') })).token.name).toBe(cafe.replace('cafe', 'café'));
+  });
+
   test('a revoked token still holds its name; a deleted one frees it', async () => {
     const reused = name('rotating');
     const first = await created(world.member.session, { name: reused });

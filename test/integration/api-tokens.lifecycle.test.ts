@@ -323,6 +323,21 @@ describe('client addresses (behind a trusted proxy)', () => {
     expect(got.lastUsedIps).toEqual(['10.0.0.5', '10.0.0.6', '10.0.0.4', '10.0.0.3', '10.0.0.1']);
   });
 
+  test('a forged, oversized X-Forwarded-For is not stored and does not break usage writes for anyone', async () => {
+    const a = await createToken(proxied, owner);
+    const b = await createToken(proxied, owner);
+    await from('x'.repeat(400), auth.apiKey(a.secret));
+    await from('not-an-ip, 10.1.1.1', auth.apiKey(a.secret));
+    await from('10.2.2.2', auth.apiKey(b.secret));
+    await proxied.server.usage.flush();
+    expect(proxied.server.usage.pendingTokens).toBe(0);
+    const gotA = (await proxied.ok(GET, { id: a.id }, owner.session)).apiToken;
+    const gotB = (await proxied.ok(GET, { id: b.id }, owner.session)).apiToken;
+    expect(gotA.useCount).toBe(2);
+    expect(gotA.lastUsedIps).toEqual([]);
+    expect(gotB).toMatchObject({ useCount: 1, lastUsedIps: ['10.2.2.2'] });
+  });
+
   test('leak reports are rate limited per client address (RATE_LIMITED), and the window passes', async () => {
     const t = await createToken(proxied, owner);
     for (let i = 0; i < 3; i++) expect((await from('10.9.9.9', '', REVOKE_LEAKED, { secret: 'garbage' })).data.revokeLeakedApiToken).toBe(true);

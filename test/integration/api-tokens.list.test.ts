@@ -120,6 +120,9 @@ describe('filters', () => {
     expect(await ids(world.owner.session, { environment: 'staging' })).toEqual([t.memberOwn.id]);
     expect(await ids(world.owner.session, { environment: 'production' })).toEqual([t.forMember.id]);
     expect(await ids(world.owner.session, { environment: 'nowhere' })).toEqual([]);
+    // Case-insensitive and trimmed, the same on every database.
+    expect(await ids(world.owner.session, { environment: ' STAGING ' })).toEqual([t.memberOwn.id]);
+    expect(await ids(world.owner.session, { environment: 'stag' })).toEqual([]);
   });
 
   test('expiringWithinDays: ACTIVE tokens expiring within that many days', async () => {

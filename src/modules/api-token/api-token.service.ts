@@ -41,6 +41,9 @@ function environmentOf(value: string | null | undefined): string | null {
   return v;
 }
 
+/** Token names are unique per owner regardless of letter case. */
+const foldName = (name: string): string => name.normalize('NFC').toLowerCase();
+
 export const isExpiringSoon = (t: ApiToken, now: Date): boolean =>
   tokenStatus(t, now) === TokenStatus.ACTIVE && t.expiresAt !== null && t.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_DAYS * DAY_MS;
 
@@ -97,7 +100,10 @@ export class ApiTokenService {
       if (f.role.length === 0) throw badInput('filter.role', 'must list at least one role, or be omitted');
       qb.andWhere('t.role IN (:...roles)', { roles: f.role });
     }
-    if (f.environment !== undefined && f.environment !== null) qb.andWhere('t.environment = :environment', { environment: f.environment.trim() });
+    if (f.environment !== undefined && f.environment !== null) {
+      // Environments are ASCII identifiers: LOWER() gives the same case-insensitive match on MySQL and SQLite.
+      qb.andWhere('LOWER(t.environment) = LOWER(:environment)', { environment: f.environment.trim() });
+    }
     if (f.expiringWithinDays !== undefined && f.expiringWithinDays !== null) {
       const d = f.expiringWithinDays;
       if (!Number.isInteger(d) || d < 0 || d > 3650) throw badInput('filter.expiringWithinDays', 'must be between 0 and 3650');
@@ -155,12 +161,18 @@ export class ApiTokenService {
       }
       const expiresAt = resolveExpiry(input, policy, now);
 
-      const duplicate = await em
+      // Names compare case-insensitively in the application, not by the database's collation
+      // (MySQL's unicode_ci would also equate "cafe" and "café"; SQLite is case-sensitive).
+      const taken = await em
         .getRepository(ApiToken)
         .createQueryBuilder('t')
-        .where("t.ownerId = :ownerId AND t.name = :name AND t.storedStatus <> 'DELETED'", { ownerId, name })
-        .getExists();
-      if (duplicate) throw conflict(`A token named "${name}" already exists for this user; choose another name`);
+        .select('t.name', 'name')
+        .where("t.ownerId = :ownerId AND t.storedStatus <> 'DELETED'", { ownerId })
+        .getRawMany<{ name: string }>();
+      const folded = foldName(name);
+      if (taken.some((t) => foldName(t.name) === folded)) {
+        throw conflict(`A token named "${name}" already exists for this user; choose another name`);
+      }
 
       const active = await this.countActive(em, principal.accountId, now);
       if (active >= policy.maxActiveTokens) {
