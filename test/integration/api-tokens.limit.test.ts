@@ -83,3 +83,19 @@ test('updateAccountPolicy rejects a limit below 1 (BAD_USER_INPUT) and members m
     'FORBIDDEN',
   );
 });
+
+test('simultaneous creates with one name for one owner: exactly one succeeds, the rest are CONFLICT', async () => {
+  const other = await startTestApp();
+  try {
+    const w = await createWorld(other);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        other.gql(CREATE_TOKEN, { input: { name: i % 2 ? 'Same Name' : 'same name', ownerId: w.member.id } }, i % 2 ? w.owner.session : w.admin.session),
+      ),
+    );
+    expect(results.filter((r) => !r.errors)).toHaveLength(1);
+    expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(9);
+  } finally {
+    await other.stop();
+  }
+});
