@@ -87,6 +87,14 @@ export function createErrorFormatter(logger: Logger, opts: { exposeDetails: bool
       // Raised as GraphQLError on purpose, e.g. by the context function (UNAUTHENTICATED, SERVICE_UNAVAILABLE).
       return { ...base, extensions: { code } };
     }
+    if (original instanceof GraphQLError && !original.originalError && !formatted.path) {
+      // A request-level error written by graphql-js or Apollo for the client (e.g. a persisted-query hash
+      // mismatch): never raised by our resolvers, which always have a path.
+      const status = (original.extensions?.http as { status?: number } | undefined)?.status;
+      if (status === undefined || status < 500) {
+        return { message: original.message, locations: formatted.locations, extensions: { code: typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' ? code : 'BAD_REQUEST' } };
+      }
+    }
     logger.error({ err: original, path: formatted.path }, 'unexpected error while executing an operation');
     return {
       message: 'Internal server error',

@@ -96,13 +96,16 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     costLimit: { maxCost: config.queryLimits.maxCost, ignoreIntrospection: true, exposeLimits },
     maxAliases: { n: config.queryLimits.maxAliases, exposeLimits },
     maxDirectives: { n: config.queryLimits.maxDirectives, exposeLimits },
-    maxTokens: { n: config.queryLimits.maxTokens, exposeLimits },
+    // graphql-armor's max-tokens plugin re-parses in parsingDidStart and turns any syntax error it meets
+    // into an HTTP 500; graphql-js enforces the same limit natively through parseOptions below.
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: production },
   }).protect();
 
   const apollo = new ApolloServer<Context>({
     schema: buildSchema(),
     validationRules: armor.validationRules,
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
     introspection: config.introspection,
     includeStacktraceInErrorResponses: !production && config.env !== 'test',
     hideSchemaDetailsFromClientErrors: production,
