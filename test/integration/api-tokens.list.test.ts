@@ -229,8 +229,8 @@ describe('SQL statements', () => {
     await app.server.usage.flush();
     app.server.authenticator.cache.clear();
 
-    const query = `{ apiTokens(first: 100) { totalCount pageInfo { hasNextPage }
-      nodes { id status owner { id name } createdBy { id name } revokedBy { id name } } } }`;
+    const query = `{ apiTokens(first: 100) { totalCount pageInfo { hasNextPage endCursor }
+      nodes { id name status expiringSoon owner { id name } createdBy { id name } revokedBy { id name } } } }`;
     const { result, statements } = await countQueries(app, () => app.ok(query, {}, auth.apiKey(reader.secret)));
     expect(result.apiTokens.totalCount).toBe(101);
     expect(result.apiTokens.nodes).toHaveLength(100);
