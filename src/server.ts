@@ -28,6 +28,7 @@ import { AppError, createErrorFormatter } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
+import { introspectionPolicy } from './http/introspection-policy';
 import { createServices, Services } from './services';
 
 export interface TokengateServer {
@@ -106,7 +107,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     schema: buildSchema(),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
-    introspection: config.introspection,
+    // Always on for Apollo: introspectionPolicy() decides per caller (OWNER/ADMIN only unless INTROSPECTION is on).
+    introspection: true,
     includeStacktraceInErrorResponses: !production && config.env !== 'test',
     hideSchemaDetailsFromClientErrors: production,
     formatError: createErrorFormatter(logger, { exposeDetails: !production }),
@@ -121,6 +123,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       error: (m) => logger.error(m),
     },
     plugins: [
+      introspectionPolicy(config.introspection),
       ...armor.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.sandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),

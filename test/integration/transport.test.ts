@@ -95,11 +95,33 @@ describe('production error hygiene', () => {
   });
   afterAll(() => app?.stop());
 
-  test('Sandbox and introspection are off', async () => {
+  test('Sandbox is off and anonymous callers cannot introspect', async () => {
     const res = await app.gql('{ __schema { queryType { name } } }');
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.errors?.[0].message).toMatch(/introspection/i);
+    expect(res.data).toBeUndefined();
+    const typeQuery = await app.gql('{ __type(name: "ApiToken") { fields { name } } }');
+    expect(typeQuery.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const page = await fetch(app.url, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/sandbox/i);
+  });
+
+  test('OWNER and ADMIN may introspect (Sandbox with a token); members may not; __typename is always fine', async () => {
+    const owner = await signUp(app, 'introspect');
+    const data = await app.ok('{ __schema { queryType { name } } }', {}, owner.session);
+    expect(data.__schema.queryType.name).toBe('Query');
+    const member = await app.ok(
+      'mutation { createUser(input: { email: "m-introspect@example.com", name: "M", password: "correct horse battery", role: MEMBER }) { id } }',
+      {},
+      owner.session,
+    );
+    expect(member.createUser.id).toBeTruthy();
+    const login = await app.ok('mutation { login(email: "m-introspect@example.com", password: "correct horse battery") { accessToken } }');
+    const denied = await app.gql('{ __schema { types { name } } }', {}, `Bearer ${login.login.accessToken}`);
+    expect(denied.status).toBe(403);
+    expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await app.ok('{ __typename }')).__typename).toBe('Query');
   });
 
   test('validation errors give no "did you mean" suggestions and no stack trace', async () => {
