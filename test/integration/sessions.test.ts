@@ -189,6 +189,15 @@ describe('login', () => {
     for (const a of answers) expect(a).toEqual({ code: 'UNAUTHENTICATED', message: BAD_LOGIN, data: null });
   });
 
+  test('only the exact address matches: one that a database collation would equate (ü/u, ß/ss) is unknown', async () => {
+    const base = uniqueEmail('x').split('@')[0];
+    const user = await app.ok(SIGN_UP, { input: signUpInput({ email: `jurgen.strasse.${base}@example.com` }) });
+    for (const lookalike of [`jürgen.strasse.${base}@example.com`, `jurgen.straße.${base}@example.com`]) {
+      expect(await app.fail(LOGIN, { email: lookalike, password: PASSWORD })).toEqual({ code: 'UNAUTHENTICATED', message: BAD_LOGIN, data: null });
+    }
+    expect((await login(`jurgen.strasse.${base}@example.com`)).payload.user.id).toBe(user.signUp.user.id);
+  });
+
   test.each([
     ['email', { email: '   ', password: PASSWORD }],
     ['password', { email: 'someone@example.com', password: '' }],

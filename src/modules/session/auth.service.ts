@@ -62,7 +62,9 @@ export class AuthService {
     if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
     if (password === '') throw badInput('password', 'must not be empty');
     const email = emailInput.trim().toLowerCase();
-    const user = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
+    const found = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
+    // MySQL's utf8mb4_unicode_ci matches "jürgen@…" to "jurgen@…" (and "ß" to "ss"): only the exact address is this user.
+    const user = found && found.email === email ? found : null;
     const ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
     if (!user || !ok) throw unauthenticated(BAD_LOGIN);
     if (user.status !== UserStatus.ACTIVE) throw unauthenticated('This user has been deactivated; ask an administrator of your account');
