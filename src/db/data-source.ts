@@ -61,11 +61,33 @@ export function dataSourceOptions(settings: DataSourceSettings, logger?: Countin
   };
 }
 
+/**
+ * better-sqlite3 has one connection, and TypeORM turns a transaction opened
+ * while another is in progress into a SAVEPOINT inside it: two requests'
+ * transactions could then commit or roll back each other's work (any await in
+ * a transaction, even a resolved promise, lets another request's code run).
+ * On that driver, transactions therefore wait their turn. Every write in this
+ * codebase goes through dataSource.transaction(). MySQL is untouched: it has a
+ * pool and real row locks.
+ */
+export function serializeSqliteTransactions(dataSource: DataSource): DataSource {
+  if (dataSource.options.type !== 'better-sqlite3') return dataSource;
+  const manager = dataSource.manager;
+  const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  manager.transaction = ((...args: unknown[]) => {
+    const run = tail.then(() => original(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  }) as typeof manager.transaction;
+  return dataSource;
+}
+
 export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'dbConnectTimeoutMs'>, logger: Logger): { dataSource: DataSource; queryLogger: CountingQueryLogger } {
   const queryLogger = new CountingQueryLogger(logger.child({ component: 'db' }));
-  const dataSource = new DataSource(
+  const dataSource = serializeSqliteTransactions(new DataSource(
     dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, connectTimeoutMs: config.dbConnectTimeoutMs }, queryLogger),
-  );
+  ));
   return { dataSource, queryLogger };
 }
 

@@ -5,9 +5,9 @@ import { Account } from '../modules/account/account.entity';
  * Lock the account row for the rest of the transaction (SELECT … FOR UPDATE on
  * MySQL). Every write that must see a consistent count of an account's tokens
  * or owners takes this lock first, so concurrent requests queue instead of
- * racing. SQLite has a single writer: its transactions are already serial.
+ * racing. On SQLite, serializeSqliteTransactions() queues transactions, which gives the same guarantee.
  */
-/** MySQL and MariaDB take row locks (SELECT … FOR UPDATE); SQLite serialises writers instead. */
+/** MySQL and MariaDB take row locks (SELECT … FOR UPDATE); on SQLite, transactions are queued instead (serializeSqliteTransactions). */
 export function supportsRowLocks(db: EntityManager | DataSource): boolean {
   const type = (db instanceof DataSource ? db : db.connection).options.type;
   return type === 'mysql' || type === 'mariadb';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { dataSourceOptions, DbKind } from '../../src/db/data-source';
+import { dataSourceOptions, DbKind, serializeSqliteTransactions } from '../../src/db/data-source';
 import { CountingQueryLogger } from '../../src/db/query-logger';
 
 export interface TestDatabase {
@@ -57,7 +57,7 @@ export async function createTestDatabase(logger: Logger): Promise<TestDatabase> 
   }
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-sqlite-'));
   const sqlitePath = join(dir, 'test.sqlite');
-  const dataSource = new DataSource(dataSourceOptions({ sqlitePath }, queryLogger));
+  const dataSource = serializeSqliteTransactions(new DataSource(dataSourceOptions({ sqlitePath }, queryLogger)));
   await dataSource.initialize();
   return {
     kind: 'sqlite',
