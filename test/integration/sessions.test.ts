@@ -1,3 +1,4 @@
+import bcrypt from 'bcrypt';
 import { startTestApp, TestApp } from '../helpers/app';
 import { auth, createToken, createWorld, LOGIN, PASSWORD, SIGN_UP, signUp, uniqueEmail, World } from '../helpers/world';
 import { clock } from '../../src/common/clock';
@@ -187,6 +188,24 @@ describe('login', () => {
       app.fail(LOGIN, { email: 'x'.repeat(300) + '@example.com', password: PASSWORD }),
     ]);
     for (const a of answers) expect(a).toEqual({ code: 'UNAUTHENTICATED', message: BAD_LOGIN, data: null });
+  });
+
+  test('every attempt costs exactly one bcrypt comparison, so timing does not tell a known address from an unknown one', async () => {
+    const compare = jest.spyOn(bcrypt, 'compare');
+    try {
+      for (const [email, password] of [
+        [uniqueEmail('nobody'), PASSWORD],
+        [world.owner.email, 'wrong password, long enough'],
+        [uniqueEmail('nobody'), 'y'.repeat(200)],
+        [world.owner.email, 'y'.repeat(200)], // too long to ever match: still compared
+      ]) {
+        compare.mockClear();
+        expect((await app.fail(LOGIN, { email, password })).message).toBe(BAD_LOGIN);
+        expect(compare).toHaveBeenCalledTimes(1);
+      }
+    } finally {
+      compare.mockRestore();
+    }
   });
 
   test('only the exact address matches: one that a database collation would equate (ü/u, ß/ss) is unknown', async () => {

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { PasswordHasher, validatePassword } from '../../auth/passwords';
+import { MAX_PASSWORD_BYTES, PasswordHasher, validatePassword } from '../../auth/passwords';
 import {
   digestRefreshToken,
   newRefreshToken,
@@ -65,7 +65,10 @@ export class AuthService {
     const found = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
     // MySQL's utf8mb4_unicode_ci matches "jürgen@…" to "jurgen@…" (and "ß" to "ss"): only the exact address is this user.
     const user = found && found.email === email ? found : null;
-    const ok = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
+    // Exactly one bcrypt comparison whatever the outcome: a password too long to ever match would otherwise
+    // skip it for a known address only, and the quick answer would reveal that the address exists.
+    const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
+    const ok = user && comparable ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
     if (!user || !ok) throw unauthenticated(BAD_LOGIN);
     if (user.status !== UserStatus.ACTIVE) throw unauthenticated('This user has been deactivated; ask an administrator of your account');
     return this.dataSource.transaction((em) => this.startSession(em, user));
