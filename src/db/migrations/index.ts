@@ -1,4 +1,5 @@
 import { Initial1795427371998 } from './1795427371998-Initial';
+import { Throttle1795429334842 } from './1795429334842-Throttle';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
-export const MIGRATIONS: Function[] = [Initial1795427371998];
+export const MIGRATIONS: Function[] = [Initial1795427371998, Throttle1795429334842];

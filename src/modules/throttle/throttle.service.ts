@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager, LessThan } from 'typeorm';
+import { clock } from '../../common/clock';
+import { supportsRowLocks } from '../../db/locks';
+import { AppError } from '../../errors';
+import { Throttle } from './throttle.entity';
+
+export interface ThrottlePolicy {
+  /** Failures tolerated in a window before locking. */
+  freeFailures: number;
+  /** Counting window; a quiet window resets the count. */
+  windowMs: number;
+  /** First lock; each further failure doubles it (exponential backoff). */
+  baseLockMs: number;
+  maxLockMs: number;
+}
+
+export const POLICIES = {
+  /** Per e-mail address: 5 free tries, then 1 s, 2 s, 4 s … up to 15 minutes. */
+  loginPerAccount: { freeFailures: 5, windowMs: 15 * 60_000, baseLockMs: 1000, maxLockMs: 15 * 60_000 },
+  /** Per client IP across all addresses (credential stuffing). */
+  loginPerIp: { freeFailures: 30, windowMs: 15 * 60_000, baseLockMs: 1000, maxLockMs: 15 * 60_000 },
+  /** Per client IP: invalid API tokens presented. */
+  tokenPerIp: { freeFailures: 50, windowMs: 5 * 60_000, baseLockMs: 1000, maxLockMs: 5 * 60_000 },
+} satisfies Record<string, ThrottlePolicy>;
+
+export const throttleKey = (kind: string, value: string): string =>
+  `${kind}:${createHash('sha256').update(value.toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
+
+/** Lock length after `failures` failures under `policy` (0 while still free). */
+export function lockMsFor(failures: number, policy: ThrottlePolicy): number {
+  const over = failures - policy.freeFailures;
+  if (over <= 0) return 0;
+  return Math.min(policy.maxLockMs, policy.baseLockMs * 2 ** Math.min(over - 1, 30));
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super('RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}
+
+/**
+ * Database-backed failure counters with exponential backoff. `assertOpen`
+ * refuses while a key is locked; `fail` counts a failure (row-locked on MySQL,
+ * queued on SQLite) and locks when the free failures are used up; `succeed`
+ * forgets a key. Messages never say whether an e-mail address exists.
+ */
+export class ThrottleService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async assertOpen(keys: string[], message: string): Promise<void> {
+    const now = clock.nowMs();
+    const rows = await this.dataSource.getRepository(Throttle).findBy(keys.map((key) => ({ key })));
+    const until = Math.max(0, ...rows.map((r) => (r.lockedUntil ? r.lockedUntil.getTime() : 0)));
+    if (until > now) throw new RateLimitedError(message, Math.ceil((until - now) / 1000));
+  }
+
+  async fail(entries: Array<{ key: string; policy: ThrottlePolicy }>): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      for (const { key, policy } of entries) await this.failOne(em, key, policy);
+    });
+  }
+
+  private async failOne(em: EntityManager, key: string, policy: ThrottlePolicy): Promise<void> {
+    const now = clock.now();
+    const repo = em.getRepository(Throttle);
+    const qb = repo.createQueryBuilder('t').where('t.key = :key', { key });
+    if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
+    let row = await qb.getOne();
+    if (!row) {
+      // INSERT … first failure; a concurrent first insert on another replica loses the race and counts again.
+      try {
+        await repo.insert({ key, failures: 1, windowStart: now, lockedUntil: null });
+        return;
+      } catch {
+        row = await qb.getOne();
+        if (!row) throw new Error(`throttle row ${key} vanished`);
+      }
+    }
+    const windowOver = now.getTime() - row.windowStart.getTime() > policy.windowMs;
+    const failures = windowOver ? 1 : row.failures + 1;
+    const lockMs = lockMsFor(failures, policy);
+    await repo.update(
+      { key },
+      {
+        failures,
+        windowStart: windowOver ? now : row.windowStart,
+        lockedUntil: lockMs > 0 ? new Date(now.getTime() + lockMs) : row.lockedUntil,
+      },
+    );
+  }
+
+  async succeed(key: string): Promise<void> {
+    await this.dataSource.transaction((em) => em.getRepository(Throttle).delete({ key }));
+  }
+
+  /** Drop counters whose window and lock are long over (called by housekeeping). */
+  async prune(olderThanMs = 24 * 60 * 60_000): Promise<number> {
+    const cutoff = new Date(clock.nowMs() - olderThanMs);
+    const res = await this.dataSource.transaction((em) => em.getRepository(Throttle).delete({ windowStart: LessThan(cutoff) }));
+    return res.affected ?? 0;
+  }
+}
