@@ -28,8 +28,13 @@ import { AppError, createErrorFormatter } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
+import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
 import { createServices, Services } from './services';
+import { requestMeta } from './common/request-meta';
+import { createMailer } from './modules/notification/mailer';
+import { ExpiryNotifier } from './modules/notification/expiry-notifier';
+import { Scheduler } from './modules/notification/scheduler';
 
 export interface TokengateServer {
   app: express.Express;
@@ -39,6 +44,8 @@ export interface TokengateServer {
   services: Services;
   authenticator: Authenticator;
   usage: UsageRecorder;
+  /** Expiry notices, e-mails, webhook deliveries, pruning: tests drive it with runOnce(). */
+  scheduler: Scheduler;
   logger: Logger;
   /** Listen on config.port (0 = any free port); resolves with the URL of /graphql. */
   listen(port?: number): Promise<string>;
@@ -81,8 +88,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const sessionTokens = new SessionTokens(config.sessionSigningKey);
   const tokenCache = new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs);
   const usage = new UsageRecorder(ds, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
-  const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage);
+  const throttle = new ThrottleService(ds);
+  const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
   const services = createServices(ds, config, { sessionTokens, tokenCache });
+  const scheduler = createScheduler(ds, config, services, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -160,6 +169,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     }
   });
 
+  // Client address and user agent for the audit trail, without threading them through every service call.
+  app.use('/graphql', (req, res, next) => {
+    requestMeta.run({ ip: req.ip, userAgent: req.header('user-agent'), requestId: String(res.locals.requestId) }, next);
+  });
+
   app.use(
     '/graphql',
     cors({
@@ -216,6 +230,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
 
   usage.start();
+  scheduler.start();
   let stopped = false;
 
   return {
@@ -226,6 +241,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     services,
     authenticator,
     usage,
+    scheduler,
     logger,
     listen(port = config.port) {
       return new Promise((resolve, reject) => {
@@ -240,10 +256,22 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       if (stopped) return;
       stopped = true;
       await apollo.stop(); // drains in-flight requests and closes the HTTP server
+      await scheduler.stop();
       await usage.stop();
       if (!options.dataSource && ds.isInitialized) await ds.destroy();
     },
   };
+}
+
+/** The background worker; `npm run notify` builds the same one (src/scripts/notify.ts). */
+export function createScheduler(ds: DataSource, config: Config, services: Services, logger: Logger): Scheduler {
+  const log = logger.child({ component: 'scheduler' });
+  const mailer = createMailer(config.smtpUrl, config.smtpFrom, log);
+  return new Scheduler(ds, new ExpiryNotifier(ds, mailer, log), services.webhooks, services.usage, mailer, {
+    notifyIntervalMs: config.notifyIntervalMs,
+    webhookDeliveryIntervalMs: config.webhookDeliveryIntervalMs,
+    usageRetentionDays: config.usageRetentionDays,
+  }, log);
 }
 
 /**

@@ -11,6 +11,12 @@ import { SessionTokens } from './session-tokens';
 import { TokenCache, VerifiedToken } from './token-cache';
 import { constantTimeEqual, digestSecret, isWellFormedSecret } from './token-format';
 import { UsageRecorder } from './usage-recorder';
+import type { Logger } from 'pino';
+import { recordAuditStandalone } from '../modules/audit/audit';
+
+/** Why a credential was refused (audit trail only; clients always get the same message). */
+type Refusal = { reason: string; accountId?: string; userId?: string; tokenId?: string };
+import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
 
 /** One message for every refused API token, so the response is no oracle for why. */
 const INVALID_TOKEN = 'Invalid, expired or revoked API token';
@@ -29,19 +35,46 @@ export class Authenticator {
     private readonly sessions: SessionTokens,
     readonly cache: TokenCache,
     private readonly usage: UsageRecorder,
+    private readonly throttle: ThrottleService,
+    private readonly logger?: Logger,
   ) {}
+
+  /**
+   * Client IPs locked out for presenting too many invalid API tokens, as this
+   * replica last learned from the shared counters: a locked address is refused
+   * without a query, and valid tokens never pay for the bookkeeping.
+   */
+  private readonly lockedIps = new Map<string, number>();
 
   async authenticate(credential: Credential, ip: string | undefined): Promise<Principal | null> {
     switch (credential.kind) {
       case 'none':
         return null;
       case 'malformed':
+        await this.auditFailure({ reason: 'malformed_credential' });
         throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
       case 'session':
         return this.authenticateSession(credential.jwt);
       case 'apiToken': {
-        const verified = await this.verifyApiToken(credential.secret, credential.username);
-        if (!verified) throw unauthenticated(INVALID_TOKEN);
+        const now = clock.nowMs();
+        const lockedUntil = ip ? (this.lockedIps.get(ip) ?? 0) : 0;
+        if (lockedUntil > now) throw tooManyInvalidTokens(lockedUntil - now);
+        if (ip && lockedUntil) this.lockedIps.delete(ip);
+        const checked = await this.checkApiToken(credential.secret, credential.username);
+        const verified = 'verified' in checked ? checked.verified : null;
+        if (!verified) {
+          await this.auditFailure(checked as Refusal);
+          // Malformed values were refused without touching the database; only real guesses are counted.
+          if (ip && isWellFormedSecret(credential.secret)) {
+            const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
+            if (until > now) {
+              if (this.lockedIps.size > 10_000) this.lockedIps.clear();
+              this.lockedIps.set(ip, until);
+              throw tooManyInvalidTokens(until - now);
+            }
+          }
+          throw unauthenticated(INVALID_TOKEN);
+        }
         this.usage.record(verified.tokenId, clock.now(), ip);
         return {
           userId: verified.ownerId,
@@ -58,22 +91,49 @@ export class Authenticator {
 
   /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
   async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
-    if (!isWellFormedSecret(secret)) return null;
+    const checked = await this.checkApiToken(secret, username);
+    return 'verified' in checked ? checked.verified : null;
+  }
+
+  private async checkApiToken(secret: string, username?: string): Promise<{ verified: VerifiedToken } | Refusal> {
+    if (!isWellFormedSecret(secret)) return { reason: 'malformed_token' };
     const digest = digestSecret(secret);
     let verified = this.cache.get(digest);
     if (!verified) {
       const found = await this.lookup(digest);
-      if (!found) return null;
+      if (!found) return { reason: 'unknown_token' };
       verified = found;
       this.cache.set(digest, verified);
     }
     const now = clock.nowMs();
-    if (verified.storedStatus !== TokenStatus.ACTIVE) return null;
-    if (verified.expiresAt && verified.expiresAt.getTime() <= now) return null;
-    if (verified.graceUntil && verified.graceUntil.getTime() <= now) return null;
-    if (verified.ownerStatus !== UserStatus.ACTIVE) return null;
-    if (username !== undefined && !constantTimeEqual(username, verified.username)) return null;
-    return verified;
+    const known = { accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
+    if (verified.storedStatus !== TokenStatus.ACTIVE) return { reason: `${verified.storedStatus.toLowerCase()}_token`, ...known };
+    if (verified.expiresAt && verified.expiresAt.getTime() <= now) return { reason: 'expired_token', ...known };
+    if (verified.graceUntil && verified.graceUntil.getTime() <= now) return { reason: 'replaced_secret', ...known };
+    if (verified.ownerStatus !== UserStatus.ACTIVE) return { reason: 'owner_deactivated', ...known };
+    if (username !== undefined && !constantTimeEqual(username, verified.username)) return { reason: 'username_mismatch', ...known };
+    return { verified };
+  }
+
+  /**
+   * Every refused credential is an audit event (reason, IP and user agent from the request; the token id
+   * when the secret matched one, never the secret). Events naming no account are kept with a null account.
+   * A failure to write is logged and never changes the client's answer.
+   */
+  private async auditFailure(refusal: Refusal): Promise<void> {
+    try {
+      await recordAuditStandalone(this.dataSource, {
+        accountId: refusal.accountId ?? null,
+        action: 'auth.failed',
+        actorId: refusal.userId ?? null,
+        actorTokenId: refusal.tokenId ?? null,
+        targetType: refusal.tokenId ? 'api_token' : undefined,
+        targetId: refusal.tokenId ?? null,
+        reason: refusal.reason,
+      });
+    } catch (err) {
+      this.logger?.warn({ err, reason: refusal.reason }, 'could not record a failed authentication');
+    }
   }
 
   private async lookup(digest: string): Promise<VerifiedToken | null> {
@@ -118,7 +178,10 @@ export class Authenticator {
 
   private async authenticateSession(jwt: string): Promise<Principal> {
     const claims = await this.sessions.verifyAccessToken(jwt, clock.now());
-    if (!claims) throw unauthenticated(INVALID_SESSION);
+    if (!claims) {
+      await this.auditFailure({ reason: 'invalid_session_token' });
+      throw unauthenticated(INVALID_SESSION);
+    }
     const row = await this.dataSource
       .getRepository(Session)
       .createQueryBuilder('s')
@@ -127,6 +190,8 @@ export class Authenticator {
       .where('s.id = :sid AND s.userId = :uid', { sid: claims.sessionId, uid: claims.userId })
       .getRawOne<Record<string, unknown>>();
     if (!row || row.revokedAt || row.status !== UserStatus.ACTIVE || row.accountId !== claims.accountId) {
+      const reason = !row || row.accountId !== claims.accountId ? 'unknown_session' : row.revokedAt ? 'session_ended' : 'user_deactivated';
+      await this.auditFailure(row && row.accountId === claims.accountId ? { reason, accountId: claims.accountId, userId: claims.userId } : { reason });
       throw unauthenticated(INVALID_SESSION);
     }
     return {
@@ -137,6 +202,10 @@ export class Authenticator {
       sessionId: claims.sessionId,
     };
   }
+}
+
+function tooManyInvalidTokens(ms: number): RateLimitedError {
+  return new RateLimitedError('Too many invalid API tokens from this address; try again later', Math.ceil(ms / 1000));
 }
 
 /** Raw rows give Date on MySQL and 'YYYY-MM-DD HH:MM:SS.SSS' (UTC) text on SQLite. */

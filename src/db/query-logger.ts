@@ -9,14 +9,22 @@ import type { Logger } from 'pino';
  */
 export class CountingQueryLogger implements TypeOrmLogger {
   count = 0;
+  /** The last statements' SQL text (never parameters), for tests and diagnostics. */
+  readonly recent: string[] = [];
   constructor(private readonly logger: Logger) {}
 
-  logQuery(query: string): void {
+  private remember(query: string): void {
     this.count += 1;
+    this.recent.push(query);
+    if (this.recent.length > 200) this.recent.shift();
+  }
+
+  logQuery(query: string): void {
+    this.remember(query);
     if (this.logger.isLevelEnabled('trace')) this.logger.trace({ sql: query }, 'sql');
   }
   logQueryError(error: string | Error, query: string): void {
-    this.count += 1;
+    this.remember(query);
     this.logger.warn({ sql: query, err: typeof error === 'string' ? { message: error } : { message: error.message } }, 'sql failed');
   }
   logQuerySlow(time: number, query: string): void {

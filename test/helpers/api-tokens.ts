@@ -44,10 +44,11 @@ export async function relogin(app: TestApp, actor: Actor): Promise<Actor> {
 }
 
 /** Number of SQL statements one call makes. */
-export async function countQueries<T>(app: TestApp, run: () => Promise<T>): Promise<{ result: T; statements: number }> {
+export async function countQueries<T>(app: TestApp, run: () => Promise<T>): Promise<{ result: T; statements: number; sql: string[] }> {
   const before = app.server.queryLogger.count;
   const result = await run();
-  return { result, statements: app.server.queryLogger.count - before };
+  const statements = app.server.queryLogger.count - before;
+  return { result, statements, sql: statements ? app.server.queryLogger.recent.slice(-statements) : [] };
 }
 
 export async function getToken(app: TestApp, authorization: string, id: string): Promise<any> {

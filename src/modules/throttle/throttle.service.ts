@@ -20,7 +20,7 @@ export const POLICIES = {
   loginPerAccount: { freeFailures: 5, windowMs: 15 * 60_000, baseLockMs: 1000, maxLockMs: 15 * 60_000 },
   /** Per client IP across all addresses (credential stuffing). */
   loginPerIp: { freeFailures: 30, windowMs: 15 * 60_000, baseLockMs: 1000, maxLockMs: 15 * 60_000 },
-  /** Per client IP: invalid API tokens presented. */
+  /** Per client IP: well-formed but invalid API tokens presented (malformed ones cost nothing to refuse). */
   tokenPerIp: { freeFailures: 50, windowMs: 5 * 60_000, baseLockMs: 1000, maxLockMs: 5 * 60_000 },
 } satisfies Record<string, ThrottlePolicy>;
 
@@ -56,13 +56,16 @@ export class ThrottleService {
     if (until > now) throw new RateLimitedError(message, Math.ceil((until - now) / 1000));
   }
 
-  async fail(entries: Array<{ key: string; policy: ThrottlePolicy }>): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      for (const { key, policy } of entries) await this.failOne(em, key, policy);
+  /** Count a failure for each key; resolves with the latest lock now in force (ms since epoch), or 0. */
+  async fail(entries: Array<{ key: string; policy: ThrottlePolicy }>): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      let until = 0;
+      for (const { key, policy } of entries) until = Math.max(until, await this.failOne(em, key, policy));
+      return until;
     });
   }
 
-  private async failOne(em: EntityManager, key: string, policy: ThrottlePolicy): Promise<void> {
+  private async failOne(em: EntityManager, key: string, policy: ThrottlePolicy): Promise<number> {
     const now = clock.now();
     const repo = em.getRepository(Throttle);
     const qb = repo.createQueryBuilder('t').where('t.key = :key', { key });
@@ -71,8 +74,9 @@ export class ThrottleService {
     if (!row) {
       // INSERT … first failure; a concurrent first insert on another replica loses the race and counts again.
       try {
-        await repo.insert({ key, failures: 1, windowStart: now, lockedUntil: null });
-        return;
+        const lockMs = lockMsFor(1, policy);
+        await repo.insert({ key, failures: 1, windowStart: now, lockedUntil: lockMs > 0 ? new Date(now.getTime() + lockMs) : null });
+        return lockMs > 0 ? now.getTime() + lockMs : 0;
       } catch {
         row = await qb.getOne();
         if (!row) throw new Error(`throttle row ${key} vanished`);
@@ -81,14 +85,9 @@ export class ThrottleService {
     const windowOver = now.getTime() - row.windowStart.getTime() > policy.windowMs;
     const failures = windowOver ? 1 : row.failures + 1;
     const lockMs = lockMsFor(failures, policy);
-    await repo.update(
-      { key },
-      {
-        failures,
-        windowStart: windowOver ? now : row.windowStart,
-        lockedUntil: lockMs > 0 ? new Date(now.getTime() + lockMs) : row.lockedUntil,
-      },
-    );
+    const lockedUntil = lockMs > 0 ? new Date(now.getTime() + lockMs) : row.lockedUntil;
+    await repo.update({ key }, { failures, windowStart: windowOver ? now : row.windowStart, lockedUntil });
+    return lockedUntil && lockedUntil.getTime() > now.getTime() ? lockedUntil.getTime() : 0;
   }
 
   async succeed(key: string): Promise<void> {
