@@ -20,8 +20,9 @@ export class PasswordHasher {
     return bcrypt.hash(password, this.rounds);
   }
 
+  /** An over-long password can never match, but still costs one comparison, so timing says nothing. */
   verify(password: string, hash: string): Promise<boolean> {
-    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return Promise.resolve(false);
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return this.verifyAgainstNothing(password);
     return bcrypt.compare(password, hash);
   }
 

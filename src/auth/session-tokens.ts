@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { randomBase62 } from './token-format';
 
@@ -28,6 +28,7 @@ export class SessionTokens {
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
+      .setJti(randomUUID()) // two tokens issued in the same second are still distinct
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(this.key);

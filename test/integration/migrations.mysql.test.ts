@@ -31,3 +31,16 @@ test('every migration reverts and applies again', async () => {
   expect(applied.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => (m as unknown as { name: string }).name));
   expect(await pendingSchemaChanges()).toEqual([]);
 });
+
+test('e-mail addresses are unique exactly: a look-alike address is a different user', async () => {
+  const ds = db.dataSource;
+  await ds.query("INSERT INTO account (id, name, maxActiveTokens, tokenCreation, defaultTokenLifetimeDays, expiryNotificationDays, createdAt, updatedAt) VALUES ('a0000000-0000-7000-8000-000000000001', 'A', 50, 'ALL_MEMBERS', 365, '30', NOW(3), NOW(3))");
+  const insert = (id: string, email: string) =>
+    ds.query(
+      "INSERT INTO user (id, accountId, email, name, role, status, passwordHash, createdAt, updatedAt) VALUES (?, 'a0000000-0000-7000-8000-000000000001', ?, 'U', 'OWNER', 'ACTIVE', 'x', NOW(3), NOW(3))",
+      [id, email],
+    );
+  await insert('u0000000-0000-7000-8000-000000000001', 'jurgen@example.com');
+  await insert('u0000000-0000-7000-8000-000000000002', 'jürgen@example.com');
+  await expect(insert('u0000000-0000-7000-8000-000000000003', 'jurgen@example.com')).rejects.toThrow(/Duplicate/);
+});
