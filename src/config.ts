@@ -40,6 +40,21 @@ export interface Config {
   bodyLimitBytes: number;
   /** How long to wait for a new MySQL connection before failing the request with SERVICE_UNAVAILABLE. */
   dbConnectTimeoutMs: number;
+  /** Expiry notices, e-mails, deliveries and pruning every this many ms in-process; 0 = off (use `npm run notify`). */
+  notifyIntervalMs: number;
+  /** Webhook delivery loop; 0 = deliveries only on scheduler passes. */
+  webhookDeliveryIntervalMs: number;
+  /** Allow webhooks to loopback and private addresses (never link-local or metadata). */
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  /** First retry delay; doubles per failed attempt. */
+  webhookRetryBaseMs: number;
+  /** smtp:// or smtps:// URL for expiry e-mails; unset = notices are logged instead. */
+  smtpUrl?: string;
+  smtpFrom: string;
+  /** Daily usage history kept this many days. */
+  usageRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +149,31 @@ function developmentSigningKey(dataDir: string): string {
   return key;
 }
 
+/** 0 (off) or a period of at least `min` ms. */
+function interval(env: Env, name: string, fallback: number, min: number): number {
+  const value = int(env, name, fallback, 0, 86_400_000);
+  if (value !== 0 && value < min) throw new ConfigError(`${name} must be 0 (off) or at least ${min}, got ${value}`);
+  return value;
+}
+
+function parseSmtpUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('SMTP_URL is not a valid URL; expected smtp://user:password@host:587 or smtps://…:465');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}//"`);
+  return raw.trim();
+}
+
+function parseSmtpFrom(raw: string | undefined): string {
+  const v = raw?.trim() || 'Tokengate <no-reply@localhost>';
+  if (v.length > 200 || !/@/.test(v) || /[\r\n]/.test(v)) throw new ConfigError(`SMTP_FROM must be an address like "Tokengate <tokens@example.com>", got "${raw}"`);
+  return v;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseEnvName(env.NODE_ENV);
   const production = nodeEnv === 'production';
@@ -183,5 +223,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
+    notifyIntervalMs: interval(env, 'NOTIFY_INTERVAL_MS', 5 * 60_000, 1000),
+    webhookDeliveryIntervalMs: interval(env, 'WEBHOOK_DELIVERY_INTERVAL_MS', 10_000, 100),
+    webhookAllowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', !production),
+    webhookTimeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    webhookMaxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 20),
+    webhookRetryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 100, 3_600_000),
+    smtpUrl: parseSmtpUrl(env.SMTP_URL),
+    smtpFrom: parseSmtpFrom(env.SMTP_FROM),
+    usageRetentionDays: int(env, 'USAGE_RETENTION_DAYS', 90, 1, 3650),
   };
 }

@@ -9,8 +9,23 @@ import { ApiTokenFieldResolver } from './modules/api-token/api-token.field-resol
 import { ApiTokenResolver } from './modules/api-token/api-token.resolver';
 import { SessionResolver } from './modules/session/session.resolver';
 import { UserResolver } from './modules/user/user.resolver';
+import { AuditResolver } from './modules/audit/audit.resolver';
+import { NotificationResolver } from './modules/notification/notification.resolver';
+import { ApiTokenUsageFieldResolver } from './modules/usage/usage.resolver';
+import { WebhookDeliveryFieldResolver, WebhookResolver } from './modules/webhook/webhook.resolver';
 
-export const RESOLVERS = [AccountResolver, UserResolver, SessionResolver, ApiTokenResolver, ApiTokenFieldResolver] as const;
+export const RESOLVERS = [
+  AccountResolver,
+  UserResolver,
+  SessionResolver,
+  ApiTokenResolver,
+  ApiTokenFieldResolver,
+  ApiTokenUsageFieldResolver,
+  NotificationResolver,
+  WebhookResolver,
+  WebhookDeliveryFieldResolver,
+  AuditResolver,
+] as const;
 
 let cached: GraphQLSchema | undefined;
 

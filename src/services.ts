@@ -7,17 +7,28 @@ import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
 import { UserService } from './modules/user/user.service';
+import { AuditService } from './modules/audit/audit.service';
+import { NotificationService } from './modules/notification/notification.service';
+import { UsageService } from './modules/usage/usage.service';
+import { WebhookService } from './modules/webhook/webhook.service';
 
 export interface Services {
   accounts: AccountService;
   users: UserService;
   auth: AuthService;
   apiTokens: ApiTokenService;
+  audit: AuditService;
+  notifications: NotificationService;
+  usage: UsageService;
+  webhooks: WebhookService;
 }
 
 export function createServices(
   dataSource: DataSource,
-  config: Pick<Config, 'bcryptRounds' | 'leakReportsPerMinute'>,
+  config: Pick<
+    Config,
+    'bcryptRounds' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
+  >,
   deps: { sessionTokens: SessionTokens; tokenCache: TokenCache },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds);
@@ -26,5 +37,15 @@ export function createServices(
     users: new UserService(dataSource, hasher, deps.tokenCache),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, config.leakReportsPerMinute),
+    audit: new AuditService(dataSource),
+    notifications: new NotificationService(dataSource),
+    usage: new UsageService(dataSource),
+    webhooks: new WebhookService(dataSource, {
+      allowPrivate: config.webhookAllowPrivate,
+      timeoutMs: config.webhookTimeoutMs,
+      maxAttempts: config.webhookMaxAttempts,
+      retryBaseMs: config.webhookRetryBaseMs,
+      signingKey: config.sessionSigningKey,
+    }),
   };
 }

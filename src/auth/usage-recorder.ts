@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { DataSource, In } from 'typeorm';
 import type { Logger } from 'pino';
 import { ApiToken } from '../modules/api-token/api-token.entity';
+import { upsertUsage, UsageIncrement, utcDay } from '../modules/usage/usage.service';
 
 export const MAX_LAST_USED_IPS = 5;
 
@@ -10,6 +11,12 @@ interface Pending {
   lastUsedAt: Date;
   /** Newest first, distinct. */
   ips: string[];
+  /** Requests per "YYYY-MM-DD|ip" (ip '' when unknown), for the daily usage history. */
+  buckets: Map<string, number>;
+}
+
+function addBuckets(into: Map<string, number>, from: Map<string, number>): void {
+  for (const [k, n] of from) into.set(k, (into.get(k) ?? 0) + n);
 }
 
 /** Merge newly seen IPs (newest first) into a stored list, keeping the newest distinct five. */
@@ -59,11 +66,13 @@ export class UsageRecorder {
   }
 
   record(tokenId: string, at: Date, ip: string | undefined): void {
-    const p = this.pending.get(tokenId) ?? { count: 0, lastUsedAt: at, ips: [] };
+    const p = this.pending.get(tokenId) ?? { count: 0, lastUsedAt: at, ips: [], buckets: new Map() };
     p.count += 1;
     if (at > p.lastUsedAt) p.lastUsedAt = at;
     const address = clientAddress(ip);
     if (address) p.ips = mergeIps([address], p.ips);
+    const bucket = `${utcDay(at)}|${address ?? ''}`;
+    p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
     this.pending.set(tokenId, p);
   }
 
@@ -87,6 +96,7 @@ export class UsageRecorder {
             cur.count += p.count;
             if (p.lastUsedAt > cur.lastUsedAt) cur.lastUsedAt = p.lastUsedAt;
             cur.ips = mergeIps(cur.ips, p.ips);
+            addBuckets(cur.buckets, p.buckets);
           }
         }
         this.logger.warn({ err, tokens: batch.size }, 'usage flush failed; will retry');
@@ -107,8 +117,9 @@ export class UsageRecorder {
     await this.dataSource.transaction(async (em) => {
       const rows = await em.find(ApiToken, {
         where: { id: In([...batch.keys()]) },
-        select: { id: true, lastUsedIps: true, lastUsedAt: true },
+        select: { id: true, accountId: true, environment: true, lastUsedIps: true, lastUsedAt: true },
       });
+      const history: UsageIncrement[] = [];
       for (const row of rows) {
         const p = batch.get(row.id)!;
         const lastUsedAt = row.lastUsedAt && row.lastUsedAt > p.lastUsedAt ? row.lastUsedAt : p.lastUsedAt;
@@ -119,7 +130,13 @@ export class UsageRecorder {
           .where('id = :id', { id: row.id })
           .updateEntity(false)
           .execute();
+        for (const [key, requests] of p.buckets) {
+          const [day, ip] = key.split('|');
+          history.push({ tokenId: row.id, accountId: row.accountId, environment: row.environment, day, ip, requests });
+        }
       }
+      // The daily history rides in the same transaction: one upsert per (token, day, ip), never one write per request.
+      await upsertUsage(em, history);
     });
   }
 }

@@ -62,6 +62,12 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     apiToken: 'authenticated',
     apiTokens: 'authenticated',
     users: 'authenticated',
+    notifications: 'authenticated',
+    notificationSettings: 'authenticated',
+    apiTokenAlerts: 'authenticated',
+    webhooks: 'adminReader',
+    webhookDeliveries: 'adminReader',
+    auditEvents: 'adminReader',
   },
   Mutation: {
     signUp: 'publicMutation',
@@ -78,6 +84,10 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     deactivateUser: 'adminWriter',
     reactivateUser: 'adminWriter',
     updateAccountPolicy: 'adminWriter',
+    markNotificationsRead: 'writer',
+    updateNotificationSettings: 'writer',
+    createWebhook: 'adminWriter',
+    deleteWebhook: 'adminWriter',
   },
   Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader' },
   AccountPolicy: { '*': 'authenticated' },
@@ -92,6 +102,25 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   PageInfo: { '*': 'authenticated' },
   CreatedApiToken: { '*': 'authenticated' },
   AuthPayload: { '*': 'authenticated' },
+  /** Usage history of a token the caller can see (the parent query checked visibility). */
+  ApiTokenUsageDay: { '*': 'authenticated' },
+  ApiTokenUsageByIp: { '*': 'authenticated' },
+  /** The caller's own notifications (the queries are scoped to the caller). */
+  Notification: { '*': 'authenticated' },
+  NotificationConnection: { '*': 'authenticated' },
+  NotificationEdge: { '*': 'authenticated' },
+  NotificationSettings: { '*': 'authenticated' },
+  ApiTokenAlerts: { '*': 'authenticated' },
+  /** Webhooks and the audit trail: OWNER and ADMIN of the account only. */
+  Webhook: { '*': 'adminReader' },
+  CreatedWebhook: { '*': 'adminReader' },
+  WebhookDelivery: { '*': 'adminReader' },
+  WebhookDeliveryAttempt: { '*': 'adminReader' },
+  WebhookDeliveryConnection: { '*': 'adminReader' },
+  WebhookDeliveryEdge: { '*': 'adminReader' },
+  AuditEvent: { '*': 'adminReader' },
+  AuditEventConnection: { '*': 'adminReader' },
+  AuditEventEdge: { '*': 'adminReader' },
 };
 
 export function createPermissions() {

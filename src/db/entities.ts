@@ -3,5 +3,23 @@ import { ApiToken } from '../modules/api-token/api-token.entity';
 import { RefreshToken, Session } from '../modules/session/session.entity';
 import { Throttle } from '../modules/throttle/throttle.entity';
 import { User } from '../modules/user/user.entity';
+import { AuditEvent } from '../modules/audit/audit-event.entity';
+import { ApiTokenUsage } from '../modules/usage/api-token-usage.entity';
+import { Notification, NotificationSettings, TokenExpiryNotice } from '../modules/notification/notification.entity';
+import { Webhook, WebhookDelivery } from '../modules/webhook/webhook.entity';
 
-export const ENTITIES = [Account, User, Session, RefreshToken, ApiToken, Throttle];
+export const ENTITIES = [
+  Account,
+  User,
+  Session,
+  RefreshToken,
+  ApiToken,
+  Throttle,
+  AuditEvent,
+  ApiTokenUsage,
+  TokenExpiryNotice,
+  Notification,
+  NotificationSettings,
+  Webhook,
+  WebhookDelivery,
+];

@@ -50,6 +50,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     PORT: '0',
     DATA_DIR: '/nonexistent-tokengate-test',
     USAGE_FLUSH_INTERVAL_MS: '600000',
+    // Background work runs only when a test calls server.scheduler.runOnce().
+    NOTIFY_INTERVAL_MS: '0',
+    WEBHOOK_DELIVERY_INTERVAL_MS: '0',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : { SQLITE_PATH: db.sqlitePath }),
     ...env,
   });

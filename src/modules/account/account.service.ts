@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Principal } from '../../auth/principal';
 import { badInput, notFound } from '../../errors';
+import { recordAudit } from '../audit/audit';
 import { lockAccount } from '../../db/locks';
 import { Account, AccountPolicy, policyOf } from './account.entity';
 import { AccountPolicyInput } from './account.inputs';
@@ -56,6 +57,7 @@ export class AccountService {
         ...policyOf(account),
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
       } as AccountPolicy);
+      await recordAudit(em, { accountId: account.id, action: 'account.policy_updated', principal, targetType: 'account', targetId: account.id, details: { from: policyOf(account), to: next } });
       Object.assign(account, next);
       await em.save(account);
       return policyOf(account);

@@ -16,6 +16,44 @@ import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
 import { resolveExpiry } from './expiry';
 import { supportsRowLocks } from '../../db/locks';
+import { recordAudit } from '../audit/audit';
+import { enqueueWebhookEvent, WebhookEventType } from '../webhook/webhook-events';
+
+/** Non-secret facts about a token, for audit details and webhook payloads. */
+export function tokenSummary(t: ApiToken, now: Date) {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    environment: t.environment,
+    status: tokenStatus(t, now),
+    ownerId: t.ownerId,
+    createdById: t.createdById,
+    expiresAt: t.expiresAt ? t.expiresAt.toISOString() : null,
+  };
+}
+
+/** The audit event and the webhook deliveries of one token change, in the change's own transaction. */
+async function tokenChanged(
+  em: EntityManager,
+  principal: Principal | null,
+  event: WebhookEventType,
+  token: ApiToken,
+  now: Date,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  const summary = tokenSummary(token, now);
+  await recordAudit(em, {
+    accountId: token.accountId,
+    action: event,
+    principal,
+    actorId: principal ? principal.userId : null,
+    targetType: 'api_token',
+    targetId: token.id,
+    details: { name: token.name, role: token.role, environment: token.environment, ownerId: token.ownerId, expiresAt: summary.expiresAt, ...details },
+  });
+  await enqueueWebhookEvent(em, token.accountId, event, { token: summary, actorId: principal?.userId ?? null, ...details }, now);
+}
 
 export const EXPIRING_SOON_DAYS = 7;
 export const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
@@ -91,6 +129,19 @@ export class ApiTokenService {
     if (afterId) qb.andWhere('t.id < :afterId', { afterId });
     const rows = size === 0 ? [] : await qb.orderBy('t.id', 'DESC').take(size + 1).getMany();
     return toPage(rows, size, totalCount);
+  }
+
+  /** For the exclamation mark: the caller's visible tokens expiring within 7 days, and those already expired. */
+  async alerts(principal: Principal): Promise<{ expiringSoonCount: number; expiredCount: number }> {
+    const now = clock.now();
+    const count = (filter: ApiTokenFilter) => {
+      const qb = this.visible(this.dataSource.getRepository(ApiToken).createQueryBuilder('t'), principal);
+      this.applyFilter(qb, filter, now);
+      return qb.getCount();
+    };
+    const expiringSoonCount = await count({ expiringWithinDays: EXPIRING_SOON_DAYS });
+    const expiredCount = await count({ status: [TokenStatus.EXPIRED] });
+    return { expiringSoonCount, expiredCount };
   }
 
   private applyFilter(qb: SelectQueryBuilder<ApiToken>, f: ApiTokenFilter, now: Date): void {
@@ -180,7 +231,7 @@ export class ApiTokenService {
           limit: policy.maxActiveTokens,
         });
       }
-      return em.save(
+      const saved = await em.save(
         em.getRepository(ApiToken).create({
           id: newId(),
           accountId: principal.accountId,
@@ -206,6 +257,8 @@ export class ApiTokenService {
           deletedAt: null,
         }),
       );
+      await tokenChanged(em, principal, 'token.created', saved, now);
+      return saved;
     });
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
   }
@@ -244,7 +297,9 @@ export class ApiTokenService {
       token.secretHash = generated.digest;
       token.hint = generated.hint;
       token.regeneratedAt = now;
-      return em.save(token);
+      const saved = await em.save(token);
+      await tokenChanged(em, principal, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
+      return saved;
     });
     this.cache.invalidateToken(token.id);
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
@@ -258,7 +313,9 @@ export class ApiTokenService {
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
       if (token.storedStatus === TokenStatus.REVOKED) return token;
       this.markRevoked(token, now, principal.userId);
-      return em.save(token);
+      const saved = await em.save(token);
+      await tokenChanged(em, principal, 'token.revoked', saved, now);
+      return saved;
     });
     this.cache.invalidateToken(token.id);
     return token;
@@ -276,7 +333,9 @@ export class ApiTokenService {
       token.deletedAt = now;
       token.previousSecretHash = null;
       token.previousSecretExpiresAt = null;
-      return em.save(token);
+      const saved = await em.save(token);
+      await tokenChanged(em, principal, 'token.deleted', saved, now);
+      return saved;
     });
     this.cache.invalidateToken(token.id);
     return token.id;
@@ -304,6 +363,7 @@ export class ApiTokenService {
       if (!token || token.storedStatus !== TokenStatus.ACTIVE) return null;
       this.markRevoked(token, now, null);
       await em.save(token);
+      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'leak_report' });
       return token.id;
     });
     if (revokedId) this.cache.invalidateToken(revokedId);

@@ -16,6 +16,7 @@ import { Account } from '../account/account.entity';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
 import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
+import { auditLoginFailure, auditSession, recordAudit } from '../audit/audit';
 import { AuthPayload } from './auth-payload.type';
 import { RefreshToken, Session } from './session.entity';
 
@@ -52,6 +53,7 @@ export class AuthService {
             deactivatedAt: null,
           }),
         );
+        await recordAudit(em, { accountId: account.id, action: 'user.created', actorId: user.id, targetType: 'user', targetId: user.id, details: { role: Role.OWNER, signUp: true } });
         return this.startSession(em, user);
       }),
     );
@@ -69,8 +71,14 @@ export class AuthService {
     // skip it for a known address only, and the quick answer would reveal that the address exists.
     const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
     const ok = user && comparable ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
-    if (!user || !ok) throw unauthenticated(BAD_LOGIN);
-    if (user.status !== UserStatus.ACTIVE) throw unauthenticated('This user has been deactivated; ask an administrator of your account');
+    if (!user || !ok) {
+      await auditLoginFailure(this.dataSource, user, user ? 'wrong_password' : 'unknown_email');
+      throw unauthenticated(BAD_LOGIN);
+    }
+    if (user.status !== UserStatus.ACTIVE) {
+      await auditLoginFailure(this.dataSource, user, 'user_deactivated');
+      throw unauthenticated('This user has been deactivated; ask an administrator of your account');
+    }
     return this.dataSource.transaction((em) => this.startSession(em, user));
   }
 
@@ -107,6 +115,7 @@ export class AuthService {
       }
       const user = await em.getRepository(User).findOneBy({ id: session.userId });
       if (!user || user.status !== UserStatus.ACTIVE) return { error: BAD_REFRESH };
+      await recordAudit(em, { accountId: user.accountId, action: 'session.refreshed', actorId: user.id, targetType: 'session', targetId: session.id });
       return { payload: await this.issue(em, user, session.id) };
     });
     // The reuse revocation must be committed, so the error is thrown outside the transaction.
@@ -124,13 +133,15 @@ export class AuthService {
   }
 
   private async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<void> {
-    await em.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: clock.now(), revokedReason: reason });
+    const ended = await em.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: clock.now(), revokedReason: reason });
+    if (ended.affected) await auditSession(em, sessionId, 'session.ended', reason);
   }
 
   private async startSession(em: EntityManager, user: User): Promise<AuthPayload> {
     const session = await em.save(
       em.getRepository(Session).create({ id: newId(), userId: user.id, accountId: user.accountId, revokedAt: null, revokedReason: null }),
     );
+    await recordAudit(em, { accountId: user.accountId, action: 'session.created', actorId: user.id, targetType: 'session', targetId: session.id });
     return this.issue(em, user, session.id);
   }
 

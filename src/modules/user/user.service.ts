@@ -7,6 +7,7 @@ import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
+import { auditUser } from '../audit/audit';
 import { lockAccount } from '../../db/locks';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
@@ -57,6 +58,7 @@ export class UserService {
           passwordHash,
           deactivatedAt: null,
         });
+        await auditUser(em, principal, 'user.created', user, { email, role: input.role });
         return em.save(user);
       }),
     );
@@ -67,6 +69,7 @@ export class UserService {
       if (!roleAtLeast(principal.role, role)) throw forbidden(`You cannot grant role ${role}, above your own`);
       if (user.role === role) return user;
       if (user.role === Role.OWNER && user.status === UserStatus.ACTIVE) await this.assertAnotherOwner(em, user);
+      await auditUser(em, principal, 'user.role_changed', user, { from: user.role, to: role });
       user.role = role;
       return em.save(user);
     });
@@ -78,6 +81,7 @@ export class UserService {
       if (user.role === Role.OWNER) await this.assertAnotherOwner(em, user);
       user.status = UserStatus.DEACTIVATED;
       user.deactivatedAt = clock.now();
+      await auditUser(em, principal, 'user.deactivated', user);
       await em
         .createQueryBuilder()
         .update(Session)
@@ -93,6 +97,7 @@ export class UserService {
       if (user.status === UserStatus.ACTIVE) return user;
       user.status = UserStatus.ACTIVE;
       user.deactivatedAt = null;
+      await auditUser(em, principal, 'user.reactivated', user);
       return em.save(user);
     });
   }

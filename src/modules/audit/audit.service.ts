@@ -1,0 +1,39 @@
+import { DataSource } from 'typeorm';
+import type { Principal } from '../../auth/principal';
+import { isId } from '../../common/ids';
+import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { isAdminRole } from '../../common/roles';
+import { badInput, forbidden } from '../../errors';
+import { AuditEvent } from './audit-event.entity';
+import { AuditEventFilter } from './audit.inputs';
+
+/** Reads the audit trail: OWNER and ADMIN, their own account only, newest first. */
+export class AuditService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async list(principal: Principal, filter: AuditEventFilter | null | undefined, first?: number | null, after?: string | null): Promise<Page<AuditEvent>> {
+    if (!isAdminRole(principal.role)) throw forbidden('Only OWNER and ADMIN may read the audit trail');
+    const size = validatePageSize(first);
+    const afterId = decodeCursor(after);
+    const f = filter ?? {};
+    const qb = this.dataSource.getRepository(AuditEvent).createQueryBuilder('e').where('e.accountId = :acc', { acc: principal.accountId });
+    if (f.action != null) {
+      const action = f.action.trim();
+      if (action === '' || action.length > 64) throw badInput('filter.action', 'must be 1 to 64 characters');
+      qb.andWhere('e.action = :action', { action });
+    }
+    for (const key of ['actorId', 'targetId'] as const) {
+      const v = f[key];
+      if (v == null) continue;
+      if (!isId(v)) throw badInput(`filter.${key}`, 'is not an id');
+      qb.andWhere(`e.${key} = :${key}`, { [key]: v });
+    }
+    if (f.since && f.until && f.since.getTime() > f.until.getTime()) throw badInput('filter.since', 'must not be after filter.until');
+    if (f.since) qb.andWhere('e.createdAt >= :since', { since: f.since });
+    if (f.until) qb.andWhere('e.createdAt < :until', { until: f.until });
+    const totalCount = await qb.clone().getCount();
+    if (afterId) qb.andWhere('e.id < :afterId', { afterId });
+    const rows = size === 0 ? [] : await qb.orderBy('e.id', 'DESC').take(size + 1).getMany();
+    return toPage(rows, size, totalCount);
+  }
+}

@@ -1,0 +1,211 @@
+import { DataSource, In } from 'typeorm';
+import type { Logger } from 'pino';
+import { clock, DAY_MS } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { Role } from '../../common/roles';
+import { isUniqueViolation } from '../../db/errors';
+import { Account } from '../account/account.entity';
+import { ApiToken, TokenStatus } from '../api-token/api-token.entity';
+import { tokenSummary } from '../api-token/api-token.service';
+import { User, UserStatus } from '../user/user.entity';
+import { enqueueWebhookEvent } from '../webhook/webhook-events';
+import type { Mailer } from './mailer';
+import { EmailStatus, Notification, NotificationKind, NotificationSettings, TokenExpiryNotice } from './notification.entity';
+
+/** The largest threshold an account may set (account.service validatePolicy). */
+const MAX_THRESHOLD_DAYS = 365;
+/** A token that expired longer ago than this gets no "expired" notice (e.g. when notices were off for a long time). */
+const EXPIRED_NOTICE_WINDOW_MS = 7 * DAY_MS;
+const MAX_EMAIL_ATTEMPTS = 5;
+
+/**
+ * The nearest threshold that is due for a token at `now`, or null. A threshold
+ * t is due once expiresAt - t days has passed; of several due at once (a token
+ * created with 4 days left under [30,10,5,1,0]) only the nearest counts, so
+ * the skipped ones are never sent later. Threshold 0 is the expiry itself.
+ */
+export function dueThreshold(expiresAt: Date, thresholds: number[], now: Date): number | null {
+  const due = thresholds.filter((t) => expiresAt.getTime() - t * DAY_MS <= now.getTime());
+  if (due.length === 0) return null;
+  const nearest = Math.min(...due);
+  // Never announce "expires in N days" for a token that has already expired.
+  if (nearest > 0 && expiresAt.getTime() <= now.getTime()) return null;
+  return nearest;
+}
+
+export interface ExpiryPassResult {
+  notices: number;
+  notifications: number;
+  emails: number;
+}
+
+/**
+ * Expiry notices: for each ACTIVE token with an expiry, the nearest due
+ * threshold becomes one notice (unique per token, expiry and threshold) with
+ * an in-app notification for its owner, its issuer and every OWNER/ADMIN of
+ * the account (each once), a webhook event, and e-mails for those who keep
+ * e-mail on. Keyed by the expiry timestamp, so regenerating with a new expiry
+ * starts afresh and revoking (no longer ACTIVE) stops pending notices.
+ */
+export class ExpiryNotifier {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(): Promise<ExpiryPassResult> {
+    const now = clock.now();
+    const tokens = await this.dataSource
+      .getRepository(ApiToken)
+      .createQueryBuilder('t')
+      .where("t.storedStatus = 'ACTIVE' AND t.expiresAt IS NOT NULL AND t.expiresAt <= :horizon AND t.expiresAt > :oldest", {
+        horizon: new Date(now.getTime() + MAX_THRESHOLD_DAYS * DAY_MS),
+        oldest: new Date(now.getTime() - EXPIRED_NOTICE_WINDOW_MS),
+      })
+      .getMany();
+    const accountIds = [...new Set(tokens.map((t) => t.accountId))];
+    const accounts = accountIds.length
+      ? await this.dataSource.getRepository(Account).find({ where: { id: In(accountIds) }, select: { id: true, expiryNotificationDays: true } })
+      : [];
+    const thresholdsOf = new Map(accounts.map((a) => [a.id, a.expiryNotificationDays]));
+    const result: ExpiryPassResult = { notices: 0, notifications: 0, emails: 0 };
+    for (const token of tokens) {
+      const threshold = dueThreshold(token.expiresAt!, thresholdsOf.get(token.accountId) ?? [], now);
+      if (threshold === null) continue;
+      try {
+        const n = await this.notify(token.id, token.expiresAt!, threshold);
+        if (n > 0) {
+          result.notices += 1;
+          result.notifications += n;
+        }
+      } catch (err) {
+        this.logger.error({ err, tokenId: token.id }, 'expiry notice failed; the next pass retries it');
+      }
+    }
+    result.emails = await this.sendPendingEmails();
+    return result;
+  }
+
+  /** One notice in one transaction. Returns the notifications written (0 when it was already sent). */
+  private async notify(tokenId: string, expiresAt: Date, threshold: number): Promise<number> {
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const now = clock.now();
+        // Re-read inside the transaction: a revoke or regenerate since the scan wins.
+        const token = await em.getRepository(ApiToken).findOneBy({ id: tokenId });
+        if (!token || token.storedStatus !== TokenStatus.ACTIVE || token.expiresAt?.getTime() !== expiresAt.getTime()) return 0;
+        const sent = await em.getRepository(TokenExpiryNotice).find({ where: { tokenId, tokenExpiresAt: expiresAt }, select: { thresholdDays: true } });
+        if (sent.some((s) => s.thresholdDays <= threshold)) return 0; // this one, or a nearer one, went out already
+        const notices = em.getRepository(TokenExpiryNotice);
+        await notices.insert(notices.create({ id: newId(), accountId: token.accountId, tokenId, tokenExpiresAt: expiresAt, thresholdDays: threshold, createdAt: now, updatedAt: now }));
+
+        const recipients = await em
+          .getRepository(User)
+          .createQueryBuilder('u')
+          .where('u.accountId = :acc AND u.status = :active', { acc: token.accountId, active: UserStatus.ACTIVE })
+          .andWhere('(u.id IN (:...ids) OR u.role IN (:...roles))', { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
+          .getMany();
+        const settings = recipients.length
+          ? await em.getRepository(NotificationSettings).findBy({ userId: In(recipients.map((u) => u.id)) })
+          : [];
+        const emailOff = new Set(settings.filter((s) => !s.email).map((s) => s.userId));
+        const kind = threshold === 0 ? NotificationKind.TOKEN_EXPIRED : NotificationKind.TOKEN_EXPIRING;
+        const rows = recipients.map((u) =>
+          em.getRepository(Notification).create({
+            id: newId(),
+            accountId: token.accountId,
+            userId: u.id,
+            tokenId,
+            kind,
+            thresholdDays: threshold,
+            tokenExpiresAt: expiresAt,
+            readAt: null,
+            emailStatus: emailOff.has(u.id) ? EmailStatus.SKIPPED : EmailStatus.PENDING,
+            emailAttempts: 0,
+            emailLockedUntil: null,
+          }),
+        );
+        if (rows.length) await em.save(rows);
+        await enqueueWebhookEvent(em, token.accountId, threshold === 0 ? 'token.expired' : 'token.expiring', {
+          token: tokenSummary(token, now),
+          thresholdDays: threshold,
+        }, now);
+        return rows.length;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return 0; // another pass or replica sent it first
+      throw err;
+    }
+  }
+
+  /** Send queued e-mails, each claimed first so two replicas never send the same one. */
+  async sendPendingEmails(limit = 100): Promise<number> {
+    const now = clock.now();
+    const pending = await this.dataSource
+      .getRepository(Notification)
+      .createQueryBuilder('n')
+      .where("n.emailStatus = 'PENDING' OR (n.emailStatus = 'SENDING' AND n.emailLockedUntil <= :now)", { now })
+      .orderBy('n.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    let sent = 0;
+    for (const n of pending) {
+      const lease = new Date(clock.nowMs() + 5 * 60_000);
+      const claim = await this.dataSource.transaction((em) =>
+        em
+          .createQueryBuilder()
+          .update(Notification)
+          .set({ emailStatus: EmailStatus.SENDING, emailLockedUntil: lease })
+          .where("id = :id AND (emailStatus = 'PENDING' OR (emailStatus = 'SENDING' AND emailLockedUntil <= :now))", { id: n.id, now })
+          .updateEntity(false)
+          .execute(),
+      );
+      if (claim.affected !== 1) continue;
+      let status = EmailStatus.SENT;
+      try {
+        const user = await this.dataSource.getRepository(User).findOneBy({ id: n.userId });
+        const token = await this.dataSource.getRepository(ApiToken).findOneBy({ id: n.tokenId });
+        if (!user || !token) status = EmailStatus.SKIPPED;
+        else {
+          await this.mailer.send(expiryMail(user, token, n));
+          sent += 1;
+        }
+      } catch (err) {
+        status = n.emailAttempts + 1 >= MAX_EMAIL_ATTEMPTS ? EmailStatus.FAILED : EmailStatus.PENDING;
+        this.logger.warn({ err, notificationId: n.id, attempts: n.emailAttempts + 1 }, 'expiry e-mail failed');
+      }
+      await this.dataSource.transaction((em) =>
+        em
+          .createQueryBuilder()
+          .update(Notification)
+          .set({ emailStatus: status, emailLockedUntil: null, emailAttempts: () => 'emailAttempts + 1' })
+          .where('id = :id', { id: n.id })
+          .updateEntity(false)
+          .execute(),
+      );
+    }
+    return sent;
+  }
+}
+
+/** The e-mail: token name, hint and dates, never a secret. */
+export function expiryMail(user: Pick<User, 'email' | 'name'>, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
+  const when = n.tokenExpiresAt.toISOString();
+  const subject =
+    n.thresholdDays === 0
+      ? `API token "${token.name}" has expired`
+      : `API token "${token.name}" expires in ${n.thresholdDays} day${n.thresholdDays === 1 ? '' : 's'}`;
+  const text = [
+    `Hello ${user.name},`,
+    '',
+    n.thresholdDays === 0 ? `The API token "${token.name}" (${token.hint}…) expired at ${when}.` : `The API token "${token.name}" (${token.hint}…) expires at ${when}.`,
+    token.environment ? `Environment: ${token.environment}` : '',
+    '',
+    'Regenerate it with a new expiry, or create a new token, before clients start failing.',
+    'You can turn these e-mails off with updateNotificationSettings(input: { email: false }).',
+  ]
+    .filter((l, i, a) => l !== '' || a[i - 1] !== '')
+    .join('\n');
+  return { to: user.email, subject, text };
+}

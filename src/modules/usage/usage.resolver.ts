@@ -1,0 +1,15 @@
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { principalOf } from '../../common/principal-of';
+import { ApiToken } from '../api-token/api-token.entity';
+import { ApiTokenUsageDay } from './usage.types';
+
+@Resolver(() => ApiToken)
+export class ApiTokenUsageFieldResolver {
+  @FieldResolver(() => [ApiTokenUsageDay], {
+    description: 'Requests per UTC day (newest first) by client IP, against the token environment; days without use are left out. Up to USAGE_FLUSH_INTERVAL_MS behind.',
+  })
+  usage(@Root() token: ApiToken, @Arg('days', () => Int, { defaultValue: 30, description: '1 to 366, counting today' }) days: number, @Ctx() ctx: Context): Promise<ApiTokenUsageDay[]> {
+    return ctx.services.usage.history(principalOf(ctx), token.id, days);
+  }
+}
