@@ -121,6 +121,12 @@ export class Authenticator {
    * A failure to write is logged and never changes the client's answer.
    */
   private async auditFailure(refusal: Refusal): Promise<void> {
+    if (!refusal.accountId) {
+      // Malformed or unknown credentials name no account: the contract refuses them without touching the
+      // database (and a flood of them must not become a flood of writes), so they are logged, not stored.
+      this.logger?.info({ reason: refusal.reason, action: 'auth.failed' }, 'authentication refused');
+      return;
+    }
     try {
       await recordAuditStandalone(this.dataSource, {
         accountId: refusal.accountId ?? null,

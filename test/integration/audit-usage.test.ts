@@ -62,14 +62,21 @@ describe('auditEvents', () => {
     expect(failed.nodes).toEqual([expect.objectContaining({ reason: 'revoked_token', actorTokenId: t.id, actorId: world.member.id })]);
     expect(failed.nodes[0].ip).toBeTruthy();
 
+    // Unknown and malformed credentials name no account and must cost no write (the contract refuses them
+    // without touching the database): they are logged with their reason instead.
     const unknown = generateSecret().secret;
     await app.gql(ME, {}, auth.apiKey(unknown));
     await app.gql(ME, {}, 'Bearer not-a-jwt');
-    const orphans = await app.server.dataSource.getRepository(AuditEvent).findBy({ action: 'auth.failed', reason: 'unknown_token' });
+    expect(await app.server.dataSource.getRepository(AuditEvent).countBy({ reason: 'unknown_token' })).toBe(0);
+    expect(app.logs.some((l) => l.includes('"reason":"unknown_token"'))).toBe(true);
+    expect(app.logs.join('\n')).not.toContain(unknown);
+    // A login with an unknown address is stored with a null account, invisible through the API.
+    await app.gql(`mutation { login(email: "nobody-${Date.now()}@example.com", password: "whatever 12345") { accessToken } }`);
+    const orphans = await app.server.dataSource.getRepository(AuditEvent).findBy({ action: 'auth.failed', reason: 'unknown_email' });
     expect(orphans.length).toBeGreaterThanOrEqual(1);
     expect(orphans.every((e) => e.accountId === null)).toBe(true);
     const all = (await app.ok(EVENTS, { first: 100, filter: { action: 'auth.failed' } }, world.owner.session)).auditEvents.nodes;
-    expect(all.some((e: any) => e.reason === 'unknown_token')).toBe(false);
+    expect(all.some((e: any) => e.reason === 'unknown_email')).toBe(false);
 
     await app.gql(`mutation { login(email: "${world.member.email}", password: "wrong password 123") { accessToken } }`);
     const login = await events({ action: 'auth.failed', actorId: world.member.id });
