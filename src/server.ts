@@ -90,7 +90,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const usage = new UsageRecorder(ds, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(ds);
   const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
-  const services = createServices(ds, config, { sessionTokens, tokenCache });
+  const services = createServices(ds, config, { sessionTokens, tokenCache, throttle });
   const scheduler = createScheduler(ds, config, services, logger);
 
   const app = express();

@@ -7,6 +7,7 @@ import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
 import { UserService } from './modules/user/user.service';
+import { ThrottleService } from './modules/throttle/throttle.service';
 import { AuditService } from './modules/audit/audit.service';
 import { NotificationService } from './modules/notification/notification.service';
 import { UsageService } from './modules/usage/usage.service';
@@ -29,14 +30,14 @@ export function createServices(
     Config,
     'bcryptRounds' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
-  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache },
+  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds);
   return {
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache),
-    auth: new AuthService(dataSource, hasher, deps.sessionTokens),
-    apiTokens: new ApiTokenService(dataSource, deps.tokenCache, config.leakReportsPerMinute),
+    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle),
+    apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config';
 import { createDataSource, initializeDatabase } from '../db/data-source';
 import { createLogger } from '../logger';
 import { createScheduler } from '../server';
+import { ThrottleService } from '../modules/throttle/throttle.service';
 import { createServices } from '../services';
 import { SessionTokens } from '../auth/session-tokens';
 import { TokenCache } from '../auth/token-cache';
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
   const services = createServices(dataSource, config, {
     sessionTokens: new SessionTokens(config.sessionSigningKey),
     tokenCache: new TokenCache(0, 0, Date.now),
+    throttle: new ThrottleService(dataSource),
   });
   const scheduler = createScheduler(dataSource, config, services, logger);
   try {

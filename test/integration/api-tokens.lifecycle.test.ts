@@ -340,7 +340,11 @@ describe('client addresses (behind a trusted proxy)', () => {
 
   test('leak reports are rate limited per client address (RATE_LIMITED), and the window passes', async () => {
     const t = await createToken(proxied, owner);
-    for (let i = 0; i < 3; i++) expect((await from('10.9.9.9', '', REVOKE_LEAKED, { secret: 'garbage' })).data.revokeLeakedApiToken).toBe(true);
+    // Malformed reports cost nothing and are not counted; well-formed ones (real or not) are.
+    for (let i = 0; i < 5; i++) expect((await from('10.9.9.9', '', REVOKE_LEAKED, { secret: 'garbage' })).data.revokeLeakedApiToken).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      expect((await from('10.9.9.9', '', REVOKE_LEAKED, { secret: generateSecret().secret })).data.revokeLeakedApiToken).toBe(true);
+    }
     const limited = await from('10.9.9.9', '', REVOKE_LEAKED, { secret: t.secret });
     expect(limited.errors[0].extensions.code).toBe('RATE_LIMITED');
     // The limited report revoked nothing.

@@ -5,7 +5,6 @@ import { digestSecret, generateSecret, generateUsername, isWellFormedSecret } fr
 import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
-import { RateLimiter } from '../../common/rate-limiter';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText, requiredText } from '../../common/validation';
 import { lockAccount } from '../../db/locks';
@@ -15,6 +14,7 @@ import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
 import { resolveExpiry } from './expiry';
+import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
 import { recordAudit } from '../audit/audit';
 import { enqueueWebhookEvent, WebhookEventType } from '../webhook/webhook-events';
@@ -91,14 +91,15 @@ export const isExpiringSoon = (t: ApiToken, now: Date): boolean =>
  * token (or one the caller may not see) is simply not found.
  */
 export class ApiTokenService {
-  private readonly leakLimiter: RateLimiter;
+  private readonly leakPolicy: ThrottlePolicy;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly cache: TokenCache,
+    private readonly throttle: ThrottleService,
     leakReportsPerMinute: number,
   ) {
-    this.leakLimiter = new RateLimiter(leakReportsPerMinute, 60_000, clock.nowMs);
+    this.leakPolicy = leakReportPolicy(leakReportsPerMinute);
   }
 
   /** OWNER/ADMIN see every token of their account; others those they own or issued. */
@@ -347,10 +348,14 @@ export class ApiTokenService {
    * oracle; reports are rate limited per client IP.
    */
   async revokeLeaked(secret: string, ip: string | undefined): Promise<boolean> {
-    if (!this.leakLimiter.hit(ip ?? 'unknown')) {
-      throw new AppError('RATE_LIMITED', 'Too many leaked-token reports from this address; try again in a minute');
-    }
+    // A malformed value costs nothing to refuse (and is answered true, like everything else).
     if (!isWellFormedSecret(secret)) return true;
+    // Well-formed reports are counted in the database, so the limit holds across replicas.
+    const key = throttleKey('leak:ip', ip ?? 'unknown');
+    const limited = 'Too many leaked-token reports from this address; try again in a minute';
+    await this.throttle.assertOpen([key], limited);
+    const lockedUntil = await this.throttle.fail([{ key, policy: this.leakPolicy }]);
+    if (lockedUntil > clock.nowMs()) throw new RateLimitedError(limited, Math.ceil((lockedUntil - clock.nowMs()) / 1000));
     const digest = digestSecret(secret);
     const now = clock.now();
     const revokedId = await this.dataSource.transaction(async (em) => {

@@ -18,9 +18,11 @@ import { User, UserStatus } from '../user/user.entity';
 import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
 import { auditLoginFailure, auditSession, recordAudit } from '../audit/audit';
 import { AuthPayload } from './auth-payload.type';
+import { POLICIES, throttleKey, ThrottleService } from '../throttle/throttle.service';
 import { RefreshToken, Session } from './session.entity';
 
 const BAD_LOGIN = 'Invalid e-mail or password';
+const LOCKED_OUT = 'Too many failed sign-in attempts; wait before trying again';
 const BAD_REFRESH = 'Invalid or expired refresh token; log in again';
 
 export class AuthService {
@@ -28,6 +30,7 @@ export class AuthService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokens: SessionTokens,
+    private readonly throttle: ThrottleService,
   ) {}
 
   /** A new account whose first user is its OWNER, signed in. */
@@ -60,10 +63,17 @@ export class AuthService {
   }
 
   /** Unknown e-mail and wrong password answer alike, after a bcrypt comparison either way. */
-  async login(emailInput: string, password: string): Promise<AuthPayload> {
+  async login(emailInput: string, password: string, ip?: string): Promise<AuthPayload> {
     if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
     if (password === '') throw badInput('password', 'must not be empty');
     const email = emailInput.trim().toLowerCase();
+    // Brute force: failures counted per address (whether or not it exists, so the lock reveals nothing)
+    // and per client IP, in the database so every replica shares them; locked before any bcrypt work.
+    const counters = [
+      { key: throttleKey('login:email', email), policy: POLICIES.loginPerAccount },
+      ...(ip ? [{ key: throttleKey('login:ip', ip), policy: POLICIES.loginPerIp }] : []),
+    ];
+    await this.throttle.assertOpen(counters.map((c) => c.key), LOCKED_OUT);
     const found = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
     // MySQL's utf8mb4_unicode_ci matches "jürgen@…" to "jurgen@…" (and "ß" to "ss"): only the exact address is this user.
     const user = found && found.email === email ? found : null;
@@ -73,8 +83,10 @@ export class AuthService {
     const ok = user && comparable ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
     if (!user || !ok) {
       await auditLoginFailure(this.dataSource, user, user ? 'wrong_password' : 'unknown_email');
+      await this.throttle.fail(counters);
       throw unauthenticated(BAD_LOGIN);
     }
+    await this.throttle.succeed(counters[0].key);
     if (user.status !== UserStatus.ACTIVE) {
       await auditLoginFailure(this.dataSource, user, 'user_deactivated');
       throw unauthenticated('This user has been deactivated; ask an administrator of your account');

@@ -12,7 +12,7 @@ export class SessionResolver {
 
   @Mutation(() => AuthPayload)
   login(@Arg('email') email: string, @Arg('password') password: string, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return ctx.services.auth.login(email, password).then((p) => actAs(ctx, p));
+    return ctx.services.auth.login(email, password, ctx.ip).then((p) => actAs(ctx, p));
   }
 
   @Mutation(() => AuthPayload, { description: 'Exchange a refresh token (once) for a new pair' })

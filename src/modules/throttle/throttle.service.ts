@@ -24,6 +24,9 @@ export const POLICIES = {
   tokenPerIp: { freeFailures: 50, windowMs: 5 * 60_000, baseLockMs: 1000, maxLockMs: 5 * 60_000 },
 } satisfies Record<string, ThrottlePolicy>;
 
+/** Leak reports per client IP: every report counts, `perMinute` free in a minute, then short locks. */
+export const leakReportPolicy = (perMinute: number): ThrottlePolicy => ({ freeFailures: perMinute, windowMs: 60_000, baseLockMs: 1000, maxLockMs: 60_000 });
+
 export const throttleKey = (kind: string, value: string): string =>
   `${kind}:${createHash('sha256').update(value.toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
 
