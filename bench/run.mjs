@@ -1,0 +1,473 @@
+// `npm run bench` (builds first): throughput of Tokengate against a bare Apollo
+// Server 5 on the same HTTP stack, and the number of SQL statements one large
+// listing costs. Appends a dated section to bench/RESULTS.md and prints it.
+//
+//   (a) bench/bare-server.mjs answering `{ __typename }`
+//   (b) dist/src/main.js on a throwaway MariaDB/MySQL (migrations applied at
+//       start) answering `{ me { id } }` with `Authorization: APIKey <secret>`
+//
+// Both run as child processes with NODE_ENV=production; autocannon drives them
+// from this process with the same connections and duration, after a warm-up,
+// in interleaved rounds (bare→Tokengate, then Tokengate→bare, …) so drift hits
+// both alike. Then an in-process createServer() on a second database counts the
+// statements of `apiTokens(first: 100)` with owner/createdBy/revokedBy.
+// When the ratio is below the target (or with --profile), both servers are run
+// once more under --cpu-prof and the profiles are summarised by package.
+//
+// Environment: BENCH_CONNECTIONS (10), BENCH_DURATION (10 s), BENCH_ROUNDS (3),
+// BENCH_WARMUP (5 s), BENCH_PROFILE (auto | 1 | 0), BENCH_WRITE (1; 0 = don't
+// append to RESULTS.md). TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX_ENTRIES,
+// USAGE_FLUSH_INTERVAL_MS and LOG_LEVEL are passed to the Tokengate child when set.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { formatDifference, formatSummary, summariseProfile } from './profile-summary.mjs';
+
+const require = createRequire(import.meta.url);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'bench', 'out'); // git-ignored: logs and profiles
+const RESULTS = path.join(ROOT, 'bench', 'RESULTS.md');
+const { startServer, freePort } = require(path.join(ROOT, 'test/support/mysql-server.cjs'));
+const mysql = require('mysql2/promise');
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 10);
+const DURATION = Number(process.env.BENCH_DURATION || 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const WARMUP = Number(process.env.BENCH_WARMUP || 5);
+const PROFILE = process.argv.includes('--profile') ? '1' : (process.env.BENCH_PROFILE || 'auto');
+const WRITE = process.env.BENCH_WRITE !== '0' && !process.argv.includes('--no-write');
+const TARGET_RATIO = 0.8;
+const TARGET_STATEMENTS = 6;
+const SIGNING_KEY = randomBytes(36).toString('base64url'); // ≥ 32 characters, this run only
+const PASSWORD = 'bench-password-0123456789';
+const started = Date.now();
+
+const log = (msg) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- cleanup ---
+const cleanups = [];
+let cleaning;
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        process.stderr.write(`[bench] cleanup: ${err.message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    process.stderr.write(`[bench] ${sig}: stopping the servers\n`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// --------------------------------------------------------------- children ---
+/** Start a Node child; resolves once GET <base><readyPath> answers 200. */
+async function startChild(name, args, env, readyPath) {
+  mkdirSync(OUT, { recursive: true });
+  const logFile = path.join(OUT, `${name}.log`);
+  writeFileSync(logFile, '');
+  const port = await freePort();
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const append = (chunk) => appendFileSync(logFile, chunk);
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const done = await Promise.race([exited, sleep(15_000).then(() => null)]);
+    if (!done) child.kill('SIGKILL');
+  };
+  cleanups.push(stop);
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      const res = await fetch(base + readyPath);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${name} was not ready within 30 s; see ${logFile}`);
+    await sleep(100);
+  }
+  return { name, url: `${base}/graphql`, base, pid: child.pid, logFile, stop, exited };
+}
+
+async function gql(url, query, variables, authorization) {
+  const headers = { 'content-type': 'application/json' };
+  if (authorization) headers.authorization = authorization;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
+  }
+  if (body.errors?.length) throw new Error(`${url}: ${JSON.stringify(body.errors).slice(0, 500)}`);
+  return { data: body.data, text };
+}
+
+// ------------------------------------------------------------------- load ---
+// CPU accounting from /proc (Linux; elsewhere the CPU columns stay empty): the
+// server's and the database's CPU per request are far steadier than req/s on a
+// shared machine, and "other load" shows how much CPU something else took.
+const TICK_US = 1e6 / (Number(sh('getconf', ['CLK_TCK'])) || 100);
+function procCpuUs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US; // utime + stime
+  } catch {
+    return NaN;
+  }
+}
+function machineBusyUs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) * TICK_US; // user nice system irq softirq
+  } catch {
+    return NaN;
+  }
+}
+function selfCpuUs() {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+async function load(target, seconds, pids = {}) {
+  const before = { server: procCpuUs(pids.server), db: procCpuUs(pids.db), self: selfCpuUs(), machine: machineBusyUs(), t: process.hrtime.bigint() };
+  const result = await autocannon({
+    url: target.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: target.headers,
+    body: target.body,
+    expectBody: target.expectBody, // every answer is checked, not only the status
+  });
+  const wallUs = Number(process.hrtime.bigint() - before.t) / 1e3;
+  const server = procCpuUs(pids.server) - before.server;
+  const db = pids.db ? procCpuUs(pids.db) - before.db : 0;
+  const self = selfCpuUs() - before.self;
+  const machine = machineBusyUs() - before.machine;
+  const n = result.requests.total || 1;
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    avg: result.latency.average,
+    bad: result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0),
+    serverCpu: server / n, // µs per request
+    dbCpu: db / n,
+    loadGenCpu: self / n,
+    otherCores: Math.max(0, (machine - server - db - self) / wallUs), // CPUs' worth of work that was not ours
+  };
+}
+
+// --------------------------------------------------------------- machine ---
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+function machine() {
+  const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  const free = sh('free', ['-h']);
+  const mem = free.split('\n').find((l) => l.startsWith('Mem:'))?.split(/\s+/) ?? [];
+  return {
+    nproc: sh('nproc', []) || String(os.cpus().length),
+    cpuModel,
+    memTotal: mem[1] ?? `${(os.totalmem() / 2 ** 30).toFixed(1)}Gi`,
+    memAvailable: mem[6] ?? '?',
+    free,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    autocannon: require('autocannon/package.json').version,
+    commit: sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) || 'unknown',
+    dirty: sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) !== '',
+  };
+}
+
+// ------------------------------------------------------ SQL statement count ---
+async function countListingStatements(databaseUrl) {
+  const { loadConfig } = require(path.join(ROOT, 'dist/src/config.js'));
+  const { createLogger } = require(path.join(ROOT, 'dist/src/logger.js'));
+  const { createServer } = require(path.join(ROOT, 'dist/src/server.js'));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tokengate-bench-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    SESSION_SIGNING_KEY: SIGNING_KEY,
+    BCRYPT_ROUNDS: '10',
+    USAGE_FLUSH_INTERVAL_MS: '600000',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DB_MIGRATIONS_RUN: 'true',
+  });
+  const server = await createServer(config, { logger: createLogger('silent') });
+  cleanups.push(() => server.stop());
+  const url = await server.listen(0);
+  const ok = async (q, v, auth) => (await gql(url, q, v, auth)).data;
+
+  const signUp = await ok(
+    `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`,
+    { input: { accountName: 'Bulk Co', email: 'bulk-owner@bench.example', name: 'bulk-owner', password: PASSWORD } },
+  );
+  const owner = { id: signUp.signUp.user.id, auth: `Bearer ${signUp.signUp.accessToken}` };
+  await ok(`mutation($input: AccountPolicyInput!) { updateAccountPolicy(input: $input) { maxActiveTokens } }`, { input: { maxActiveTokens: 1000 } }, owner.auth);
+  const addUser = async (role, label) => {
+    const email = `${label}@bench.example`;
+    const created = await ok(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, { input: { email, name: label, password: PASSWORD, role } }, owner.auth);
+    const login = await ok(`mutation($email: String!, $password: String!) { login(email: $email, password: $password) { accessToken } }`, { email, password: PASSWORD });
+    return { id: created.createUser.id, auth: `Bearer ${login.login.accessToken}` };
+  };
+  const admin = await addUser('ADMIN', 'bulk-admin');
+  const members = [];
+  for (let i = 0; i < 3; i++) members.push(await addUser('MEMBER', `bulk-member-${i}`));
+  const people = [owner, admin, ...members];
+  const CREATE = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id } } }`;
+  const made = [];
+  for (let i = 0; i < 100; i++) {
+    const issuer = i % 2 ? owner : admin;
+    const r = await ok(CREATE, { input: { name: `bulk-${i}`, ownerId: people[i % people.length].id, role: 'MEMBER' } }, issuer.auth);
+    made.push(r.createApiToken.token.id);
+  }
+  for (let i = 0; i < 100; i += 4) await ok(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id: made[i] }, (i % 8 ? owner : admin).auth);
+  const reader = (await ok(CREATE, { input: { name: 'reader' } }, owner.auth)).createApiToken.secret;
+  await server.usage.flush();
+
+  const LIST = `{ apiTokens(first: 100) { totalCount pageInfo { hasNextPage }
+    nodes { id status owner { id name } createdBy { id name } revokedBy { id } } } }`;
+  const measure = async (query) => {
+    await server.usage.flush();
+    const before = server.queryLogger.count;
+    const data = await ok(query, {}, `APIKey ${reader}`);
+    return { data, statements: server.queryLogger.count - before };
+  };
+  server.authenticator.cache.clear();
+  const cold = await measure(LIST);
+  const warm = await measure(LIST);
+  const nodes = cold.data.apiTokens.nodes;
+  if (nodes.length !== 100 || cold.data.apiTokens.totalCount !== 101) throw new Error(`listing returned ${nodes.length} of ${cold.data.apiTokens.totalCount} tokens, expected 100 of 101`);
+  const revoked = nodes.filter((n) => n.revokedBy).length;
+  const owners = new Set(nodes.map((n) => n.owner.id)).size;
+  const me = await measure(`{ me { id } }`);
+  await server.usage.flush();
+  return { cold: cold.statements, warm: warm.statements, me: me.statements, revoked, owners };
+}
+
+// ------------------------------------------------------------------- main ---
+async function main() {
+  if (!existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('dist/src/main.js is missing: run `npm run bench` (it builds first)');
+  const info = machine();
+  const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  log(`${info.nproc} CPUs (${info.cpuModel}), ${info.memTotal} RAM, Node ${info.node}; ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} × ${DURATION} s per server`);
+
+  const db = await startServer();
+  cleanups.push(() => db.stop());
+  const admin = await mysql.createConnection(db.url);
+  const [[{ v: dbVersion }]] = await admin.query('SELECT VERSION() AS v');
+  await admin.query('CREATE DATABASE tokengate_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  await admin.query('CREATE DATABASE tokengate_sql CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  await admin.end();
+  const scheme = db.flavour === 'mariadb' ? 'mariadb' : 'mysql';
+  const dbUrl = (name) => `${db.url.replace(/^mysql:/, `${scheme}:`)}/${name}`;
+  log(`${db.flavour} ${dbVersion} on port ${db.port}`);
+
+  const tgEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: dbUrl('tokengate_bench'),
+    DB_MIGRATIONS_RUN: 'true',
+    SESSION_SIGNING_KEY: SIGNING_KEY,
+    DATA_DIR: path.join(OUT, 'data'),
+  };
+  for (const k of ['TOKEN_CACHE_TTL_MS', 'TOKEN_CACHE_MAX_ENTRIES', 'USAGE_FLUSH_INTERVAL_MS', 'LOG_LEVEL']) if (process.env[k]) tgEnv[k] = process.env[k];
+  const bareEnv = { NODE_ENV: 'production' };
+  const startBare = (extra = []) => startChild('bare-apollo', [...extra, 'bench/bare-server.mjs'], bareEnv, '/healthz');
+  const startTokengate = (extra = []) => startChild('tokengate', [...extra, 'dist/src/main.js'], tgEnv, '/readyz');
+
+  let bare = await startBare();
+  let tg = await startTokengate();
+  log(`bare Apollo pid ${bare.pid}, Tokengate pid ${tg.pid} (migrations applied)`);
+
+  // An owner and an API token, through the public API.
+  const signUp = await gql(tg.url, `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`, {
+    input: { accountName: 'Bench Inc', email: 'owner@bench.example', name: 'Bench Owner', password: PASSWORD },
+  });
+  const created = await gql(
+    tg.url,
+    `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id } } }`,
+    { input: { name: 'bench' } },
+    `Bearer ${signUp.data.signUp.accessToken}`,
+  );
+  const secret = created.data.createApiToken.secret;
+  const userId = signUp.data.signUp.user.id;
+
+  const bareQuery = JSON.stringify({ query: '{ __typename }' });
+  const tgQuery = JSON.stringify({ query: '{ me { id } }' });
+  const bareCheck = await fetch(bare.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bareQuery }).then((r) => r.text());
+  const tgCheck = await fetch(tg.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `APIKey ${secret}` }, body: tgQuery }).then((r) => r.text());
+  if (JSON.parse(bareCheck).data?.__typename !== 'Query') throw new Error(`bare server answered ${bareCheck}`);
+  if (JSON.parse(tgCheck).data?.me?.id !== userId) throw new Error(`Tokengate answered ${tgCheck}`);
+  const targets = {
+    bare: { label: 'bare Apollo 5 + express 5', query: '`{ __typename }`', url: bare.url, pids: { server: bare.pid }, headers: { 'content-type': 'application/json' }, body: bareQuery, expectBody: bareCheck },
+    tg: {
+      label: 'Tokengate (MariaDB)'.replace('MariaDB', db.flavour === 'mariadb' ? 'MariaDB' : 'MySQL'),
+      query: '`{ me { id } }` + APIKey',
+      url: tg.url,
+      pids: { server: tg.pid, db: db.pid },
+      headers: { 'content-type': 'application/json', authorization: `APIKey ${secret}` },
+      body: tgQuery,
+      expectBody: tgCheck,
+    },
+  };
+
+  log(`warm-up ${WARMUP} s each`);
+  await load(targets.bare, WARMUP, targets.bare.pids);
+  await load(targets.tg, WARMUP, targets.tg.pids);
+
+  const runs = { bare: [], tg: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 ? ['bare', 'tg'] : ['tg', 'bare'];
+    for (const key of order) {
+      const r = await load(targets[key], DURATION, targets[key].pids);
+      runs[key].push({ round, ...r });
+      log(
+        `round ${round} ${targets[key].label.padEnd(26)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  ` +
+          `server ${r.serverCpu.toFixed(0)} µs CPU/req, db ${r.dbCpu.toFixed(0)}, other load ${r.otherCores.toFixed(2)} CPUs${r.bad ? `  (${r.bad} failed/mismatched)` : ''}`,
+      );
+    }
+  }
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const agg = (rs) => ({
+    rps: mean(rs.map((r) => r.rps)),
+    p50: mean(rs.map((r) => r.p50)),
+    p99: mean(rs.map((r) => r.p99)),
+    bad: rs.reduce((a, r) => a + r.bad, 0),
+    serverCpu: mean(rs.map((r) => r.serverCpu)),
+    dbCpu: mean(rs.map((r) => r.dbCpu)),
+    otherCores: mean(rs.map((r) => r.otherCores)),
+  });
+  const A = { bare: agg(runs.bare), tg: agg(runs.tg) };
+  const ratio = A.tg.rps / A.bare.rps;
+  const roundRatios = runs.tg.map((r, i) => r.rps / runs.bare[i].rps);
+  const cpuRatio = A.bare.serverCpu / A.tg.serverCpu; // capacity ratio of the Node processes alone
+  log(
+    `ratio Tokengate/bare = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}); per round ${roundRatios.map((x) => x.toFixed(3)).join(', ')}; ` +
+      `CPU per request ${A.tg.serverCpu.toFixed(0)} µs (+${A.tg.dbCpu.toFixed(0)} µs database) vs ${A.bare.serverCpu.toFixed(0)} µs`,
+  );
+
+  // Profile both servers under the same load when the target is missed (or asked for).
+  let profileText = '';
+  if (PROFILE === '1' || (PROFILE === 'auto' && ratio < TARGET_RATIO)) {
+    log('profiling: both servers again under --cpu-prof');
+    const profDir = path.join(OUT, `profiles-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(profDir, { recursive: true });
+    const sections = [];
+    const profiles = {};
+    for (const key of ['bare', 'tg']) {
+      const dir = path.join(profDir, key);
+      const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+      await (key === 'bare' ? bare : tg).stop();
+      const child = key === 'bare' ? (bare = await startBare(prof)) : (tg = await startTokengate(prof));
+      const target = { ...targets[key], url: child.url, pids: { ...targets[key].pids, server: child.pid } };
+      const w = await load(target, 2, target.pids);
+      const r = await load(target, DURATION, target.pids);
+      await child.stop();
+      await child.exited;
+      const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+      const summary = summariseProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+      // The profile also covers start-up (module loading) and the set-up and warm-up requests: its CPU is spread over every request served.
+      const requests = w.total + r.total + (key === 'tg' ? 1 : 0);
+      profiles[key] = { summary, requests };
+      sections.push(formatSummary(summary, { requests, title: `${targets[key].label} under --cpu-prof (${r.rps.toFixed(0)} req/s while profiled)` }));
+      log(`profile written: ${path.relative(ROOT, path.join(dir, file))}`);
+    }
+    sections.unshift(formatDifference(profiles.bare, profiles.tg, { from: 'bare', to: 'Tokengate' }));
+    profileText = sections.join('\n\n');
+  }
+
+  log('counting SQL statements for apiTokens(first: 100) (in-process createServer, second database)');
+  const sql = await countListingStatements(dbUrl('tokengate_sql'));
+  log(`apiTokens(first: 100) with owner/createdBy/revokedBy: ${sql.cold} statements (cold verification cache), ${sql.warm} (warm); { me { id } }: ${sql.me}`);
+
+  await cleanup();
+
+  // ---------------------------------------------------------------- report ---
+  const f0 = (x) => x.toFixed(0);
+  const f1 = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  const rows = [];
+  for (const key of ['bare', 'tg']) {
+    const cpu = (r) => `${f0(r.serverCpu)} | ${key === 'tg' ? f0(r.dbCpu) : '–'} | ${r.otherCores.toFixed(2)}`;
+    for (const r of runs[key]) rows.push(`| ${targets[key].label} | ${targets[key].query} | ${r.round} | ${f0(r.rps)} | ${f1(r.p50)} | ${f1(r.p99)} | ${cpu(r)} | ${r.bad} |`);
+    rows.push(`| **${targets[key].label}** | | **mean** | **${f0(A[key].rps)}** | **${f1(A[key].p50)}** | **${f1(A[key].p99)}** | ${cpu(A[key])} | ${A[key].bad} |`);
+  }
+  const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const md = [
+    `## ${stamp} — ${info.commit}${info.dirty ? ' (src/ had uncommitted changes)' : ''}`,
+    '',
+    `- Machine: ${info.nproc} CPUs (\`nproc\`), ${info.cpuModel}; RAM ${info.memTotal} total, ${info.memAvailable} available (\`free -h\`); ${info.kernel}`,
+    `- Node ${info.node}; ${db.flavour === 'mariadb' ? 'MariaDB' : 'MySQL'} ${dbVersion} (throwaway, same machine, migrations applied at start); autocannon ${info.autocannon}`,
+    `- Load: ${CONNECTIONS} connections, ${WARMUP} s warm-up per server, then ${ROUNDS} interleaved rounds × ${DURATION} s per server. ` +
+      'Servers are child processes with NODE_ENV=production, LOG_LEVEL=warn; autocannon runs in the parent on the same CPUs, so absolute numbers are machine-bound and only the ratio travels.',
+    '',
+    '| server | query | round | req/s | p50 ms | p99 ms | server CPU µs/req | DB CPU µs/req | other load (CPUs) | non-2xx / errors / wrong body |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `**Ratio Tokengate / bare: ${ratio.toFixed(3)}** (mean req/s; target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+      `per round ${roundRatios.map((x) => x.toFixed(3)).join(', ')} (median ${median(roundRatios).toFixed(3)}). ` +
+      `By CPU per request, which other load disturbs less: bare ${f0(A.bare.serverCpu)} µs / Tokengate ${f0(A.tg.serverCpu)} µs = ${cpuRatio.toFixed(3)}, ` +
+      `and Tokengate's database spends another ${f0(A.tg.dbCpu)} µs per request on the same CPUs.`,
+    '',
+    '"Other load" is CPU time the machine spent outside the two servers, the database and this load generator (other jobs), in CPUs\' worth, from /proc/stat; ' +
+      `load average at the start: ${loadAtStart}.`,
+    '',
+    `**SQL statements for \`apiTokens(first: 100)\`** listing 100 tokens (5 owners, 24 revoked on the page) with \`owner { id name } createdBy { id name } revokedBy { id }\`, ` +
+      `authenticated by APIKey: **${sql.cold}** with a cold verification cache, ${sql.warm} warm (target ≤ ${TARGET_STATEMENTS}: ${sql.cold <= TARGET_STATEMENTS ? 'met' : 'NOT met'}). ` +
+      `\`{ me { id } }\` with a cached token: ${sql.me} statement(s).`,
+    ...(profileText ? ['', '### CPU profiles', '', profileText] : []),
+    '',
+  ].join('\n');
+  if (WRITE) {
+    if (!existsSync(RESULTS)) writeFileSync(RESULTS, '# Benchmark results\n\nAppended by `npm run bench` (bench/run.mjs); newest last.\n\n');
+    appendFileSync(RESULTS, md + '\n');
+  }
+  process.stdout.write('\n' + md + '\n');
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${WRITE ? `; appended to ${path.relative(ROOT, RESULTS)}` : ''}`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    process.stderr.write(`[bench] failed: ${err.stack ?? err}\n`);
+    await cleanup();
+    process.exit(1);
+  },
+);
