@@ -154,13 +154,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           ip,
           userAgent: req.header('user-agent'),
           principal,
-          loaders: createLoaders(ds, principal?.accountId),
+          loaders: createLoaders(ds, principal),
           services,
           logger: logger.child({ requestId }),
+          schemaIsPublic: config.introspection,
           // Apollo shallow-copies the context per operation: mutate the copy the resolvers hold (`this`).
           actAs(this: Context, next) {
             this.principal = next;
-            this.loaders = createLoaders(ds, next.accountId);
+            this.loaders = createLoaders(ds, next);
           },
         };
         return ctx;
