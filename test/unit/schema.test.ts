@@ -15,7 +15,7 @@ test('schema/subgraph.graphql is current (run `npm run schema`)', () => {
 test('the subgraph links federation v2.6+ and declares the three entities', () => {
   const sdl = printSubgraphFile();
   expect(sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.(6|7|8|9|1\d)"/);
-  for (const entity of ['User', 'Account', 'ApiToken']) expect(sdl).toMatch(new RegExp(`type ${entity} @key\\(fields: "id"\\)`));
+  for (const entity of ['User', 'Account', 'ApiToken']) expect(sdl).toMatch(new RegExp(`type ${entity}\\s+@key\\(fields: "id"\\)`));
   expect(sdl).toContain('_entities(representations: [_Any!]!): [_Entity]!');
 });
 
