@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { clock } from '../common/clock';
 import { minRole } from '../common/roles';
+import { scopesFor } from '../authz/scopes';
 import { unauthenticated } from '../errors';
 import { ApiToken, TokenStatus } from '../modules/api-token/api-token.entity';
 import { Session } from '../modules/session/session.entity';
@@ -43,14 +44,16 @@ export class Authenticator {
         const verified = await this.verifyApiToken(credential.secret, credential.username);
         if (!verified) throw unauthenticated(INVALID_TOKEN);
         this.usage.record(verified.tokenId, clock.now(), ip);
+        const role = minRole(verified.role, verified.ownerRole);
         return {
           userId: verified.ownerId,
           accountId: verified.accountId,
-          role: minRole(verified.role, verified.ownerRole),
+          role,
           via: 'apiToken',
           tokenId: verified.tokenId,
           tokenRole: verified.role,
           environment: verified.environment,
+          scopes: scopesFor(role, verified.environment),
         };
       }
     }
@@ -135,6 +138,7 @@ export class Authenticator {
       role: row.role as Principal['role'],
       via: 'session',
       sessionId: claims.sessionId,
+      scopes: scopesFor(row.role as Principal['role']),
     };
   }
 }

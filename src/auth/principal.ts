@@ -11,6 +11,8 @@ export interface Principal {
   tokenId?: string;
   tokenRole?: Role;
   environment?: string | null;
+  /** Scopes of the effective role (+ env:<environment> for a token): src/authz/scopes.ts. */
+  scopes: string[];
 }
 
 /** READ_ONLY API-token requests may run queries only. */
