@@ -54,6 +54,8 @@ export class Authenticator {
           tokenRole: verified.role,
           environment: verified.environment,
           scopes: scopesFor(role, verified.environment),
+          tokenUsername: verified.username,
+          expiresAt: verified.graceUntil ?? verified.expiresAt,
         };
       }
     }
@@ -139,6 +141,7 @@ export class Authenticator {
       via: 'session',
       sessionId: claims.sessionId,
       scopes: scopesFor(row.role as Principal['role']),
+      expiresAt: claims.expiresAt,
     };
   }
 }
