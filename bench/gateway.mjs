@@ -20,7 +20,7 @@ const dist = (p) => require(join(process.cwd(), 'dist', p));
 const { loadConfig } = dist('src/config.js');
 const { createServer } = dist('src/server.js');
 const { parseIdentityKey } = dist('src/auth/identity-keys.js');
-const { cachedVerifier, inProcessVerifier } = dist('src/gateway/auth.js');
+const { cachedVerifier, inProcessVerifier, recordUsageOnHit } = dist('src/gateway/auth.js');
 const { composeSupergraph } = dist('src/gateway/compose.js');
 const { startGateway } = dist('src/gateway/gateway.js');
 const { IdentitySigner } = dist('src/gateway/identity-signer.js');
@@ -54,7 +54,7 @@ const supergraphSdl = composeSupergraph([
 ]);
 const identityKeys = parseIdentityKey(config.identityPrivateKey);
 const common = { supergraphSdl, identityKeys, gatewaySecret: SECRET, mode: 'filter', rateLimitPerToken: 0, rateLimitAnonymousPerIp: 0 };
-const withAuth = await startGateway({ ...common, verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), 5000) });
+const withAuth = await startGateway({ ...common, verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), 5000, Date.now, 10_000, recordUsageOnHit(tokens.authenticator)) });
 const noAuth = await startGateway({ ...common, verifier: null });
 const identity = await new IdentitySigner(identityKeys, 60).sign({ userId: 'bench', accountId: 'bench', role: 'READ_ONLY', via: 'apiToken', scopes: ['read'] }, 'inventory');
 

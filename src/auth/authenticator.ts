@@ -61,6 +61,11 @@ export class Authenticator {
     }
   }
 
+  /** Count a use of a token authenticated elsewhere (the gateway's auth cache); coalesced like every use. */
+  recordUsage(tokenId: string, ip: string | undefined): void {
+    this.usage.record(tokenId, clock.now(), ip);
+  }
+
   /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
   async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
     if (!isWellFormedSecret(secret)) return null;

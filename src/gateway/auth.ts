@@ -30,6 +30,11 @@ export function userFromPrincipal(p: Principal): GatewayUser {
   };
 }
 
+/** For cachedVerifier's onHit with an in-process Authenticator: cached requests still count as token usage. */
+export const recordUsageOnHit = (authenticator: Authenticator) => (user: GatewayUser, ip: string | undefined) => {
+  if (user.tokenId) authenticator.recordUsage(user.tokenId, ip);
+};
+
 /** Co-located with the tokens service: the same Authenticator, no network hop. */
 export function inProcessVerifier(authenticator: Authenticator): CredentialVerifier {
   return async (authorization, ip) => {
@@ -86,7 +91,14 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
  * service's own TOKEN_CACHE_TTL_MS when the change happened on another replica
  * of it). Failures are never cached. `ttlMs = 0` disables it.
  */
-export function cachedVerifier(verify: CredentialVerifier, ttlMs: number, nowMs: () => number = Date.now, maxEntries = 10_000): CredentialVerifier {
+export function cachedVerifier(
+  verify: CredentialVerifier,
+  ttlMs: number,
+  nowMs: () => number = Date.now,
+  maxEntries = 10_000,
+  /** Called on every cache hit, e.g. to keep counting token usage. */
+  onHit?: (user: GatewayUser, ip: string | undefined) => void,
+): CredentialVerifier {
   if (ttlMs <= 0) return verify;
   const cache = new Map<string, { user: GatewayUser; until: number }>();
   return async (authorization, ip) => {
@@ -95,7 +107,10 @@ export function cachedVerifier(verify: CredentialVerifier, ttlMs: number, nowMs:
     const now = nowMs();
     const hit = cache.get(key);
     if (hit) {
-      if (hit.until > now) return hit.user;
+      if (hit.until > now) {
+        onHit?.(hit.user, ip);
+        return hit.user;
+      }
       cache.delete(key);
     }
     const user = await verify(authorization, ip);

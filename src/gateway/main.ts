@@ -9,7 +9,7 @@ import { clock } from '../common/clock';
 import { ConfigError, loadConfig } from '../config';
 import { createDataSource, initializeDatabase } from '../db/data-source';
 import { createLogger } from '../logger';
-import { cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
+import { recordUsageOnHit, cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 
@@ -19,6 +19,7 @@ async function main() {
   const logger = createLogger((process.env.LOG_LEVEL as never) || 'info');
   let verifier: CredentialVerifier;
   let close = async () => undefined as void;
+  let onHit: ((u: import('./auth').GatewayUser, ip: string | undefined) => void) | undefined;
   if (config.introspectionUrl) {
     verifier = introspectionVerifier(config.introspectionUrl, config.gatewaySecret);
   } else {
@@ -29,7 +30,9 @@ async function main() {
     await initializeDatabase(dataSource, false, logger);
     const usage = new UsageRecorder(dataSource, logger.child({ component: 'usage' }), tokens.usageFlushIntervalMs);
     usage.start();
-    verifier = inProcessVerifier(new Authenticator(dataSource, new SessionTokens(tokens.sessionSigningKey), new TokenCache(0, 0, clock.nowMs), usage));
+    const authenticator = new Authenticator(dataSource, new SessionTokens(tokens.sessionSigningKey), new TokenCache(0, 0, clock.nowMs), usage);
+    verifier = inProcessVerifier(authenticator);
+    onHit = recordUsageOnHit(authenticator);
     close = async () => {
       await usage.stop();
       await dataSource.destroy();
@@ -38,7 +41,7 @@ async function main() {
   const gateway = await startGateway(
     {
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-      verifier: cachedVerifier(verifier, config.authCacheTtlMs),
+      verifier: cachedVerifier(verifier, config.authCacheTtlMs, Date.now, 10_000, onHit),
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret,
       mode: config.mode,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIdentityKey } from '../auth/identity-keys';
 import { loadConfig } from '../config';
-import { cachedVerifier, inProcessVerifier } from '../gateway/auth';
+import { recordUsageOnHit, cachedVerifier, inProcessVerifier } from '../gateway/auth';
 import { composeSupergraph } from '../gateway/compose';
 import { startGateway } from '../gateway/gateway';
 import { createServer } from '../server';
@@ -32,7 +32,7 @@ async function main() {
   const gateway = await startGateway(
     {
       supergraphSdl,
-      verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), Number(process.env.GATEWAY_AUTH_CACHE_TTL_MS ?? 5000)),
+      verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), Number(process.env.GATEWAY_AUTH_CACHE_TTL_MS ?? 5000), Date.now, 10_000, recordUsageOnHit(tokens.authenticator)),
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret!,
       mode: process.env.GATEWAY_AUTH_MODE === 'reject' ? 'reject' : 'filter',

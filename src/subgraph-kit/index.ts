@@ -81,6 +81,8 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b) && given.length === expected.length;
 }
 
+/** Identity JWTs that verified (a JWT is immutable: caching one only ever skips re-checking the same bytes). */
+const verified = new Map<string, { identity: GatewayIdentity; expMs: number }>();
 const remoteSets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 const localSets = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
 
@@ -151,6 +153,10 @@ export async function verifyGatewayIdentity(headers: HeaderBag, opts: VerifyGate
     return null;
   }
   if (!fromGateway) throw new GatewayIdentityError('An identity header is accepted only from the gateway');
+  // The gateway reuses a signed identity for up to half its life: remember verified ones until they expire.
+  const cacheKey = `${opts.audience}\n${jwt}`;
+  const cached = verified.get(cacheKey);
+  if (cached && cached.expMs > Date.now()) return cached.identity;
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(jwt, keySet(opts), {
@@ -168,5 +174,7 @@ export async function verifyGatewayIdentity(headers: HeaderBag, opts: VerifyGate
   if ((payload.exp ?? 0) - (payload.iat ?? 0) > IDENTITY_MAX_LIFETIME_SECONDS) throw new GatewayIdentityError('Gateway identity lives too long');
   const identity = identityFromClaims(payload);
   if (!identity) throw new GatewayIdentityError('Gateway identity lacks required claims');
+  if (verified.size >= 10_000) verified.clear();
+  verified.set(cacheKey, { identity, expMs: (payload.exp as number) * 1000 });
   return identity;
 }
