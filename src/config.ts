@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { developmentIdentityKeyPem, generateIdentityKeyPem, parseIdentityKey } from './auth/identity-keys';
 
 /**
  * Every environment variable the tokens service reads, parsed and validated once.
@@ -55,6 +56,14 @@ export interface Config {
   smtpFrom: string;
   /** Daily usage history kept this many days. */
   usageRetentionDays: number;
+  /** PKCS8 PEM of the gateway identity key (ES256); its public half is served at /.well-known/jwks.json. */
+  identityPrivateKey: string;
+  /** The shared secret the gateway sends to subgraphs; undefined = no gateway traffic is accepted. */
+  gatewaySecret?: string;
+  /** Refuse /graphql requests that lack the gateway credential. */
+  requireGateway: boolean;
+  /** This subgraph's name in the supergraph: the audience of the gateway identity JWT. */
+  subgraphName: string;
 }
 
 export class ConfigError extends Error {
@@ -174,6 +183,38 @@ function parseSmtpFrom(raw: string | undefined): string {
   return v;
 }
 
+/** GATEWAY_SECRET: shared by the gateway and its subgraphs; at least 32 characters. */
+export function parseGatewaySecret(env: Env): string | undefined {
+  const secret = env.GATEWAY_SECRET?.trim() ?? '';
+  if (secret === '') return undefined;
+  if (secret.length < 32) throw new ConfigError(`GATEWAY_SECRET must be at least 32 characters long (got ${secret.length}), e.g. \`openssl rand -base64 48\``);
+  return secret;
+}
+
+/**
+ * IDENTITY_PRIVATE_KEY (PKCS8 PEM, EC P-256; "\n" escapes allowed). Development:
+ * generated once under DATA_DIR; tests: a fresh key per process; production:
+ * required whenever a gateway is configured (GATEWAY_SECRET), since the gateway
+ * and every replica of this service must share it.
+ */
+export function parseIdentityPrivateKey(env: Env, nodeEnv: Config['env'], dataDir: string, gatewayConfigured: boolean): string {
+  let pem = env.IDENTITY_PRIVATE_KEY?.trim() ?? '';
+  if (pem === '') {
+    if (nodeEnv === 'production' && gatewayConfigured) {
+      throw new ConfigError(
+        'IDENTITY_PRIVATE_KEY is required in production when GATEWAY_SECRET is set: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` (PKCS8 PEM)',
+      );
+    }
+    pem = nodeEnv === 'development' ? developmentIdentityKeyPem(dataDir) : generateIdentityKeyPem();
+  }
+  try {
+    parseIdentityKey(pem);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return pem;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseEnvName(env.NODE_ENV);
   const production = nodeEnv === 'production';
@@ -194,6 +235,13 @@ export function loadConfig(env: Env = process.env): Config {
   } else if (sessionSigningKey.length < 32) {
     throw new ConfigError(`SESSION_SIGNING_KEY must be at least 32 characters long (got ${sessionSigningKey.length})`);
   }
+
+  const gatewaySecret = parseGatewaySecret(env);
+  const requireGateway = bool(env, 'TOKENS_REQUIRE_GATEWAY', false);
+  if (requireGateway && !gatewaySecret) throw new ConfigError('TOKENS_REQUIRE_GATEWAY=true needs GATEWAY_SECRET (the credential the gateway sends)');
+  const identityPrivateKey = parseIdentityPrivateKey(env, nodeEnv, dataDir, Boolean(gatewaySecret));
+  const subgraphName = env.TOKENS_SUBGRAPH_NAME?.trim() || 'tokens';
+  if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(subgraphName)) throw new ConfigError(`TOKENS_SUBGRAPH_NAME must be a subgraph name like "tokens", got "${subgraphName}"`);
 
   const sandbox = bool(env, 'SANDBOX', !production);
   return {
@@ -232,5 +280,9 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: parseSmtpUrl(env.SMTP_URL),
     smtpFrom: parseSmtpFrom(env.SMTP_FROM),
     usageRetentionDays: int(env, 'USAGE_RETENTION_DAYS', 90, 1, 3650),
+    identityPrivateKey,
+    gatewaySecret,
+    requireGateway,
+    subgraphName,
   };
 }

@@ -12,6 +12,8 @@ export interface Context {
   loaders: Loaders;
   services: Services;
   logger: Logger;
+  /** Introspection is on: the subgraph SDL may be served to anyone. */
+  schemaIsPublic: boolean;
   /** Switch the request to a principal that just signed in (signUp, login, refreshSession). */
   actAs(principal: Principal): void;
 }

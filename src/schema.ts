@@ -1,9 +1,13 @@
 import 'reflect-metadata';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLSchema } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { applyMiddleware } from 'graphql-middleware';
-import { buildSchemaSync } from 'type-graphql';
+import gql from 'graphql-tag';
+import { buildSchemaSync, createResolversMap } from 'type-graphql';
 import { createPermissions } from './authz/permissions';
+import { referenceResolvers } from './federation/reference-resolvers';
 import { AccountResolver } from './modules/account/account.resolver';
 import { ApiTokenFieldResolver } from './modules/api-token/api-token.field-resolver';
 import { ApiTokenResolver } from './modules/api-token/api-token.resolver';
@@ -27,19 +31,39 @@ export const RESOLVERS = [
   AuditResolver,
 ] as const;
 
-let cached: GraphQLSchema | undefined;
+/** Federation v2 link: every directive the subgraph uses is imported. */
+export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])';
 
-/** The schema as type-graphql builds it, without authorization: what `npm run schema` prints. */
+let base: GraphQLSchema | undefined;
+let subgraph: GraphQLSchema | undefined;
+
+/** The client API as type-graphql builds it: what schema/schema.graphql shows. */
 export function buildBaseSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
+  base ??= buildSchemaSync({
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     validate: false,
   });
-  return cached;
+  return base;
 }
 
-/** The executable schema: the base schema behind the graphql-shield permission map. */
+/**
+ * The served schema: the same API as an Apollo Federation v2 subgraph, with
+ * `User`, `Account` and `ApiToken` as entities (`@key(fields: "id")`) and
+ * `_service` / `_entities`. Standalone clients see the same operations.
+ */
+export function buildSubgraph(): GraphQLSchema {
+  if (subgraph) return subgraph;
+  const schema = buildBaseSchema();
+  const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  for (const [type, extra] of Object.entries(referenceResolvers)) resolvers[type] = { ...resolvers[type], ...extra };
+  subgraph = buildSubgraphSchema([
+    { typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`, resolvers: resolvers as never },
+  ]);
+  return subgraph;
+}
+
+/** The executable schema: the subgraph behind the graphql-shield permission map. */
 export function buildSchema(): GraphQLSchema {
-  return applyMiddleware(buildBaseSchema(), createPermissions());
+  return applyMiddleware(buildSubgraph(), createPermissions());
 }

@@ -24,7 +24,7 @@ import { UsageRecorder } from './auth/usage-recorder';
 import { clock } from './common/clock';
 import { createDataSource, initializeDatabase } from './db/data-source';
 import { CountingQueryLogger } from './db/query-logger';
-import { AppError, createErrorFormatter } from './errors';
+import { AppError, createErrorFormatter, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
@@ -35,6 +35,9 @@ import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
 import { ExpiryNotifier } from './modules/notification/expiry-notifier';
 import { Scheduler } from './modules/notification/scheduler';
+import { parseIdentityKey } from './auth/identity-keys';
+import type { Principal } from './auth/principal';
+import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
 
 export interface TokengateServer {
   app: express.Express;
@@ -92,6 +95,39 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
   const services = createServices(ds, config, { sessionTokens, tokenCache, throttle });
   const scheduler = createScheduler(ds, config, services, logger);
+
+  const identityKeys = parseIdentityKey(config.identityPrivateKey);
+
+  /**
+   * Who is calling. Through the gateway (credential + signed identity) the
+   * principal is the gateway's word, not re-checked here; a forged or
+   * incomplete gateway header is refused, never read as anonymous. Otherwise
+   * the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
+   */
+  async function principalOf(req: Request): Promise<Principal | null> {
+    if (!config.gatewaySecret) {
+      if (req.headers[IDENTITY_HEADER] !== undefined || req.headers[GATEWAY_SECRET_HEADER] !== undefined) {
+        throw unauthenticated('Gateway identity is not accepted by this service');
+      }
+      return authenticator.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+    }
+    let identity: GatewayIdentity | null;
+    try {
+      identity = await verifyGatewayIdentity(req.headers, {
+        keys: identityKeys.jwks,
+        audience: config.subgraphName,
+        gatewaySecret: config.gatewaySecret,
+        requireGateway: config.requireGateway,
+      });
+    } catch (err) {
+      if (err instanceof GatewayIdentityError) throw unauthenticated(err.message);
+      throw err;
+    }
+    if (identity) return principalFromIdentity(identity);
+    // The gateway's own calls without an identity are anonymous: it never forwards client credentials.
+    if (hasGatewayCredential(req.headers, config.gatewaySecret)) return null;
+    return authenticator.authenticate(parseAuthorization(req.headers.authorization), req.ip);
+  }
 
   const app = express();
   app.disable('x-powered-by');
@@ -174,6 +210,66 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     requestMeta.run({ ip: req.ip, userAgent: req.header('user-agent'), requestId: String(res.locals.requestId) }, next);
   });
 
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('cache-control', 'public, max-age=300');
+    res.json(identityKeys.jwks);
+  });
+
+  /**
+   * Token introspection for a gateway that does not run in this process,
+   * shaped like RFC 7662. Only the gateway may call it (GATEWAY_SECRET header,
+   * compared in constant time). Body, form or JSON: token=<API token secret or
+   * session access token>, optional username (Basic credentials) and client_ip
+   * (recorded as the token's last-used address).
+   */
+  app.post(
+    '/internal/introspect',
+    express.urlencoded({ extended: false, limit: '8kb' }),
+    express.json({ limit: '8kb' }),
+    async (req, res) => {
+      res.setHeader('cache-control', 'no-store');
+      if (!config.gatewaySecret || !hasGatewayCredential(req.headers, config.gatewaySecret)) {
+        res.status(401).json({ error: 'invalid_client' });
+        return;
+      }
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const { token, username, client_ip: clientIp } = body;
+      if (typeof token !== 'string' || token === '' || (username !== undefined && typeof username !== 'string')) {
+        res.status(400).json({ error: 'invalid_request', error_description: 'token is required' });
+        return;
+      }
+      const credential = username
+        ? ({ kind: 'apiToken', secret: token, username, scheme: 'Basic' } as const)
+        : parseAuthorization(`Bearer ${token}`);
+      let p: Principal | null = null;
+      try {
+        p = await authenticator.authenticate(credential, typeof clientIp === 'string' && clientIp.length <= 64 ? clientIp : undefined);
+      } catch (err) {
+        if (!(err instanceof AppError)) {
+          logger.error({ err }, 'introspection failed unexpectedly');
+          res.status(503).json({ error: 'temporarily_unavailable' });
+          return;
+        }
+      }
+      if (!p) {
+        res.json({ active: false });
+        return;
+      }
+      res.json({
+        active: true,
+        sub: p.userId,
+        acc: p.accountId,
+        role: p.role,
+        via: p.via,
+        scope: p.scopes.join(' '),
+        ...(p.expiresAt ? { exp: Math.floor(p.expiresAt.getTime() / 1000) } : {}),
+        ...(p.tokenId ? { token_id: p.tokenId, token_type: 'api_token' } : { token_type: 'session' }),
+        ...(p.environment ? { env: p.environment } : {}),
+        ...(p.tokenUsername ? { username: p.tokenUsername } : {}),
+      });
+    },
+  );
+
   app.use(
     '/graphql',
     cors({
@@ -190,7 +286,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         const ip = req.ip;
         let principal;
         try {
-          principal = await authenticator.authenticate(parseAuthorization(req.headers.authorization), ip);
+          principal = await principalOf(req);
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
           throw toGraphQLError(err);
@@ -200,13 +296,14 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           ip,
           userAgent: req.header('user-agent'),
           principal,
-          loaders: createLoaders(ds, principal?.accountId),
+          loaders: createLoaders(ds, principal),
           services,
           logger: logger.child({ requestId }),
+          schemaIsPublic: config.introspection,
           // Apollo shallow-copies the context per operation: mutate the copy the resolvers hold (`this`).
           actAs(this: Context, next) {
             this.principal = next;
-            this.loaders = createLoaders(ds, next.accountId);
+            this.loaders = createLoaders(ds, next);
           },
         };
         return ctx;
@@ -288,6 +385,18 @@ function securityHeaders(production: boolean) {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-site');
     if (production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     next();
+  };
+}
+
+function principalFromIdentity(id: GatewayIdentity): Principal {
+  return {
+    userId: id.userId,
+    accountId: id.accountId,
+    role: id.role as Principal['role'],
+    via: id.via,
+    tokenId: id.tokenId,
+    environment: id.environment ?? null,
+    scopes: id.scopes,
   };
 }
 

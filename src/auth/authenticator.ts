@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { clock } from '../common/clock';
 import { minRole } from '../common/roles';
+import { scopesFor } from '../authz/scopes';
 import { unauthenticated } from '../errors';
 import { ApiToken, TokenStatus } from '../modules/api-token/api-token.entity';
 import { Session } from '../modules/session/session.entity';
@@ -76,17 +77,26 @@ export class Authenticator {
           throw unauthenticated(INVALID_TOKEN);
         }
         this.usage.record(verified.tokenId, clock.now(), ip);
+        const role = minRole(verified.role, verified.ownerRole);
         return {
           userId: verified.ownerId,
           accountId: verified.accountId,
-          role: minRole(verified.role, verified.ownerRole),
+          role,
           via: 'apiToken',
           tokenId: verified.tokenId,
           tokenRole: verified.role,
           environment: verified.environment,
+          scopes: scopesFor(role, verified.environment),
+          tokenUsername: verified.username,
+          expiresAt: verified.graceUntil ?? verified.expiresAt,
         };
       }
     }
+  }
+
+  /** Count a use of a token authenticated elsewhere (the gateway's auth cache); coalesced like every use. */
+  recordUsage(tokenId: string, ip: string | undefined): void {
+    this.usage.record(tokenId, clock.now(), ip);
   }
 
   /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
@@ -206,6 +216,8 @@ export class Authenticator {
       role: row.role as Principal['role'],
       via: 'session',
       sessionId: claims.sessionId,
+      scopes: scopesFor(row.role as Principal['role']),
+      expiresAt: claims.expiresAt,
     };
   }
 }

@@ -11,6 +11,12 @@ export interface Principal {
   tokenId?: string;
   tokenRole?: Role;
   environment?: string | null;
+  /** Scopes of the effective role (+ env:<environment> for a token): src/authz/scopes.ts. */
+  scopes: string[];
+  /** The API token's username (Basic auth), for introspection answers. */
+  tokenUsername?: string;
+  /** When the credential stops working by itself (token expiry, session access-token expiry); null = never. */
+  expiresAt?: Date | null;
 }
 
 /** READ_ONLY API-token requests may run queries only. */

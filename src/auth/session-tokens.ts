@@ -11,6 +11,7 @@ export interface AccessClaims {
   userId: string;
   accountId: string;
   sessionId: string;
+  expiresAt?: Date;
 }
 
 /** Access tokens: HS256 JWTs (jose) signed with SESSION_SIGNING_KEY; 1 hour. */
@@ -45,7 +46,7 @@ export class SessionTokens {
         currentDate: now,
       });
       if (typeof payload.sub !== 'string' || typeof payload.acc !== 'string' || typeof payload.sid !== 'string') return null;
-      return { userId: payload.sub, accountId: payload.acc, sessionId: payload.sid };
+      return { userId: payload.sub, accountId: payload.acc, sessionId: payload.sid, expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined };
     } catch {
       return null;
     }

@@ -36,6 +36,11 @@ const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'no_cache' })((parent: { id
     : forbidden("Only the user themself and the account's OWNER and ADMIN may see this field"),
 );
 
+/** The subgraph SDL (`_service`) answers even with introspection off: only when the schema is public, or to an admin. */
+const canReadSchema = rule('canReadSchema', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
+  ctx.schemaIsPublic || (ctx.principal && isAdminRole(ctx.principal.role)) ? true : forbidden('The schema is not public'),
+);
+
 export const RULES = {
   /** Anyone, anonymous included. */
   public: allow,
@@ -49,6 +54,7 @@ export const RULES = {
   /** OWNER or ADMIN, changing something. */
   adminWriter: chain(isAuthenticated, isNotReadOnlyToken, isAdmin),
   selfOrAdmin: chain(isAuthenticated, isSelfOrAdmin),
+  schemaReader: canReadSchema,
   deny,
 } satisfies Record<string, ShieldRule>;
 
@@ -68,6 +74,9 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     webhooks: 'adminReader',
     webhookDeliveries: 'adminReader',
     auditEvents: 'adminReader',
+    /** Federation: reference resolvers apply the same visibility as the root queries. */
+    _entities: 'authenticated',
+    _service: 'schemaReader',
   },
   Mutation: {
     signUp: 'publicMutation',
@@ -121,6 +130,7 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   AuditEvent: { '*': 'adminReader' },
   AuditEventConnection: { '*': 'adminReader' },
   AuditEventEdge: { '*': 'adminReader' },
+  _Service: { sdl: 'schemaReader' },
 };
 
 export function createPermissions() {

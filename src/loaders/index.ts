@@ -1,12 +1,17 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { isAdminRole } from '../common/roles';
 import { Account } from '../modules/account/account.entity';
+import { ApiToken } from '../modules/api-token/api-token.entity';
 import { User } from '../modules/user/user.entity';
 
 export interface Loaders {
   /** Users of the caller's account by id; a foreign id loads null. */
   user: DataLoader<string, User | null>;
   account: DataLoader<string, Account | null>;
+  /** Tokens the caller may see (their account; for non-admins, owned or issued by them). */
+  apiToken: DataLoader<string, ApiToken | null>;
 }
 
 function byId<T extends { id: string }>(keys: readonly string[], rows: T[]): Array<T | null> {
@@ -15,11 +20,12 @@ function byId<T extends { id: string }>(keys: readonly string[], rows: T[]): Arr
 }
 
 /**
- * One loader set per request. Every batch is scoped to the caller's account in
- * the SQL itself, so a batch can never return another tenant's rows. Without
- * an account (anonymous requests) every key loads null.
+ * One loader set per request. Every batch is scoped to the caller's account
+ * (and, for tokens, visibility) in the SQL itself, so a batch can never return
+ * another tenant's rows. Anonymous requests load null for every key.
  */
-export function createLoaders(dataSource: DataSource, accountId: string | undefined): Loaders {
+export function createLoaders(dataSource: DataSource, principal: Principal | null): Loaders {
+  const accountId = principal?.accountId;
   return {
     user: new DataLoader<string, User | null>(async (ids) => {
       if (!accountId) return ids.map(() => null);
@@ -28,9 +34,17 @@ export function createLoaders(dataSource: DataSource, accountId: string | undefi
     }),
     account: new DataLoader<string, Account | null>(async (ids) => {
       if (!accountId) return ids.map(() => null);
-      const wanted = ids.filter((id) => id === accountId);
-      const rows = wanted.length ? await dataSource.getRepository(Account).find({ where: { id: accountId } }) : [];
+      const rows = ids.includes(accountId) ? await dataSource.getRepository(Account).find({ where: { id: accountId } }) : [];
       return byId(ids, rows);
+    }),
+    apiToken: new DataLoader<string, ApiToken | null>(async (ids) => {
+      if (!principal) return ids.map(() => null);
+      const qb = dataSource
+        .getRepository(ApiToken)
+        .createQueryBuilder('t')
+        .where('t.id IN (:...ids) AND t.accountId = :accountId', { ids: [...ids], accountId: principal.accountId });
+      if (!isAdminRole(principal.role)) qb.andWhere('(t.ownerId = :me OR t.createdById = :me)', { me: principal.userId });
+      return byId(ids, await qb.getMany());
     }),
   };
 }

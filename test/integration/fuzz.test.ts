@@ -143,7 +143,7 @@ test(`${ROUNDS} hostile requests (seed ${SEED}): no 5xx, no stack, no crash, no 
     let status = 0;
     let text = '';
     try {
-      const res = await fetch(app.url, { method: 'POST', headers, body });
+      const res = await fetch(app.url, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
       status = res.status;
       text = await res.text();
     } catch (err) {

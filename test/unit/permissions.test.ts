@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObjectType } from 'graphql';
 import { FALLBACK_RULE, PERMISSIONS, RULES } from '../../src/authz/permissions';
-import { buildBaseSchema } from '../../src/schema';
+import { buildSubgraph } from '../../src/schema';
 
 /*
  * Who can reach what, as a reviewed artefact. Every root field and every object
@@ -14,7 +14,7 @@ import { buildBaseSchema } from '../../src/schema';
 const SNAPSHOT = join(__dirname, 'permissions.snapshot.txt');
 
 function permissionTable(): string {
-  const schema = buildBaseSchema();
+  const schema = buildSubgraph();
   const lines: string[] = [];
   for (const type of Object.values(schema.getTypeMap()).sort((a, b) => a.name.localeCompare(b.name))) {
     if (type.name.startsWith('__') || !isObjectType(type)) continue;
@@ -38,7 +38,7 @@ test('no field is left to the fallback rule', () => {
 });
 
 test('every rule in the map names a real type and field', () => {
-  const schema = buildBaseSchema();
+  const schema = buildSubgraph();
   for (const [typeName, fields] of Object.entries(PERMISSIONS)) {
     const type = schema.getType(typeName);
     expect(type && isObjectType(type) ? typeName : `missing type ${typeName}`).toBe(typeName);

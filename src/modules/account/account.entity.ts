@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { CreatedAtColumn, IdColumn, intListTransformer, UpdatedAtColumn, Timestamped } from '../../db/columns';
 
@@ -39,6 +39,7 @@ export class AccountPolicy {
 }
 
 @Entity('account')
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'A tenant: its users and tokens are invisible to every other account' })
 export class Account extends Timestamped {
   @IdColumn()

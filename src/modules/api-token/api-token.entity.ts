@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, stringListTransformer, UpdatedAtColumn, Timestamped } from '../../db/columns';
 import { Role } from '../../common/roles';
@@ -18,6 +18,7 @@ export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | Token
 
 @Entity('api_token')
 @Index('idx_api_token_account_status', ['accountId', 'storedStatus'])
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'A personal API token. Its secret is shown once, at creation or regeneration, and never stored.' })
 export class ApiToken extends Timestamped {
   @IdColumn()

@@ -1,5 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
+import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
 import { notFound } from '../../errors';
 import { User } from '../user/user.entity';
@@ -17,6 +18,14 @@ export class ApiTokenFieldResolver {
   @FieldResolver(() => Boolean, { description: 'ACTIVE and expires within 7 days' })
   expiringSoon(@Root() token: ApiToken): boolean {
     return isExpiringSoon(token, clock.now());
+  }
+
+  @FieldResolver(() => [String], {
+    description:
+      "Scopes the token grants: those of its role (READ_ONLY: read; MEMBER: read write; ADMIN, OWNER: read write admin) plus env:<environment>. At request time the role is capped by the owner's current role.",
+  })
+  scopes(@Root() token: ApiToken): string[] {
+    return scopesFor(token.role, token.environment);
   }
 
   @FieldResolver(() => User, { description: 'Whom the token acts as' })

@@ -7,6 +7,7 @@ import {
   REFRESH_TOKEN_TTL_SECONDS,
   SessionTokens,
 } from '../../auth/session-tokens';
+import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { Role } from '../../common/roles';
@@ -177,7 +178,7 @@ export class AuthService {
       accessTokenExpiresAt: access.expiresAt,
       refreshToken,
       refreshTokenExpiresAt,
-      principal: { userId: user.id, accountId: user.accountId, role: user.role, via: 'session', sessionId },
+      principal: { userId: user.id, accountId: user.accountId, role: user.role, via: 'session', sessionId, scopes: scopesFor(user.role) },
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, UpdatedAtColumn, Timestamped } from '../../db/columns';
 import { Role } from '../../common/roles';
@@ -11,6 +11,7 @@ export enum UserStatus {
 registerEnumType(UserStatus, { name: 'UserStatus' });
 
 @Entity('user')
+@Directive('@key(fields: "id")')
 @ObjectType({ description: 'A person who signs in to an account' })
 export class User extends Timestamped {
   @IdColumn()

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import type { Authenticator } from '../auth/authenticator';
+import { parseAuthorization } from '../auth/credentials';
+import type { Principal } from '../auth/principal';
+import { AppError, unauthenticated } from '../errors';
+import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
+
+/** The caller as the gateway resolved it; `expiresAtMs` bounds how long it may be cached. */
+export interface GatewayUser extends GatewayIdentity {
+  expiresAtMs?: number;
+}
+
+/**
+ * Turns the client's Authorization header into a user: null when there is no
+ * credential; throws AppError UNAUTHENTICATED when it is malformed, unknown,
+ * expired or revoked (SERVICE_UNAVAILABLE when the tokens service can't answer).
+ */
+export type CredentialVerifier = (authorization: string | undefined, ip: string | undefined) => Promise<GatewayUser | null>;
+
+export function userFromPrincipal(p: Principal): GatewayUser {
+  return {
+    userId: p.userId,
+    accountId: p.accountId,
+    role: p.role,
+    via: p.via,
+    tokenId: p.tokenId,
+    environment: p.environment ?? null,
+    scopes: p.scopes,
+    expiresAtMs: p.expiresAt ? p.expiresAt.getTime() : undefined,
+  };
+}
+
+/** For cachedVerifier's onHit with an in-process Authenticator: cached requests still count as token usage. */
+export const recordUsageOnHit = (authenticator: Authenticator) => (user: GatewayUser, ip: string | undefined) => {
+  if (user.tokenId) authenticator.recordUsage(user.tokenId, ip);
+};
+
+/** Co-located with the tokens service: the same Authenticator, no network hop. */
+export function inProcessVerifier(authenticator: Authenticator): CredentialVerifier {
+  return async (authorization, ip) => {
+    const p = await authenticator.authenticate(parseAuthorization(authorization), ip);
+    return p ? userFromPrincipal(p) : null;
+  };
+}
+
+/** Remote: the tokens service's POST /internal/introspect (RFC 7662 shape), called with the gateway credential. */
+export function introspectionVerifier(url: string, gatewaySecret: string, fetchFn: typeof fetch = fetch, timeoutMs = 3000): CredentialVerifier {
+  return async (authorization, ip) => {
+    const credential = parseAuthorization(authorization);
+    if (credential.kind === 'none') return null;
+    if (credential.kind === 'malformed') throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
+    const form = new URLSearchParams();
+    if (credential.kind === 'session') form.set('token', credential.jwt);
+    else {
+      form.set('token', credential.secret);
+      if (credential.username !== undefined) form.set('username', credential.username);
+    }
+    if (ip) form.set('client_ip', ip);
+    let body: Record<string, unknown>;
+    try {
+      const res = await fetchFn(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', [GATEWAY_SECRET_HEADER]: gatewaySecret },
+        body: form,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!res.ok) throw new Error(`introspection answered ${res.status}`);
+      body = (await res.json()) as Record<string, unknown>;
+    } catch {
+      throw new AppError('SERVICE_UNAVAILABLE', 'Authentication is temporarily unavailable; try again shortly');
+    }
+    if (body.active !== true) throw unauthenticated('Invalid, expired or revoked credentials');
+    return {
+      userId: String(body.sub),
+      accountId: String(body.acc),
+      role: body.role as GatewayUser['role'],
+      via: body.token_type === 'api_token' ? 'apiToken' : 'session',
+      tokenId: typeof body.token_id === 'string' ? body.token_id : undefined,
+      environment: typeof body.env === 'string' ? body.env : null,
+      scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
+      expiresAtMs: typeof body.exp === 'number' ? body.exp * 1000 : undefined,
+    };
+  };
+}
+
+/**
+ * A short cache of successful verifications, keyed by a SHA-256 of the
+ * Authorization header (the secret itself is never kept). This bounds
+ * revocation: a revoked or regenerated token, or a deactivated user, may still
+ * pass the gateway for at most `ttlMs` after the change (plus the tokens
+ * service's own TOKEN_CACHE_TTL_MS when the change happened on another replica
+ * of it). Failures are never cached. `ttlMs = 0` disables it.
+ */
+export function cachedVerifier(
+  verify: CredentialVerifier,
+  ttlMs: number,
+  nowMs: () => number = Date.now,
+  maxEntries = 10_000,
+  /** Called on every cache hit, e.g. to keep counting token usage. */
+  onHit?: (user: GatewayUser, ip: string | undefined) => void,
+): CredentialVerifier {
+  if (ttlMs <= 0) return verify;
+  const cache = new Map<string, { user: GatewayUser; until: number }>();
+  return async (authorization, ip) => {
+    if (!authorization) return verify(authorization, ip);
+    const key = createHash('sha256').update(authorization).digest('base64url');
+    const now = nowMs();
+    const hit = cache.get(key);
+    if (hit) {
+      if (hit.until > now) {
+        onHit?.(hit.user, ip);
+        return hit.user;
+      }
+      cache.delete(key);
+    }
+    const user = await verify(authorization, ip);
+    if (user) {
+      if (cache.size >= maxEntries) {
+        for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
+        if (cache.size >= maxEntries) cache.clear();
+      }
+      cache.set(key, { user, until: Math.min(now + ttlMs, user.expiresAtMs ?? Infinity) });
+    }
+    return user;
+  };
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseIdentityKey } from '../auth/identity-keys';
+import { loadConfig } from '../config';
+import { recordUsageOnHit, cachedVerifier, inProcessVerifier } from '../gateway/auth';
+import { composeSupergraph } from '../gateway/compose';
+import { startGateway } from '../gateway/gateway';
+import { createServer } from '../server';
+import { INVENTORY_SDL, startInventory } from '../../examples/inventory/inventory';
+
+/**
+ * npm run dev:supergraph: the tokens service (PORT, default 4000), the
+ * inventory example (INVENTORY_PORT, default 4002) and the gateway
+ * (GATEWAY_PORT, default 4001) in one process, the gateway authenticating
+ * in-process. The supergraph is composed at start from the committed SDLs with
+ * the real ports. A development GATEWAY_SECRET is made up when unset.
+ */
+async function main() {
+  process.env.GATEWAY_SECRET ||= 'dev-only-gateway-secret-change-me-0123456789';
+  const config = loadConfig();
+  const tokens = await createServer(config);
+  const tokensUrl = await tokens.listen(config.port);
+  const inventory = await startInventory(
+    { jwksUrl: tokensUrl.replace(/\/graphql$/, '/.well-known/jwks.json'), gatewaySecret: config.gatewaySecret! },
+    Number(process.env.INVENTORY_PORT || 4002),
+  );
+  const supergraphSdl = composeSupergraph([
+    { name: 'tokens', url: tokensUrl, typeDefs: readFileSync(join(process.cwd(), 'schema/subgraph.graphql'), 'utf8') },
+    { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
+  ]);
+  const gateway = await startGateway(
+    {
+      supergraphSdl,
+      verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), Number(process.env.GATEWAY_AUTH_CACHE_TTL_MS ?? 5000), Date.now, 10_000, recordUsageOnHit(tokens.authenticator)),
+      identityKeys: parseIdentityKey(config.identityPrivateKey),
+      gatewaySecret: config.gatewaySecret!,
+      mode: process.env.GATEWAY_AUTH_MODE === 'reject' ? 'reject' : 'filter',
+      rateLimitPerToken: 600,
+      rateLimitAnonymousPerIp: 60,
+      exposeErrors: true,
+      log: (level, msg, data) => tokens.logger[level]({ data }, msg),
+    },
+    Number(process.env.GATEWAY_PORT || 4001),
+  );
+  process.stdout.write(`tokens    ${tokensUrl}\ninventory ${inventory.url} (gateway credential required)\ngateway   ${gateway.url}\n`);
+  const stop = async () => {
+    await gateway.stop();
+    await inventory.stop();
+    await tokens.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IncomingHttpHeaders } from 'node:http';
+import { generateIdentityKeyPem, parseIdentityKey } from '../../src/auth/identity-keys';
+import { cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from '../../src/gateway/auth';
+import { composeSupergraph } from '../../src/gateway/compose';
+import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
+import { INVENTORY_SDL, InventoryServer, startInventory } from '../../examples/inventory/inventory';
+import { GqlResponse, startTestApp, TestApp } from './app';
+
+export const GATEWAY_SECRET = 'test-gateway-secret-0123456789-abcdefghijklmnop';
+export const IDENTITY_KEY_PEM = generateIdentityKeyPem();
+
+export interface Supergraph {
+  app: TestApp;
+  inventory: InventoryServer;
+  /** Headers of every request the inventory subgraph received, newest last. */
+  inventoryRequests: IncomingHttpHeaders[];
+  /** Headers of every request the tokens subgraph received. */
+  tokensRequests: IncomingHttpHeaders[];
+  gateways: Map<string, RunningGateway>;
+  supergraphSdl: string;
+  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; perToken?: number; perIp?: number; supergraphSdl?: string }): Promise<RunningGateway>;
+  /** POST a GraphQL operation to a gateway. */
+  gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  stop(): Promise<void>;
+}
+
+export async function post(url: string, query: string, variables?: Record<string, unknown>, authorization?: string, extra: Record<string, string> = {}): Promise<GqlResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
+  if (authorization !== undefined) headers.authorization = authorization;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const raw = await res.text();
+  let body: any = {};
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    /* raw */
+  }
+  return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
+}
+
+/** Tokens service (startTestApp, real DB) + the inventory example + gateways, all in-process on port 0. */
+export async function startSupergraph(env: Record<string, string> = {}): Promise<Supergraph> {
+  const app = await startTestApp({ GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...env });
+  const tokensRequests: IncomingHttpHeaders[] = [];
+  app.server.httpServer.prependListener('request', (req) => {
+    if (req.url?.startsWith('/graphql')) tokensRequests.push(req.headers);
+  });
+  const inventoryRequests: IncomingHttpHeaders[] = [];
+  const inventory = await startInventory({
+    jwksUrl: `${app.base}/.well-known/jwks.json`,
+    gatewaySecret: GATEWAY_SECRET,
+    onRequest: (h) => inventoryRequests.push(h),
+  });
+  const supergraphSdl = composeSupergraph([
+    { name: 'tokens', url: app.url, typeDefs: readFileSync(join(__dirname, '../../schema/subgraph.graphql'), 'utf8') },
+    { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
+  ]);
+  const identityKeys = parseIdentityKey(IDENTITY_KEY_PEM);
+  const gateways = new Map<string, RunningGateway>();
+  return {
+    app,
+    inventory,
+    inventoryRequests,
+    tokensRequests,
+    gateways,
+    supergraphSdl,
+    async startGateway(name, o = {}) {
+      let verifier: CredentialVerifier | null = null;
+      if (o.via !== 'none') {
+        const base =
+          o.via === 'introspection'
+            ? introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET)
+            : inProcessVerifier(app.server.authenticator);
+        verifier = cachedVerifier(base, o.ttlMs ?? 0);
+      }
+      const gw = await startGateway({
+        supergraphSdl: o.supergraphSdl ?? supergraphSdl,
+        verifier,
+        identityKeys,
+        gatewaySecret: GATEWAY_SECRET,
+        mode: o.mode ?? 'filter',
+        rateLimitPerToken: o.perToken ?? 0,
+        rateLimitAnonymousPerIp: o.perIp ?? 0,
+        log: process.env.GATEWAY_TEST_LOG ? (l, m, d) => console.log(l, m, d) : undefined,
+      });
+      gateways.set(name, gw);
+      return gw;
+    },
+    gql(gateway, query, variables, authorization, headers) {
+      return post(typeof gateway === 'string' ? gateway : gateway.url, query, variables, authorization, headers);
+    },
+    async stop() {
+      for (const gw of gateways.values()) await gw.stop();
+      await inventory.stop();
+      await app.stop();
+    },
+  };
+}

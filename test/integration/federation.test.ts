@@ -1,0 +1,143 @@
+import { startTestApp, TestApp } from '../helpers/app';
+import { auth, createToken, createWorld, World } from '../helpers/world';
+
+const ENTITIES = `query($reps: [_Any!]!) { _entities(representations: $reps) {
+  __typename
+  ... on User { id name }
+  ... on Account { id name }
+  ... on ApiToken { id name }
+} }`;
+
+describe('the tokens service as a federation subgraph', () => {
+  let app: TestApp;
+  let world: World;
+  let memberToken: { id: string; secret: string };
+  let adminToken: { id: string; secret: string };
+  let strangerToken: { id: string; secret: string };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    world = await createWorld(app);
+    memberToken = await createToken(app, world.member, { name: 'member-ci' });
+    adminToken = await createToken(app, world.admin, { name: 'admin-ci' });
+    strangerToken = await createToken(app, world.stranger, { name: 'stranger-ci' });
+  });
+  afterAll(() => app?.stop());
+
+  test('_service answers the subgraph SDL with @link and @key', async () => {
+    const data = await app.ok('{ _service { sdl } }');
+    expect(data._service.sdl).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.6"/);
+    expect(data._service.sdl).toMatch(/type ApiToken\s+@key\(fields: "id"\)/);
+  });
+
+  test('an admin resolves users, the account and tokens of their own account', async () => {
+    const data = await app.ok(
+      ENTITIES,
+      {
+        reps: [
+          { __typename: 'User', id: world.member.id },
+          { __typename: 'Account', id: world.owner.accountId },
+          { __typename: 'ApiToken', id: memberToken.id },
+        ],
+      },
+      world.admin.session,
+    );
+    expect(data._entities).toEqual([
+      { __typename: 'User', id: world.member.id, name: 'member' },
+      { __typename: 'Account', id: world.owner.accountId, name: 'Acme' },
+      { __typename: 'ApiToken', id: memberToken.id, name: 'member-ci' },
+    ]);
+  });
+
+  test("another account's entities resolve to null, exactly as if they did not exist", async () => {
+    const data = await app.ok(
+      ENTITIES,
+      {
+        reps: [
+          { __typename: 'User', id: world.stranger.id },
+          { __typename: 'Account', id: world.stranger.accountId },
+          { __typename: 'ApiToken', id: strangerToken.id },
+          { __typename: 'ApiToken', id: '00000000-0000-7000-8000-000000000000' },
+        ],
+      },
+      world.owner.session,
+    );
+    expect(data._entities).toEqual([null, null, null, null]);
+  });
+
+  test('a member sees only what the root queries show them: themselves and their own tokens', async () => {
+    const data = await app.ok(
+      ENTITIES,
+      {
+        reps: [
+          { __typename: 'User', id: world.member.id },
+          { __typename: 'User', id: world.admin.id },
+          { __typename: 'ApiToken', id: memberToken.id },
+          { __typename: 'ApiToken', id: adminToken.id },
+        ],
+      },
+      auth.apiKey(memberToken.secret),
+    );
+    expect(data._entities).toEqual([{ __typename: 'User', id: world.member.id, name: 'member' }, null, { __typename: 'ApiToken', id: memberToken.id, name: 'member-ci' }, null]);
+  });
+
+  test('entity fields keep their own rules: a member cannot read another user through _entities', async () => {
+    const res = await app.gql(
+      'query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { id email } } }',
+      { reps: [{ __typename: 'User', id: world.member.id }] },
+      world.member.session,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities[0].email).toBe(world.member.email);
+  });
+
+  test('_entities needs a caller', async () => {
+    const res = await app.fail(ENTITIES, { reps: [{ __typename: 'User', id: world.owner.id }] });
+    expect(res.code).toBe('UNAUTHENTICATED');
+  });
+
+  test('malformed representations are refused, not crashed on', async () => {
+    const res = await app.gql(ENTITIES, { reps: [{ __typename: 'Nope', id: 'x' }] }, world.owner.session);
+    expect(res.status).toBeLessThan(500);
+    expect(res.errors?.length).toBeGreaterThan(0);
+    const noId = await app.ok(ENTITIES, { reps: [{ __typename: 'User' }] }, world.owner.session);
+    expect(noId._entities).toEqual([null]);
+  });
+
+  test('references are batched: resolving 30 tokens and 4 users costs a constant number of statements', async () => {
+    const tokens = [];
+    for (let i = 0; i < 30; i++) tokens.push(await createToken(app, world.owner, { name: `batch-${i}` }));
+    const reps = [
+      ...tokens.map((t) => ({ __typename: 'ApiToken', id: t.id })),
+      ...[world.owner, world.admin, world.member, world.readOnly].map((u) => ({ __typename: 'User', id: u.id })),
+    ];
+    const run = async (n: number) => {
+      const before = app.server.queryLogger.count;
+      const data = await app.ok(ENTITIES, { reps: reps.slice(0, n) }, world.owner.session);
+      expect(data._entities.filter(Boolean)).toHaveLength(n);
+      return app.server.queryLogger.count - before;
+    };
+    const few = await run(2);
+    const many = await run(reps.length);
+    // session check + one batch per entity type, whatever the count
+    expect(many).toBeLessThanOrEqual(few + 1);
+    expect(many).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the subgraph SDL when the schema is not public', () => {
+  let app: TestApp;
+  let world: World;
+  beforeAll(async () => {
+    app = await startTestApp({ NODE_ENV: 'production' });
+    world = await createWorld(app);
+  });
+  afterAll(() => app?.stop());
+
+  test('anonymous and non-admin callers are refused _service; admins get it', async () => {
+    expect((await app.fail('{ _service { sdl } }')).code).toBe('FORBIDDEN');
+    expect((await app.fail('{ _service { sdl } }', {}, world.member.session)).code).toBe('FORBIDDEN');
+    const data = await app.ok('{ _service { sdl } }', {}, world.admin.session);
+    expect(data._service.sdl).toContain('@key(fields: "id")');
+  });
+});
