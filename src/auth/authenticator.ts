@@ -9,7 +9,8 @@ import { User, UserStatus } from '../modules/user/user.entity';
 import { Credential } from './credentials';
 import { Principal } from './principal';
 import { SessionTokens } from './session-tokens';
-import { TokenCache, VerifiedToken } from './token-cache';
+import { TokenCache, UserSnapshot, VerifiedToken } from './token-cache';
+import type { RequestMeta } from '../common/request-meta';
 import { constantTimeEqual, digestSecret, isWellFormedSecret } from './token-format';
 import { UsageRecorder } from './usage-recorder';
 import type { Logger } from 'pino';
@@ -47,15 +48,16 @@ export class Authenticator {
    */
   private readonly lockedIps = new Map<string, number>();
 
-  async authenticate(credential: Credential, ip: string | undefined): Promise<Principal | null> {
+  async authenticate(credential: Credential, ip: string | undefined, userAgent?: string): Promise<Principal | null> {
+    const meta: RequestMeta = { ip, userAgent };
     switch (credential.kind) {
       case 'none':
         return null;
       case 'malformed':
-        await this.auditFailure({ reason: 'malformed_credential' });
+        await this.auditFailure({ reason: 'malformed_credential' }, meta);
         throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
       case 'session':
-        return this.authenticateSession(credential.jwt);
+        return this.authenticateSession(credential.jwt, meta);
       case 'apiToken': {
         const now = clock.nowMs();
         const lockedUntil = ip ? (this.lockedIps.get(ip) ?? 0) : 0;
@@ -64,7 +66,7 @@ export class Authenticator {
         const checked = await this.checkApiToken(credential.secret, credential.username);
         const verified = 'verified' in checked ? checked.verified : null;
         if (!verified) {
-          await this.auditFailure(checked as Refusal);
+          await this.auditFailure(checked as Refusal, meta);
           // Malformed values were refused without touching the database; only real guesses are counted.
           if (ip && isWellFormedSecret(credential.secret)) {
             const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
@@ -89,6 +91,7 @@ export class Authenticator {
           scopes: scopesFor(role, verified.environment),
           tokenUsername: verified.username,
           expiresAt: verified.graceUntil ?? verified.expiresAt,
+          user: verified.owner,
         };
       }
     }
@@ -130,7 +133,7 @@ export class Authenticator {
    * when the secret matched one, never the secret). Events naming no account are kept with a null account.
    * A failure to write is logged and never changes the client's answer.
    */
-  private async auditFailure(refusal: Refusal): Promise<void> {
+  private async auditFailure(refusal: Refusal, meta: RequestMeta): Promise<void> {
     if (!refusal.accountId) {
       // Malformed or unknown credentials name no account: the contract refuses them without touching the
       // database (and a flood of them must not become a flood of writes), so they are logged, not stored.
@@ -146,6 +149,7 @@ export class Authenticator {
         targetType: refusal.tokenId ? 'api_token' : undefined,
         targetId: refusal.tokenId ?? null,
         reason: refusal.reason,
+        meta,
       });
     } catch (err) {
       this.logger?.warn({ err, reason: refusal.reason }, 'could not record a failed authentication');
@@ -171,6 +175,7 @@ export class Authenticator {
         't.previousSecretExpiresAt AS previousSecretExpiresAt',
         'u.role AS ownerRole',
         'u.status AS ownerStatus',
+        ...USER_COLUMNS,
       ])
       .where('t.secretHash = :digest OR t.previousSecretHash = :digest', { digest })
       .getRawOne<Record<string, unknown>>();
@@ -189,25 +194,26 @@ export class Authenticator {
       graceUntil: current ? null : (toDate(row.previousSecretExpiresAt) ?? new Date(0)),
       ownerRole: row.ownerRole as VerifiedToken['ownerRole'],
       ownerStatus: row.ownerStatus as UserStatus,
+      owner: userSnapshot(row),
     };
   }
 
-  private async authenticateSession(jwt: string): Promise<Principal> {
+  private async authenticateSession(jwt: string, meta: RequestMeta): Promise<Principal> {
     const claims = await this.sessions.verifyAccessToken(jwt, clock.now());
     if (!claims) {
-      await this.auditFailure({ reason: 'invalid_session_token' });
+      await this.auditFailure({ reason: 'invalid_session_token' }, meta);
       throw unauthenticated(INVALID_SESSION);
     }
     const row = await this.dataSource
       .getRepository(Session)
       .createQueryBuilder('s')
       .innerJoin(User, 'u', 'u.id = s.userId')
-      .select(['s.revokedAt AS revokedAt', 'u.role AS role', 'u.status AS status', 'u.accountId AS accountId'])
+      .select(['s.revokedAt AS revokedAt', 'u.role AS role', 'u.status AS status', 'u.accountId AS accountId', ...USER_COLUMNS])
       .where('s.id = :sid AND s.userId = :uid', { sid: claims.sessionId, uid: claims.userId })
       .getRawOne<Record<string, unknown>>();
     if (!row || row.revokedAt || row.status !== UserStatus.ACTIVE || row.accountId !== claims.accountId) {
       const reason = !row || row.accountId !== claims.accountId ? 'unknown_session' : row.revokedAt ? 'session_ended' : 'user_deactivated';
-      await this.auditFailure(row && row.accountId === claims.accountId ? { reason, accountId: claims.accountId, userId: claims.userId } : { reason });
+      await this.auditFailure(row && row.accountId === claims.accountId ? { reason, accountId: claims.accountId, userId: claims.userId } : { reason }, meta);
       throw unauthenticated(INVALID_SESSION);
     }
     return {
@@ -218,8 +224,36 @@ export class Authenticator {
       sessionId: claims.sessionId,
       scopes: scopesFor(row.role as Principal['role']),
       expiresAt: claims.expiresAt,
+      user: userSnapshot(row),
     };
   }
+}
+
+/** The user's public columns, selected with the credential so `me` needs no query of its own. */
+const USER_COLUMNS = [
+  'u.id AS u_id',
+  'u.accountId AS u_accountId',
+  'u.email AS u_email',
+  'u.name AS u_name',
+  'u.role AS u_role',
+  'u.status AS u_status',
+  'u.deactivatedAt AS u_deactivatedAt',
+  'u.createdAt AS u_createdAt',
+  'u.updatedAt AS u_updatedAt',
+];
+
+function userSnapshot(row: Record<string, unknown>): UserSnapshot {
+  return {
+    id: String(row.u_id),
+    accountId: String(row.u_accountId),
+    email: String(row.u_email),
+    name: String(row.u_name),
+    role: row.u_role as UserSnapshot['role'],
+    status: row.u_status as UserSnapshot['status'],
+    deactivatedAt: toDate(row.u_deactivatedAt),
+    createdAt: toDate(row.u_createdAt) as Date,
+    updatedAt: toDate(row.u_updatedAt) as Date,
+  };
 }
 
 function tooManyInvalidTokens(ms: number): RateLimitedError {

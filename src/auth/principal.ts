@@ -1,4 +1,5 @@
 import { Role } from '../common/roles';
+import type { UserSnapshot } from './token-cache';
 
 /** Who is calling, resolved once per request from the Authorization header. */
 export interface Principal {
@@ -17,6 +18,8 @@ export interface Principal {
   tokenUsername?: string;
   /** When the credential stops working by itself (token expiry, session access-token expiry); null = never. */
   expiresAt?: Date | null;
+  /** The caller's user row as read while authenticating; primes the request's user loader. */
+  user?: UserSnapshot;
 }
 
 /** READ_ONLY API-token requests may run queries only. */

@@ -1,6 +1,9 @@
 import { Role } from '../common/roles';
-import { UserStatus } from '../modules/user/user.entity';
+import { User, UserStatus } from '../modules/user/user.entity';
 import { StoredTokenStatus } from '../modules/api-token/api-token.entity';
+
+/** A user's public columns, read together with a credential. */
+export type UserSnapshot = Pick<User, 'id' | 'accountId' | 'email' | 'name' | 'role' | 'status' | 'deactivatedAt' | 'createdAt' | 'updatedAt'>;
 
 /** What verification needs of a token and its owner. */
 export interface VerifiedToken {
@@ -16,6 +19,8 @@ export interface VerifiedToken {
   graceUntil: Date | null;
   ownerRole: Role;
   ownerStatus: UserStatus;
+  /** The owner's public columns as read with the token (no password hash): answers `me` without a query. */
+  owner: UserSnapshot;
 }
 
 interface Entry {

@@ -26,7 +26,7 @@ function byId<T extends { id: string }>(keys: readonly string[], rows: T[]): Arr
  */
 export function createLoaders(dataSource: DataSource, principal: Principal | null): Loaders {
   const accountId = principal?.accountId;
-  return {
+  const loaders: Loaders = {
     user: new DataLoader<string, User | null>(async (ids) => {
       if (!accountId) return ids.map(() => null);
       const rows = await dataSource.getRepository(User).find({ where: { id: In([...ids]), accountId } });
@@ -47,4 +47,9 @@ export function createLoaders(dataSource: DataSource, principal: Principal | nul
       return byId(ids, await qb.getMany());
     }),
   };
+  // The caller's own row was read while authenticating: `me` and self-references need no query.
+  if (principal?.user && principal.user.accountId === accountId) {
+    loaders.user.prime(principal.user.id, Object.assign(new User(), principal.user));
+  }
+  return loaders;
 }

@@ -131,6 +131,18 @@ describe('tampered, garbage and huge secrets are refused without a database quer
     expect(sql.filter((q) => !/api_token|throttle|^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)/i.test(q))).toEqual([]);
   });
 
+  test('me costs the token look-up only, and nothing once the token is cached', async () => {
+    const fresh = await createToken(app, world.member, { name: `me-cost-${Date.now()}` });
+    app.server.authenticator.cache.clear();
+    const cold = await countQueries(app, () => app.ok('{ me { id email role name } }', {}, auth.apiKey(fresh.secret)));
+    expect(cold.result.me).toMatchObject({ id: world.member.id, email: world.member.email, role: 'MEMBER' });
+    expect(cold.sql).toHaveLength(1);
+    expect(cold.sql[0]).toMatch(/api_token/);
+    const warm = await countQueries(app, () => app.ok('{ me { id email } }', {}, auth.apiKey(fresh.secret)));
+    expect(warm.result.me.id).toBe(world.member.id);
+    expect(warm.statements).toBe(0);
+  });
+
   test('the genuine secret still works after all of that', async () => {
     expect(await meVia(auth.apiKey(token.secret))).toEqual({ id: world.owner.id, role: 'OWNER' });
   });

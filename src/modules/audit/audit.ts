@@ -3,7 +3,7 @@ import type { Principal } from '../../auth/principal';
 import { clientAddress } from '../../auth/usage-recorder';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { requestMeta } from '../../common/request-meta';
+import { RequestMeta, requestMeta } from '../../common/request-meta';
 import { Session } from '../session/session.entity';
 import { AuditEvent } from './audit-event.entity';
 
@@ -19,12 +19,14 @@ export interface AuditInput {
   targetId?: string | null;
   reason?: string;
   details?: Record<string, unknown>;
+  /** The request's address and user agent; default: the mutation's request (requestMeta). */
+  meta?: RequestMeta;
 }
 
 const MAX_DETAILS = 2000;
 
 function toRow(input: AuditInput): AuditEvent {
-  const meta = requestMeta.current();
+  const meta = input.meta ?? requestMeta.current();
   const row = new AuditEvent();
   row.id = newId();
   row.accountId = input.accountId;

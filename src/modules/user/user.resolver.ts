@@ -23,7 +23,8 @@ class PageArgs {
 export class UserResolver {
   @Query(() => User, { nullable: true, description: 'The caller; null when anonymous' })
   me(@Ctx() ctx: Context): Promise<User | null> | null {
-    return ctx.principal ? ctx.services.users.me(ctx.principal) : null;
+    // Through the request's loader, which authentication primed with the caller's row.
+    return ctx.principal ? ctx.loaders.user.load(ctx.principal.userId) : null;
   }
 
   @Query(() => UserConnection, { description: 'OWNER and ADMIN: every user of the account; others: themselves' })

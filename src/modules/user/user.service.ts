@@ -22,11 +22,6 @@ export class UserService {
     private readonly tokenCache: TokenCache,
   ) {}
 
-  /** The caller's own user record. */
-  me(principal: Principal): Promise<User | null> {
-    return this.dataSource.getRepository(User).findOneBy({ id: principal.userId, accountId: principal.accountId });
-  }
-
   /** Admins list the whole account; everyone else only themselves. Oldest first. */
   async list(principal: Principal, first: number | null | undefined, after: string | null | undefined): Promise<Page<User>> {
     const size = validatePageSize(first);
