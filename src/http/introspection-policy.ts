@@ -3,8 +3,13 @@ import { DocumentNode, GraphQLError, visit } from 'graphql';
 import type { Context } from '../context';
 import { isAdminRole } from '../common/roles';
 
+/** Apollo reuses parsed documents from its cache, so the verdict is kept per document object. */
+const verdicts = new WeakMap<DocumentNode, boolean>();
+
 /** Does the operation ask for the schema (__schema / __type)? __typename is not introspection. */
 export function usesIntrospection(document: DocumentNode): boolean {
+  const known = verdicts.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     Field(node) {
@@ -15,6 +20,7 @@ export function usesIntrospection(document: DocumentNode): boolean {
       return undefined;
     },
   });
+  verdicts.set(document, found);
   return found;
 }
 
