@@ -63,6 +63,17 @@ describe('operations endpoints and transport (development defaults)', () => {
     expect(res.status).toBe(405);
   });
 
+  test('federated inline traces are not handed to clients who ask for them', async () => {
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-federation-include-trace': 'ftv1' },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    });
+    const body = await res.json();
+    expect(body.data).toEqual({ me: null });
+    expect(body.extensions?.ftv1).toBeUndefined();
+  });
+
   test('unknown routes are 404 JSON, not a stack', async () => {
     const res = await fetch(`${app.base}/nope`);
     expect(res.status).toBe(404);
