@@ -17,6 +17,7 @@ import { AuditResolver } from './modules/audit/audit.resolver';
 import { NotificationResolver } from './modules/notification/notification.resolver';
 import { ApiTokenUsageFieldResolver } from './modules/usage/usage.resolver';
 import { WebhookDeliveryFieldResolver, WebhookResolver } from './modules/webhook/webhook.resolver';
+import { ScopeResolver } from './modules/scope/scope.resolver';
 
 export const RESOLVERS = [
   AccountResolver,
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   WebhookResolver,
   WebhookDeliveryFieldResolver,
   AuditResolver,
+  ScopeResolver,
 ] as const;
 
 /** Federation v2 link: every directive the subgraph uses is imported. */

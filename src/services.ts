@@ -12,6 +12,7 @@ import { AuditService } from './modules/audit/audit.service';
 import { NotificationService } from './modules/notification/notification.service';
 import { UsageService } from './modules/usage/usage.service';
 import { WebhookService } from './modules/webhook/webhook.service';
+import { ScopeService } from './modules/scope/scope.service';
 
 export interface Services {
   accounts: AccountService;
@@ -22,6 +23,7 @@ export interface Services {
   notifications: NotificationService;
   usage: UsageService;
   webhooks: WebhookService;
+  scopes: ScopeService;
 }
 
 export function createServices(
@@ -41,6 +43,7 @@ export function createServices(
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),
+    scopes: new ScopeService(dataSource, deps.tokenCache),
     webhooks: new WebhookService(dataSource, {
       allowPrivate: config.webhookAllowPrivate,
       timeoutMs: config.webhookTimeoutMs,

@@ -1,4 +1,7 @@
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
+import { stringListTransformer } from '../db/columns';
+import { AccountScope } from '../modules/scope/account-scope.entity';
+import { grantedCatalogScopes } from '../modules/scope/scope.service';
 import { clock } from '../common/clock';
 import { minRole } from '../common/roles';
 import { scopesFor } from '../authz/scopes';
@@ -80,6 +83,11 @@ export class Authenticator {
         }
         this.usage.record(verified.tokenId, clock.now(), ip);
         const role = minRole(verified.role, verified.ownerRole);
+        const catalogScopes = grantedCatalogScopes(
+          verified.catalogScopes.map((s) => s.name),
+          new Map(verified.catalogScopes.map((s) => [s.name, s.minRole])),
+          verified.ownerRole,
+        );
         return {
           userId: verified.ownerId,
           accountId: verified.accountId,
@@ -88,7 +96,8 @@ export class Authenticator {
           tokenId: verified.tokenId,
           tokenRole: verified.role,
           environment: verified.environment,
-          scopes: scopesFor(role, verified.environment),
+          scopes: scopesFor(role, verified.environment, catalogScopes),
+          catalogScopes,
           tokenUsername: verified.username,
           expiresAt: verified.graceUntil ?? verified.expiresAt,
           user: verified.owner,
@@ -173,6 +182,7 @@ export class Authenticator {
         't.secretHash AS secretHash',
         't.previousSecretHash AS previousSecretHash',
         't.previousSecretExpiresAt AS previousSecretExpiresAt',
+        't.catalogScopes AS catalogScopes',
         'u.role AS ownerRole',
         'u.status AS ownerStatus',
         ...USER_COLUMNS,
@@ -182,6 +192,13 @@ export class Authenticator {
     if (!row) return null;
     const current = constantTimeEqual(String(row.secretHash), digest);
     if (!current && !constantTimeEqual(String(row.previousSecretHash ?? ''), digest)) return null;
+    const carried = stringListTransformer.from(row.catalogScopes as string | null);
+    const catalog = carried.length
+      ? await this.dataSource.getRepository(AccountScope).find({
+          select: { name: true, minRole: true },
+          where: { accountId: String(row.accountId), name: In(carried) },
+        })
+      : [];
     return {
       tokenId: String(row.id),
       accountId: String(row.accountId),
@@ -193,6 +210,7 @@ export class Authenticator {
       expiresAt: toDate(row.expiresAt),
       graceUntil: current ? null : (toDate(row.previousSecretExpiresAt) ?? new Date(0)),
       ownerRole: row.ownerRole as VerifiedToken['ownerRole'],
+      catalogScopes: catalog.map((s) => ({ name: s.name, minRole: s.minRole })),
       ownerStatus: row.ownerStatus as UserStatus,
       owner: userSnapshot(row),
     };

@@ -14,6 +14,8 @@ export interface Principal {
   environment?: string | null;
   /** Scopes of the effective role (+ env:<environment> for a token): src/authz/scopes.ts. */
   scopes: string[];
+  /** API-token requests: the catalog scopes the token carries and still grants (also in `scopes`). */
+  catalogScopes?: string[];
   /** The API token's username (Basic auth), for introspection answers. */
   tokenUsername?: string;
   /** When the credential stops working by itself (token expiry, session access-token expiry); null = never. */

@@ -18,6 +18,8 @@ export interface VerifiedToken {
   /** Set when the digest matched the previous secret of a regenerated token: valid until then. */
   graceUntil: Date | null;
   ownerRole: Role;
+  /** The token's catalog scopes that were still in the catalog when read, with their minRole. */
+  catalogScopes: ReadonlyArray<{ name: string; minRole: Role }>;
   ownerStatus: UserStatus;
   /** The owner's public columns as read with the token (no password hash): answers `me` without a query. */
   owner: UserSnapshot;
@@ -69,6 +71,11 @@ export class TokenCache {
 
   invalidateUser(userId: string): void {
     for (const [digest, entry] of this.entries) if (entry.value.ownerId === userId) this.entries.delete(digest);
+  }
+
+  /** After a catalog change: the account's tokens are read again on their next use. */
+  invalidateAccount(accountId: string): void {
+    for (const [digest, entry] of this.entries) if (entry.value.accountId === accountId) this.entries.delete(digest);
   }
 
   clear(): void {

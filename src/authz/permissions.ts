@@ -74,6 +74,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     webhooks: 'adminReader',
     webhookDeliveries: 'adminReader',
     auditEvents: 'adminReader',
+    /** The account's scope catalog: every user of the account. */
+    scopes: 'authenticated',
     /** Federation: reference resolvers apply the same visibility as the root queries. */
     _entities: 'authenticated',
     _service: 'schemaReader',
@@ -97,6 +99,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     updateNotificationSettings: 'writer',
     createWebhook: 'adminWriter',
     deleteWebhook: 'adminWriter',
+    createScope: 'adminWriter',
+    deleteScope: 'adminWriter',
   },
   Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader' },
   AccountPolicy: { '*': 'authenticated' },
@@ -128,6 +132,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   WebhookDeliveryConnection: { '*': 'adminReader' },
   WebhookDeliveryEdge: { '*': 'adminReader' },
   AuditEvent: { '*': 'adminReader' },
+  /** Catalog entries of the caller's account (the query is account scoped). */
+  AccountScope: { '*': 'authenticated' },
   AuditEventConnection: { '*': 'adminReader' },
   AuditEventEdge: { '*': 'adminReader' },
   _Service: { sdl: 'schemaReader' },

@@ -7,6 +7,7 @@ import { AuditEvent } from '../modules/audit/audit-event.entity';
 import { ApiTokenUsage } from '../modules/usage/api-token-usage.entity';
 import { Notification, NotificationSettings, TokenExpiryNotice } from '../modules/notification/notification.entity';
 import { Webhook, WebhookDelivery } from '../modules/webhook/webhook.entity';
+import { AccountScope } from '../modules/scope/account-scope.entity';
 
 export const ENTITIES = [
   Account,
@@ -22,4 +23,5 @@ export const ENTITIES = [
   NotificationSettings,
   Webhook,
   WebhookDelivery,
+  AccountScope,
 ];

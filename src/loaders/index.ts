@@ -5,6 +5,7 @@ import { isAdminRole } from '../common/roles';
 import { Account } from '../modules/account/account.entity';
 import { ApiToken } from '../modules/api-token/api-token.entity';
 import { User } from '../modules/user/user.entity';
+import { AccountScope } from '../modules/scope/account-scope.entity';
 
 export interface Loaders {
   /** Users of the caller's account by id; a foreign id loads null. */
@@ -12,6 +13,8 @@ export interface Loaders {
   account: DataLoader<string, Account | null>;
   /** Tokens the caller may see (their account; for non-admins, owned or issued by them). */
   apiToken: DataLoader<string, ApiToken | null>;
+  /** The scope catalog of the caller's account, keyed by account id (another account loads an empty list). */
+  accountScopes: DataLoader<string, AccountScope[]>;
 }
 
 function byId<T extends { id: string }>(keys: readonly string[], rows: T[]): Array<T | null> {
@@ -45,6 +48,11 @@ export function createLoaders(dataSource: DataSource, principal: Principal | nul
         .where('t.id IN (:...ids) AND t.accountId = :accountId', { ids: [...ids], accountId: principal.accountId });
       if (!isAdminRole(principal.role)) qb.andWhere('(t.ownerId = :me OR t.createdById = :me)', { me: principal.userId });
       return byId(ids, await qb.getMany());
+    }),
+    accountScopes: new DataLoader<string, AccountScope[]>(async (ids) => {
+      if (!accountId || !ids.includes(accountId)) return ids.map(() => []);
+      const rows = await dataSource.getRepository(AccountScope).find({ where: { accountId } });
+      return ids.map((id) => (id === accountId ? rows : []));
     }),
   };
   // The caller's own row was read while authenticating: `me` and self-references need no query.

@@ -108,6 +108,10 @@ export class ApiToken extends Timestamped {
   @Field(() => [String], { description: 'The last five distinct client IP addresses that used the token, newest first' })
   lastUsedIps!: string[];
 
+  /** Names of the account-catalog scopes the token carries (JSON text); granted only while catalogued and allowed to the owner. */
+  @Column({ type: 'varchar', length: 1500, nullable: true, transformer: stringListTransformer })
+  catalogScopes!: string[];
+
   @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;

@@ -6,6 +6,7 @@ import { notFound } from '../../errors';
 import { User } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { isExpiringSoon } from './api-token.service';
+import { grantedCatalogScopes } from '../scope/scope.service';
 
 /** Derived fields and the users a token references, batched through the request's loaders. */
 @Resolver(() => ApiToken)
@@ -22,10 +23,14 @@ export class ApiTokenFieldResolver {
 
   @FieldResolver(() => [String], {
     description:
-      "Scopes the token grants: those of its role (READ_ONLY: read; MEMBER: read write; ADMIN, OWNER: read write admin) plus env:<environment>. At request time the role is capped by the owner's current role.",
+      "Scopes the token grants: those of its role (READ_ONLY: read; MEMBER: read write; ADMIN, OWNER: read write admin) plus env:<environment>, plus the account-catalog scopes it carries that are still in the catalog and allowed to the owner's current role. At request time the role is capped by the owner's current role.",
   })
-  scopes(@Root() token: ApiToken): string[] {
-    return scopesFor(token.role, token.environment);
+  async scopes(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<string[]> {
+    const carried = token.catalogScopes ?? [];
+    if (carried.length === 0) return scopesFor(token.role, token.environment);
+    const [catalog, owner] = await Promise.all([ctx.loaders.accountScopes.load(token.accountId), ctx.loaders.user.load(token.ownerId)]);
+    const granted = owner ? grantedCatalogScopes(carried, catalog, owner.role) : [];
+    return scopesFor(token.role, token.environment, granted);
   }
 
   @FieldResolver(() => User, { description: 'Whom the token acts as' })

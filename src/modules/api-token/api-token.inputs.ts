@@ -24,6 +24,13 @@ export class CreateApiTokenInput {
 
   @Field(() => ID, { nullable: true, description: 'OWNER and ADMIN may issue a token for another user of their account' })
   ownerId?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Custom scopes from the account's catalog (at most 20). The owner and your effective role must both reach each scope's minRole; with an API token you may only pass on catalog scopes it carries.",
+  })
+  scopes?: string[] | null;
 }
 
 @ArgsType()

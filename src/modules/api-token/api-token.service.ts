@@ -17,6 +17,7 @@ import { resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
 import { recordAudit } from '../audit/audit';
+import { resolveRequestedScopes } from '../scope/scope.service';
 import { enqueueWebhookEvent, WebhookEventType } from '../webhook/webhook-events';
 
 /** Non-secret facts about a token, for audit details and webhook payloads. */
@@ -50,7 +51,15 @@ async function tokenChanged(
     actorId: principal ? principal.userId : null,
     targetType: 'api_token',
     targetId: token.id,
-    details: { name: token.name, role: token.role, environment: token.environment, ownerId: token.ownerId, expiresAt: summary.expiresAt, ...details },
+    details: {
+      name: token.name,
+      role: token.role,
+      environment: token.environment,
+      ownerId: token.ownerId,
+      expiresAt: summary.expiresAt,
+      ...(token.catalogScopes?.length ? { scopes: token.catalogScopes } : {}),
+      ...details,
+    },
   });
   await enqueueWebhookEvent(em, token.accountId, event, { token: summary, actorId: principal?.userId ?? null, ...details }, now);
 }
@@ -212,6 +221,7 @@ export class ApiTokenService {
         throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
       }
       const expiresAt = resolveExpiry(input, policy, now);
+      const catalogScopes = await resolveRequestedScopes(em, principal, owner.role, input.scopes);
 
       // Names compare case-insensitively in the application, not by the database's collation
       // (MySQL's unicode_ci would also equate "cafe" and "café"; SQLite is case-sensitive).
@@ -252,6 +262,7 @@ export class ApiTokenService {
           lastUsedAt: null,
           useCount: 0,
           lastUsedIps: [],
+          catalogScopes,
           revokedAt: null,
           revokedById: null,
           regeneratedAt: null,
