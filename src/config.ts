@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_BCRYPT_QUEUE_LIMIT, defaultBcryptConcurrency } from './auth/passwords';
 import { developmentIdentityKeyPem, generateIdentityKeyPem, parseIdentityKey } from './auth/identity-keys';
 
 /**
@@ -24,6 +25,10 @@ export interface Config {
   introspection: boolean;
   sessionSigningKey: string;
   bcryptRounds: number;
+  /** bcrypt operations running at once; default: CPU cores − 1 (at least 1), so one core stays free for the event loop. */
+  bcryptConcurrency: number;
+  /** bcrypt operations allowed to wait for a slot; beyond it sign-ins get SERVICE_UNAVAILABLE at once. */
+  bcryptQueueLimit: number;
   /** How long a verified API token may be served from the in-process cache (bounds revocation on other replicas). */
   tokenCacheTtlMs: number;
   tokenCacheMaxEntries: number;
@@ -256,6 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: bool(env, 'INTROSPECTION', sandbox),
     sessionSigningKey,
     bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 10, 15),
+    bcryptConcurrency: int(env, 'BCRYPT_CONCURRENCY', defaultBcryptConcurrency(), 1, 256),
+    bcryptQueueLimit: int(env, 'BCRYPT_QUEUE_LIMIT', DEFAULT_BCRYPT_QUEUE_LIMIT, 0, 100_000),
     tokenCacheTtlMs: int(env, 'TOKEN_CACHE_TTL_MS', 5000, 0, 300_000),
     tokenCacheMaxEntries: int(env, 'TOKEN_CACHE_MAX_ENTRIES', 10_000, 0, 1_000_000),
     usageFlushIntervalMs: int(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, 100, 600_000),

@@ -1,3 +1,5 @@
+// First: sizes the libuv threadpool (bcrypt) before anything can start it.
+import './threadpool';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';

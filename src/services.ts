@@ -30,11 +30,11 @@ export function createServices(
   dataSource: DataSource,
   config: Pick<
     Config,
-    'bcryptRounds' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
+    'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
   deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService },
 ): Services {
-  const hasher = new PasswordHasher(config.bcryptRounds);
+  const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
   return {
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache),
