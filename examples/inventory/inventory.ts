@@ -27,6 +27,7 @@ interface Item {
   quantity: number;
   supplier: string;
   unitCost: number;
+  reorderLevel: number;
 }
 interface InventoryContext {
   identity: GatewayIdentity | null;
@@ -50,8 +51,8 @@ export interface InventoryServer {
 }
 
 const seed = (): Item[] => [
-  { id: 'item-1', name: 'Widget', quantity: 12, supplier: 'Acme Supplies', unitCost: 2.5 },
-  { id: 'item-2', name: 'Gadget', quantity: 3, supplier: 'Gizmo Works', unitCost: 19.9 },
+  { id: 'item-1', name: 'Widget', quantity: 12, supplier: 'Acme Supplies', unitCost: 2.5, reorderLevel: 5 },
+  { id: 'item-2', name: 'Gadget', quantity: 3, supplier: 'Gizmo Works', unitCost: 19.9, reorderLevel: 2 },
 ];
 
 export async function startInventory(opts: InventoryOptions, port = 0): Promise<InventoryServer> {
@@ -78,6 +79,15 @@ export async function startInventory(opts: InventoryOptions, port = 0): Promise<
         const item = items.get(args.itemId);
         if (!item) throw new GraphQLError('Item not found', { extensions: { code: 'NOT_FOUND' } });
         item.quantity += args.delta;
+        return item;
+      },
+      setReorderLevel: (_: unknown, args: { itemId: string; level: number }, ctx: InventoryContext) => {
+        if (!ctx.identity?.scopes.includes('inventory:write')) {
+          throw new GraphQLError('Needs the inventory:write scope', { extensions: { code: 'FORBIDDEN' } });
+        }
+        const item = items.get(args.itemId);
+        if (!item) throw new GraphQLError('Item not found', { extensions: { code: 'NOT_FOUND' } });
+        item.reorderLevel = args.level;
         return item;
       },
     },

@@ -115,6 +115,58 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
   });
 
+  describe('custom catalog scopes (inventory:write)', () => {
+    const REORDER = '{ catalog { id reorderLevel } }';
+    const SET = 'mutation($id: ID!, $level: Int!) { setReorderLevel(itemId: $id, level: $level) { id reorderLevel } }';
+    let scopeId: string;
+    let withScope: CreatedToken;
+    let without: CreatedToken;
+    beforeAll(async () => {
+      const created = await sg.app.ok('mutation { createScope(input: { name: "inventory:write", minRole: MEMBER }) { id } }', {}, world.owner.session);
+      scopeId = created.createScope.id;
+      withScope = await createToken(sg.app, world.member, { role: 'MEMBER', name: 'inv-writer', scopes: ['inventory:write'] });
+      without = await createToken(sg.app, world.member, { role: 'MEMBER', name: 'inv-plain' });
+    });
+
+    test('a token carrying inventory:write reads the fields and runs the mutation that require it', async () => {
+      const read = await sg.gql(gw, REORDER, {}, auth.apiKey(withScope.secret));
+      expect(read.errors).toBeUndefined();
+      expect(read.data.catalog).toEqual([
+        { id: 'item-1', reorderLevel: 5 },
+        { id: 'item-2', reorderLevel: 2 },
+      ]);
+      const set = await sg.gql(gw, SET, { id: 'item-2', level: 4 }, auth.apiKey(withScope.secret));
+      expect(set.errors).toBeUndefined();
+      expect(set.data.setReorderLevel).toEqual({ id: 'item-2', reorderLevel: 4 });
+      const viewer = await sg.gql(gw, '{ inventoryViewer { scopes } }', {}, auth.apiKey(withScope.secret));
+      expect(viewer.data.inventoryViewer.scopes).toEqual(['read', 'write', 'inventory:write']);
+    });
+
+    test('the same owner and role without the scope (and an ADMIN, whose role does not imply it) cannot', async () => {
+      for (const a of [auth.apiKey(without.secret), auth.bearer(admin.secret)]) {
+        const read = await sg.gql(gw, REORDER, {}, a);
+        expect(read.data.catalog).toEqual([
+          { id: 'item-1', reorderLevel: null },
+          { id: 'item-2', reorderLevel: null },
+        ]);
+        expect(new Set(codes(read.errors))).toEqual(new Set(['UNAUTHORIZED_FIELD_OR_TYPE']));
+        const set = await sg.gql(gw, SET, { id: 'item-2', level: 9 }, a);
+        expect(codes(set.errors)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+        expect(set.data?.setReorderLevel ?? null).toBeNull();
+      }
+      const check = await sg.gql(gw, REORDER, {}, auth.apiKey(withScope.secret));
+      expect(check.data.catalog[1].reorderLevel).toBe(4);
+    });
+
+    test('deleting the scope from the catalog takes it away from the token at once', async () => {
+      await sg.app.ok('mutation($id: ID!) { deleteScope(id: $id) }', { id: scopeId }, world.admin.session);
+      const set = await sg.gql(gw, SET, { id: 'item-2', level: 1 }, auth.apiKey(withScope.secret));
+      expect(codes(set.errors)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+      const read = await sg.gql(gw, REORDER, {}, auth.apiKey(withScope.secret));
+      expect(read.data.catalog[1].reorderLevel).toBeNull();
+    });
+  });
+
   describe('identity headers', () => {
     test('a forged identity and gateway credential sent by a client reach no subgraph', async () => {
       const forged = await signIdentity({ sub: world.owner.id, acc: world.owner.accountId, role: 'OWNER', via: 'session', scope: 'read write admin' }, { pem: generateIdentityKeyPem() });
