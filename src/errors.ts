@@ -33,7 +33,8 @@ export const badInput = (field: string, message: string) =>
   new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 
-const APP_CODES = new Set<ErrorCode>([
+/** Every code of the vocabulary above; the gateway passes exactly these (and graphql-js/Apollo's) through. */
+export const APP_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'BAD_USER_INPUT',
@@ -83,7 +84,7 @@ export function createErrorFormatter(logger: Logger, opts: { exposeDetails: bool
     if (typeof code === 'string' && CLIENT_SAFE_CODES.has(code)) {
       return opts.exposeDetails ? formatted : { ...base, extensions: { code } };
     }
-    if (original instanceof GraphQLError && typeof code === 'string' && APP_CODES.has(code as ErrorCode)) {
+    if (original instanceof GraphQLError && typeof code === 'string' && APP_CODES.has(code)) {
       // Raised as GraphQLError on purpose, e.g. by the context function (UNAUTHENTICATED, SERVICE_UNAVAILABLE).
       return { ...base, extensions: { code } };
     }

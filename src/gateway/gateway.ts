@@ -10,6 +10,7 @@ import { AppError } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
+import { APP_CODES } from '../errors';
 
 export type GatewayAuthMode = 'filter' | 'reject';
 
@@ -43,18 +44,11 @@ export interface RunningGateway {
 
 /** The client-facing error codes that pass through the gateway unchanged. */
 const PUBLIC_CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'TOKEN_LIMIT_REACHED',
-  'CONFLICT',
-  'RATE_LIMITED',
+  ...APP_CODES,
   'UNAUTHORIZED_FIELD_OR_TYPE',
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
   'BAD_REQUEST',
-  'SERVICE_UNAVAILABLE',
   'PERSISTED_QUERY_NOT_FOUND',
 ]);
 

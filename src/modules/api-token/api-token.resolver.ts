@@ -1,6 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { ApiToken } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
@@ -8,15 +8,10 @@ import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiToke
 export const ApiTokenConnection = Connection('ApiToken', ApiToken);
 
 @ArgsType()
-class ApiTokensArgs {
+class ApiTokensArgs extends PageArgs {
   @Field(() => ApiTokenFilter, { nullable: true })
   filter?: ApiTokenFilter | null;
 
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
 }
 
 @Resolver(() => ApiToken)

@@ -1,6 +1,6 @@
-import { Args, ArgsType, Ctx, Field, Int, Query, Resolver } from 'type-graphql';
+import { Args, ArgsType, Ctx, Field, Query, Resolver } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { AuditEvent } from './audit-event.entity';
 import { AuditEventFilter } from './audit.inputs';
@@ -8,15 +8,10 @@ import { AuditEventFilter } from './audit.inputs';
 export const AuditEventConnection = Connection('AuditEvent', AuditEvent);
 
 @ArgsType()
-class AuditEventsArgs {
+class AuditEventsArgs extends PageArgs {
   @Field(() => AuditEventFilter, { nullable: true })
   filter?: AuditEventFilter | null;
 
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
 }
 
 @Resolver(() => AuditEvent)

@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { ApiToken } from '../api-token/api-token.entity';
 import { Notification, NotificationSettings } from './notification.entity';
@@ -23,15 +23,10 @@ export class NotificationSettingsInput {
 }
 
 @ArgsType()
-class NotificationsArgs {
+class NotificationsArgs extends PageArgs {
   @Field(() => Boolean, { nullable: true })
   unreadOnly?: boolean | null;
 
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
 }
 
 @Resolver(() => Notification)

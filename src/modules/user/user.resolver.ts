@@ -1,6 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { Role } from '../../common/roles';
 import { notFound } from '../../errors';
@@ -9,15 +9,6 @@ import { CreateUserInput } from './user.inputs';
 import { User } from './user.entity';
 
 export const UserConnection = Connection('User', User);
-
-@ArgsType()
-class PageArgs {
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-}
 
 @Resolver(() => User)
 export class UserResolver {

@@ -1,6 +1,6 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, InputType, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, DEFAULT_PAGE_SIZE, Page } from '../../common/pagination';
+import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { attemptsOf, CreatedWebhook, Webhook, WebhookDelivery, WebhookDeliveryAttempt } from './webhook.entity';
 
@@ -16,15 +16,10 @@ export class CreateWebhookInput {
 }
 
 @ArgsType()
-class WebhookDeliveriesArgs {
+class WebhookDeliveriesArgs extends PageArgs {
   @Field(() => ID)
   webhookId!: string;
 
-  @Field(() => Int, { nullable: true, defaultValue: DEFAULT_PAGE_SIZE, description: '0 to 100' })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
 }
 
 @Resolver(() => Webhook)
