@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { harness } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,32 +48,7 @@ const LABEL = process.env.BENCH_LABEL || '';
 const TARGET = 2.0;
 const SIGNING_KEY = randomBytes(36).toString('base64url');
 const PASSWORD = 'bench-password-0123456789';
-const started = Date.now();
-
-const log = (msg) => process.stdout.write(`[login-storm ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- cleanup ---
-const cleanups = [];
-let cleaning;
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        process.stderr.write(`[login-storm] cleanup: ${err.message}\n`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    process.stderr.write(`[login-storm] ${sig}: stopping the servers\n`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
+const { started, log, sleep, cleanups, cleanup } = harness('login-storm');
 
 function sh(cmd, args) {
   try {

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { formatDifference, formatSummary, summariseProfile } from './profile-summary.mjs';
+import { harness } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,32 +46,7 @@ const TARGET_RATIO = 0.8;
 const TARGET_STATEMENTS = 6;
 const SIGNING_KEY = randomBytes(36).toString('base64url'); // ≥ 32 characters, this run only
 const PASSWORD = 'bench-password-0123456789';
-const started = Date.now();
-
-const log = (msg) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- cleanup ---
-const cleanups = [];
-let cleaning;
-function cleanup() {
-  cleaning ??= (async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        process.stderr.write(`[bench] cleanup: ${err.message}\n`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    process.stderr.write(`[bench] ${sig}: stopping the servers\n`);
-    cleanup().finally(() => process.exit(130));
-  });
-}
+const { started, log, sleep, cleanups, cleanup } = harness('bench');
 
 // --------------------------------------------------------------- children ---
 /** Start a Node child; resolves once GET <base><readyPath> answers 200. */
