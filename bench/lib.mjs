@@ -1,7 +1,18 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT = path.join(ROOT, 'bench', 'out'); // git-ignored: logs and profiles
+const { freePort } = createRequire(import.meta.url)(path.join(ROOT, 'test/support/mysql-server.cjs'));
+
 /**
  * What every benchmark script shares: a timestamped logger and a registry of
  * cleanups (child servers, temporary databases) run once, on success, failure
- * or Ctrl-C.
+ * or Ctrl-C, and startChild() for the servers under test.
  */
 export function harness(name) {
   const started = Date.now();
@@ -27,5 +38,43 @@ export function harness(name) {
       cleanup().finally(() => process.exit(130));
     });
   }
-  return { started, log, sleep, cleanups, cleanup };
+  /** Start a Node child on a free port; resolves once GET <base><readyPath> answers 200. Stopped by cleanup(). */
+  async function startChild(childName, args, env, readyPath) {
+    mkdirSync(OUT, { recursive: true });
+    const logFile = path.join(OUT, `${childName}.log`);
+    writeFileSync(logFile, '');
+    const port = await freePort();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const append = (chunk) => appendFileSync(logFile, chunk);
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const stop = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited, sleep(15_000).then(() => null)]);
+      if (!done) child.kill('SIGKILL');
+    };
+    cleanups.push(stop);
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${childName} exited with code ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      try {
+        const res = await fetch(base + readyPath);
+        if (res.ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) throw new Error(`${childName} was not ready within 30 s; see ${logFile}`);
+      await sleep(100);
+    }
+    return { name: childName, url: `${base}/graphql`, base, pid: child.pid, logFile, stop, exited };
+  }
+
+  return { started, log, sleep, cleanups, cleanup, startChild };
 }

@@ -20,9 +20,9 @@
 // BENCH_WRITE (1; 0 = don't append to RESULTS.md), BENCH_LABEL (a note for the
 // report). BCRYPT_ROUNDS (12), BCRYPT_CONCURRENCY, BCRYPT_QUEUE_LIMIT,
 // UV_THREADPOOL_SIZE and LOG_LEVEL are passed to the child when set.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,7 @@ const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'out'); // git-ignored
 const RESULTS = path.join(ROOT, 'bench', 'RESULTS.md');
-const { startServer, freePort } = require(path.join(ROOT, 'test/support/mysql-server.cjs'));
+const { startServer } = require(path.join(ROOT, 'test/support/mysql-server.cjs'));
 const mysql = require('mysql2/promise');
 
 const RATE = Number(process.env.BENCH_RATE || 100);
@@ -48,7 +48,7 @@ const LABEL = process.env.BENCH_LABEL || '';
 const TARGET = 2.0;
 const SIGNING_KEY = randomBytes(36).toString('base64url');
 const PASSWORD = 'bench-password-0123456789';
-const { started, log, sleep, cleanups, cleanup } = harness('login-storm');
+const { started, log, sleep, cleanups, cleanup, startChild } = harness('login-storm');
 
 function sh(cmd, args) {
   try {
@@ -77,40 +77,7 @@ function machineBusyUs() {
 }
 
 // --------------------------------------------------------------- children ---
-async function startTokengate(env) {
-  mkdirSync(OUT, { recursive: true });
-  const logFile = path.join(OUT, 'login-storm-tokengate.log');
-  writeFileSync(logFile, '');
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const append = (chunk) => appendFileSync(logFile, chunk);
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  cleanups.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const done = await Promise.race([exited, sleep(15_000).then(() => null)]);
-    if (!done) child.kill('SIGKILL');
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`tokengate exited with code ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    try {
-      if ((await fetch(base + '/readyz')).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`tokengate was not ready within 30 s; see ${logFile}`);
-    await sleep(100);
-  }
-  return { url: `${base}/graphql`, pid: child.pid };
-}
+const startTokengate = (env) => startChild('login-storm-tokengate', ['dist/src/main.js'], env, '/readyz');
 
 async function gql(url, query, variables, authorization) {
   const headers = { 'content-type': 'application/json' };

@@ -18,7 +18,7 @@
 // BENCH_WARMUP (5 s), BENCH_PROFILE (auto | 1 | 0), BENCH_WRITE (1; 0 = don't
 // append to RESULTS.md). TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX_ENTRIES,
 // USAGE_FLUSH_INTERVAL_MS and LOG_LEVEL are passed to the Tokengate child when set.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +33,7 @@ const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'bench', 'out'); // git-ignored: logs and profiles
 const RESULTS = path.join(ROOT, 'bench', 'RESULTS.md');
-const { startServer, freePort } = require(path.join(ROOT, 'test/support/mysql-server.cjs'));
+const { startServer } = require(path.join(ROOT, 'test/support/mysql-server.cjs'));
 const mysql = require('mysql2/promise');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 10);
@@ -46,47 +46,9 @@ const TARGET_RATIO = 0.8;
 const TARGET_STATEMENTS = 6;
 const SIGNING_KEY = randomBytes(36).toString('base64url'); // ≥ 32 characters, this run only
 const PASSWORD = 'bench-password-0123456789';
-const { started, log, sleep, cleanups, cleanup } = harness('bench');
+const { started, log, sleep, cleanups, cleanup, startChild } = harness('bench');
 
 // --------------------------------------------------------------- children ---
-/** Start a Node child; resolves once GET <base><readyPath> answers 200. */
-async function startChild(name, args, env, readyPath) {
-  mkdirSync(OUT, { recursive: true });
-  const logFile = path.join(OUT, `${name}.log`);
-  writeFileSync(logFile, '');
-  const port = await freePort();
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const append = (chunk) => appendFileSync(logFile, chunk);
-  child.stdout.on('data', append);
-  child.stderr.on('data', append);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const done = await Promise.race([exited, sleep(15_000).then(() => null)]);
-    if (!done) child.kill('SIGKILL');
-  };
-  cleanups.push(stop);
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-    try {
-      const res = await fetch(base + readyPath);
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`${name} was not ready within 30 s; see ${logFile}`);
-    await sleep(100);
-  }
-  return { name, url: `${base}/graphql`, base, pid: child.pid, logFile, stop, exited };
-}
-
 async function gql(url, query, variables, authorization) {
   const headers = { 'content-type': 'application/json' };
   if (authorization) headers.authorization = authorization;
