@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { DataSource, In } from 'typeorm';
 import type { Logger } from 'pino';
 import { ApiToken } from '../modules/api-token/api-token.entity';
+import { DAY_MS } from '../common/clock';
 import { upsertUsage, UsageIncrement, utcDay } from '../modules/usage/usage.service';
 
 export const MAX_LAST_USED_IPS = 5;
@@ -65,15 +66,31 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
+  /** The UTC day of the last record() and where it ends: toISOString() once per day, not per request. */
+  private day = { label: '', startMs: 0, endMs: 0 };
+
   record(tokenId: string, at: Date, ip: string | undefined): void {
-    const p = this.pending.get(tokenId) ?? { count: 0, lastUsedAt: at, ips: [], buckets: new Map() };
+    let p = this.pending.get(tokenId);
+    if (!p) {
+      p = { count: 0, lastUsedAt: at, ips: [], buckets: new Map() };
+      this.pending.set(tokenId, p);
+    }
     p.count += 1;
     if (at > p.lastUsedAt) p.lastUsedAt = at;
     const address = clientAddress(ip);
-    if (address) p.ips = mergeIps([address], p.ips);
-    const bucket = `${utcDay(at)}|${address ?? ''}`;
+    if (address && p.ips[0] !== address) p.ips = mergeIps([address], p.ips);
+    const bucket = `${this.dayOf(at.getTime())}|${address ?? ''}`;
     p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
-    this.pending.set(tokenId, p);
+  }
+
+  private dayOf(ms: number): string {
+    const d = this.day;
+    if (ms < d.startMs || ms >= d.endMs) {
+      d.startMs = ms - (ms % DAY_MS);
+      d.endMs = d.startMs + DAY_MS;
+      d.label = utcDay(new Date(ms));
+    }
+    return d.label;
   }
 
   get pendingTokens(): number {
