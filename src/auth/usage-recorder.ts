@@ -77,7 +77,8 @@ export class UsageRecorder {
     }
     p.count += 1;
     if (at > p.lastUsedAt) p.lastUsedAt = at;
-    const address = clientAddress(ip);
+    // The address this token used last was validated then: the usual case skips isIP().
+    const address = ip !== undefined && ip === p.ips[0] ? ip : clientAddress(ip);
     if (address && p.ips[0] !== address) p.ips = mergeIps([address], p.ips);
     const bucket = `${this.dayOf(at.getTime())}|${address ?? ''}`;
     p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);

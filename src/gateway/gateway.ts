@@ -10,6 +10,7 @@ import { AppError } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
+import { useMemoisedGenericAuth } from './memoised-auth';
 import { APP_CODES } from '../errors';
 
 export type GatewayAuthMode = 'filter' | 'reject';
@@ -137,6 +138,31 @@ export function createGateway(opts: GatewayOptions) {
     },
   };
 
+  // generic-auth (what the runtime's `genericAuth` option installs), with its verdict memoised per operation and scope set.
+  const authorization = opts.verifier
+    ? useMemoisedGenericAuth(
+        {
+          mode: 'protect-granular',
+          resolveUserFn: resolveUser as never,
+          extractScopes: (user: Record<string, any> | null) => ((user as GatewayUser | null)?.scopes ?? []),
+          rejectUnauthenticated: opts.mode === 'reject',
+          // Same checks as generic-auth's default (outer list OR, inner list AND), with clearer
+          // messages and statuses: filter mode answers 200 with partial data.
+          validateUser: (params: ValidateUserFnParams<Record<string, any>>) => {
+            if (!defaultProtectSingleValidateFn(params)) return undefined;
+            const anonymous = params.user == null;
+            return createUnauthenticatedError({
+              fieldNode: params.fieldNode,
+              path: params.path,
+              message: anonymous ? 'Authentication is required for this field' : 'Your credentials lack the scopes this field requires',
+              statusCode: opts.mode === 'filter' ? 200 : anonymous ? 401 : 403,
+            });
+          },
+        },
+        { scopesOf: (user) => (user ? (user as GatewayUser).scopes : null) },
+      )
+    : null;
+
   const runtime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     // The HTTP transport, bundled rather than imported by name at run time.
@@ -162,29 +188,7 @@ export function createGateway(opts: GatewayOptions) {
         });
       },
     },
-    ...(opts.verifier
-      ? {
-          genericAuth: {
-            mode: 'protect-granular' as const,
-            resolveUserFn: resolveUser as never,
-            extractScopes: (user: Record<string, any> | null) => ((user as GatewayUser | null)?.scopes ?? []),
-            rejectUnauthenticated: opts.mode === 'reject',
-            // Same checks as generic-auth's default (outer list OR, inner list AND), with clearer
-            // messages and statuses: filter mode answers 200 with partial data.
-            validateUser: (params: ValidateUserFnParams<Record<string, any>>) => {
-              if (!defaultProtectSingleValidateFn(params)) return undefined;
-              const anonymous = params.user == null;
-              return createUnauthenticatedError({
-                fieldNode: params.fieldNode,
-                path: params.path,
-                message: anonymous ? 'Authentication is required for this field' : 'Your credentials lack the scopes this field requires',
-                statusCode: opts.mode === 'filter' ? 200 : anonymous ? 401 : 403,
-              });
-            },
-          },
-        }
-      : {}),
-    plugins: () => [forwardIdentity],
+    plugins: () => [forwardIdentity, ...(authorization ? [authorization] : [])],
   });
 
   return runtime;

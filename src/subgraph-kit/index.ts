@@ -76,9 +76,19 @@ function header(headers: HeaderBag, name: string): string | undefined {
 
 /** Constant-time comparison of two secrets of any length (compares their SHA-256). */
 export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
+  return timingSafeEqual(sha256(given), expectedDigest(expected)) && given.length === expected.length;
+}
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+/** The configured secret's digest, computed once (it is compared on every subgraph call). */
+const expectedDigests = new Map<string, Buffer>();
+function expectedDigest(expected: string): Buffer {
+  let d = expectedDigests.get(expected);
+  if (!d) {
+    if (expectedDigests.size > 16) expectedDigests.clear();
+    expectedDigests.set(expected, (d = sha256(expected)));
+  }
+  return d;
 }
 
 /** Identity JWTs that verified (a JWT is immutable: caching one only ever skips re-checking the same bytes). */
