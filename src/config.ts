@@ -214,26 +214,43 @@ export function parseRequestLimits(env: Env): { queryLimits: QueryLimits; bodyLi
   };
 }
 
-/** GATEWAY_SECRET: shared by the gateway and its subgraphs; at least 32 characters. */
+/**
+ * A secret from NAME, or when NAME is unset from the file NAME_FILE names
+ * (Docker and Kubernetes secrets, or a key generated into a shared volume), so
+ * a PEM need not travel through an environment variable.
+ */
+function secretFromEnv(env: Env, name: string): string {
+  const direct = env[name]?.trim() ?? '';
+  if (direct !== '') return direct;
+  const file = env[`${name}_FILE`]?.trim() ?? '';
+  if (file === '') return '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${file}`);
+  }
+}
+
+/** GATEWAY_SECRET (or GATEWAY_SECRET_FILE): shared by the gateway and its subgraphs; at least 32 characters. */
 export function parseGatewaySecret(env: Env): string | undefined {
-  const secret = env.GATEWAY_SECRET?.trim() ?? '';
+  const secret = secretFromEnv(env, 'GATEWAY_SECRET');
   if (secret === '') return undefined;
   if (secret.length < 32) throw new ConfigError(`GATEWAY_SECRET must be at least 32 characters long (got ${secret.length}), e.g. \`openssl rand -base64 48\``);
   return secret;
 }
 
 /**
- * IDENTITY_PRIVATE_KEY (PKCS8 PEM, EC P-256; "\n" escapes allowed). Development:
+ * IDENTITY_PRIVATE_KEY or IDENTITY_PRIVATE_KEY_FILE (PKCS8 PEM, EC P-256; "\n" escapes allowed). Development:
  * generated once under DATA_DIR; tests: a fresh key per process; production:
  * required whenever a gateway is configured (GATEWAY_SECRET), since the gateway
  * and every replica of this service must share it.
  */
 export function parseIdentityPrivateKey(env: Env, nodeEnv: Config['env'], dataDir: string, gatewayConfigured: boolean): string {
-  let pem = env.IDENTITY_PRIVATE_KEY?.trim() ?? '';
+  let pem = secretFromEnv(env, 'IDENTITY_PRIVATE_KEY');
   if (pem === '') {
     if (nodeEnv === 'production' && gatewayConfigured) {
       throw new ConfigError(
-        'IDENTITY_PRIVATE_KEY is required in production when GATEWAY_SECRET is set: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` (PKCS8 PEM)',
+        'IDENTITY_PRIVATE_KEY (or IDENTITY_PRIVATE_KEY_FILE) is required in production when GATEWAY_SECRET is set: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` (PKCS8 PEM)',
       );
     }
     pem = nodeEnv === 'development' ? developmentIdentityKeyPem(dataDir) : generateIdentityKeyPem();

@@ -41,7 +41,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const supergraphPath = env.SUPERGRAPH_PATH?.trim();
   if (!supergraphPath) throw new ConfigError('SUPERGRAPH_PATH is required: the supergraph SDL composed by `npm run compose`');
   const gatewaySecret = parseGatewaySecret(env);
-  if (!gatewaySecret) throw new ConfigError('GATEWAY_SECRET is required (≥ 32 characters), the same value the subgraphs are given');
+  if (!gatewaySecret) throw new ConfigError('GATEWAY_SECRET (or GATEWAY_SECRET_FILE) is required (≥ 32 characters), the same value the subgraphs are given');
   const mode = (env.GATEWAY_AUTH_MODE?.trim().toLowerCase() || 'filter') as GatewayConfig['mode'];
   if (mode !== 'filter' && mode !== 'reject') throw new ConfigError(`GATEWAY_AUTH_MODE must be filter or reject, got "${env.GATEWAY_AUTH_MODE}"`);
   const introspectionUrl = env.TOKENS_INTROSPECTION_URL?.trim() || undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
@@ -87,5 +87,31 @@ describe('loadGatewayConfig: the same limit variables as the tokens service', ()
     expect(() => loadGatewayConfig({ ...base, QUERY_MAX_DEPTH: '1' })).toThrow(/QUERY_MAX_DEPTH must be between 2 and 100/);
     expect(() => loadGatewayConfig({ ...base, BODY_LIMIT_BYTES: 'lots' })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ ...base, NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be/);
+  });
+});
+
+describe('secrets from files (GATEWAY_SECRET_FILE, IDENTITY_PRIVATE_KEY_FILE)', () => {
+  test('both services read the gateway secret and the identity key from files, as the compose stack does', () => {
+    const dir = tmp();
+    const pem = generateIdentityKeyPem();
+    writeFileSync(join(dir, 'gateway-secret'), `${'g'.repeat(48)}\n`);
+    writeFileSync(join(dir, 'identity.pem'), pem);
+    const files = { GATEWAY_SECRET_FILE: join(dir, 'gateway-secret'), IDENTITY_PRIVATE_KEY_FILE: join(dir, 'identity.pem') };
+    const tokens = loadConfig({ ...files, NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir });
+    const gw = loadGatewayConfig({ ...files, NODE_ENV: 'production', SUPERGRAPH_PATH: 'x.graphql' });
+    expect(tokens.gatewaySecret).toBe('g'.repeat(48));
+    expect(gw.gatewaySecret).toBe(tokens.gatewaySecret);
+    expect(tokens.identityPrivateKey).toBe(pem.trim());
+    expect(gw.identityPrivateKey).toBe(tokens.identityPrivateKey);
+  });
+
+  test('the variable itself wins over its _FILE; an unreadable or short file stops start-up', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'short'), 'too short');
+    const direct = 'd'.repeat(40);
+    expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, GATEWAY_SECRET_FILE: join(dir, 'short') }).gatewaySecret).toBe(direct);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'short') })).toThrow(/at least 32 characters/);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'missing') })).toThrow(/GATEWAY_SECRET_FILE names a file that cannot be read \(ENOENT\)/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, IDENTITY_PRIVATE_KEY_FILE: join(dir, 'short') })).toThrow(ConfigError);
   });
 });
