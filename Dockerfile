@@ -54,8 +54,9 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# Read at run time by the inventory example subgraph.
+# Read at run time: the inventory example's SDL, and the supergraph the compose stack's gateway serves.
 COPY examples/inventory/schema.graphql ./examples/inventory/
+COPY examples/supergraph.docker.graphql ./examples/
 # Code stays root-owned and read-only to the service; only the data directory
 # (embedded SQLite when DATABASE_URL is unset; mount a volume there) is writable.
 RUN mkdir -p /app/data && chown node:node /app/data
