@@ -34,6 +34,7 @@ RUN --mount=type=cache,target=/root/.npm \
  && npm rebuild bcrypt better-sqlite3
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
+COPY examples ./examples
 RUN npm run build
 
 # ---- prod-deps: production dependencies only, native modules built here
@@ -53,6 +54,9 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# Read at run time: the inventory example's SDL, and the supergraph the compose stack's gateway serves.
+COPY examples/inventory/schema.graphql ./examples/inventory/
+COPY examples/supergraph.docker.graphql ./examples/
 # Code stays root-owned and read-only to the service; only the data directory
 # (embedded SQLite when DATABASE_URL is unset; mount a volume there) is writable.
 RUN mkdir -p /app/data && chown node:node /app/data

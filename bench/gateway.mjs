@@ -23,6 +23,7 @@ const { parseIdentityKey } = dist('src/auth/identity-keys.js');
 const { cachedVerifier, inProcessVerifier, recordUsageOnHit } = dist('src/gateway/auth.js');
 const { composeSupergraph } = dist('src/gateway/compose.js');
 const { startGateway } = dist('src/gateway/gateway.js');
+const { gatewayLimits } = dist('src/gateway/config.js');
 const { IdentitySigner } = dist('src/gateway/identity-signer.js');
 const { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } = dist('src/subgraph-kit/index.js');
 const { INVENTORY_SDL, startInventory } = dist('examples/inventory/inventory.js');
@@ -53,7 +54,7 @@ const supergraphSdl = composeSupergraph([
   { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
 ]);
 const identityKeys = parseIdentityKey(config.identityPrivateKey);
-const common = { supergraphSdl, identityKeys, gatewaySecret: SECRET, mode: 'filter', rateLimitPerToken: 0, rateLimitAnonymousPerIp: 0 };
+const common = { supergraphSdl, identityKeys, gatewaySecret: SECRET, mode: 'filter', rateLimitPerToken: 0, rateLimitAnonymousPerIp: 0, limits: gatewayLimits(config, false) };
 const withAuth = await startGateway({ ...common, verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), 5000, Date.now, 10_000, recordUsageOnHit(tokens.authenticator)) });
 const noAuth = await startGateway({ ...common, verifier: null });
 const signer = new IdentitySigner(identityKeys, 60);

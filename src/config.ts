@@ -40,8 +40,8 @@ export interface Config {
   leakReportsPerMinute: number;
   /** Browser origins allowed by CORS; ['*'] = any. */
   corsOrigins: string[];
-  /** Query limits (graphql-armor). */
-  queryLimits: { maxDepth: number; maxCost: number; maxAliases: number; maxDirectives: number; maxTokens: number };
+  /** Query limits (graphql-armor), shared with the gateway (src/gateway/config.ts). */
+  queryLimits: QueryLimits;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   /** How long to wait for a new MySQL connection before failing the request with SERVICE_UNAVAILABLE. */
@@ -71,6 +71,15 @@ export interface Config {
   subgraphName: string;
 }
 
+/** Per-operation limits: the tokens service and the gateway read the same QUERY_MAX_* variables. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxDirectives: number;
+  maxTokens: number;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -97,7 +106,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-function parseEnvName(raw: string | undefined): Config['env'] {
+export function parseEnvName(raw: string | undefined): Config['env'] {
   const v = (raw ?? 'development').trim().toLowerCase();
   if (v === '' || v === 'development' || v === 'dev') return 'development';
   if (v === 'production' || v === 'prod') return 'production';
@@ -188,26 +197,60 @@ function parseSmtpFrom(raw: string | undefined): string {
   return v;
 }
 
-/** GATEWAY_SECRET: shared by the gateway and its subgraphs; at least 32 characters. */
+/**
+ * QUERY_MAX_* and BODY_LIMIT_BYTES. The tokens service and the gateway both
+ * read them, so one setting tunes both layers.
+ */
+export function parseRequestLimits(env: Env): { queryLimits: QueryLimits; bodyLimitBytes: number } {
+  return {
+    queryLimits: {
+      maxDepth: int(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
+      maxCost: int(env, 'QUERY_MAX_COST', 25_000, 10, 10_000_000),
+      maxAliases: int(env, 'QUERY_MAX_ALIASES', 15, 0, 1000),
+      maxDirectives: int(env, 'QUERY_MAX_DIRECTIVES', 50, 0, 1000),
+      maxTokens: int(env, 'QUERY_MAX_TOKENS', 2000, 100, 100_000),
+    },
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+  };
+}
+
+/**
+ * A secret from NAME, or when NAME is unset from the file NAME_FILE names
+ * (Docker and Kubernetes secrets, or a key generated into a shared volume), so
+ * a PEM need not travel through an environment variable.
+ */
+function secretFromEnv(env: Env, name: string): string {
+  const direct = env[name]?.trim() ?? '';
+  if (direct !== '') return direct;
+  const file = env[`${name}_FILE`]?.trim() ?? '';
+  if (file === '') return '';
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE names a file that cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): ${file}`);
+  }
+}
+
+/** GATEWAY_SECRET (or GATEWAY_SECRET_FILE): shared by the gateway and its subgraphs; at least 32 characters. */
 export function parseGatewaySecret(env: Env): string | undefined {
-  const secret = env.GATEWAY_SECRET?.trim() ?? '';
+  const secret = secretFromEnv(env, 'GATEWAY_SECRET');
   if (secret === '') return undefined;
   if (secret.length < 32) throw new ConfigError(`GATEWAY_SECRET must be at least 32 characters long (got ${secret.length}), e.g. \`openssl rand -base64 48\``);
   return secret;
 }
 
 /**
- * IDENTITY_PRIVATE_KEY (PKCS8 PEM, EC P-256; "\n" escapes allowed). Development:
+ * IDENTITY_PRIVATE_KEY or IDENTITY_PRIVATE_KEY_FILE (PKCS8 PEM, EC P-256; "\n" escapes allowed). Development:
  * generated once under DATA_DIR; tests: a fresh key per process; production:
  * required whenever a gateway is configured (GATEWAY_SECRET), since the gateway
  * and every replica of this service must share it.
  */
 export function parseIdentityPrivateKey(env: Env, nodeEnv: Config['env'], dataDir: string, gatewayConfigured: boolean): string {
-  let pem = env.IDENTITY_PRIVATE_KEY?.trim() ?? '';
+  let pem = secretFromEnv(env, 'IDENTITY_PRIVATE_KEY');
   if (pem === '') {
     if (nodeEnv === 'production' && gatewayConfigured) {
       throw new ConfigError(
-        'IDENTITY_PRIVATE_KEY is required in production when GATEWAY_SECRET is set: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` (PKCS8 PEM)',
+        'IDENTITY_PRIVATE_KEY (or IDENTITY_PRIVATE_KEY_FILE) is required in production when GATEWAY_SECRET is set: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256` (PKCS8 PEM)',
       );
     }
     pem = nodeEnv === 'development' ? developmentIdentityKeyPem(dataDir) : generateIdentityKeyPem();
@@ -269,14 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     leakReportsPerMinute: int(env, 'LEAK_REPORTS_PER_MINUTE', 30, 1, 100_000),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
-    queryLimits: {
-      maxDepth: int(env, 'QUERY_MAX_DEPTH', 10, 2, 100),
-      maxCost: int(env, 'QUERY_MAX_COST', 25_000, 10, 10_000_000),
-      maxAliases: int(env, 'QUERY_MAX_ALIASES', 15, 0, 1000),
-      maxDirectives: int(env, 'QUERY_MAX_DIRECTIVES', 50, 0, 1000),
-      maxTokens: int(env, 'QUERY_MAX_TOKENS', 2000, 100, 100_000),
-    },
-    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    ...parseRequestLimits(env),
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),
     notifyIntervalMs: interval(env, 'NOTIFY_INTERVAL_MS', 5 * 60_000, 1000),
     webhookDeliveryIntervalMs: interval(env, 'WEBHOOK_DELIVERY_INTERVAL_MS', 10_000, 100),

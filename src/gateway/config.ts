@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { Config, ConfigError, parseGatewaySecret, parseIdentityPrivateKey } from '../config';
+import { ConfigError, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
 export interface GatewayConfig {
@@ -14,6 +15,8 @@ export interface GatewayConfig {
   rateLimitPerToken: number;
   rateLimitAnonymousPerIp: number;
   exposeErrors: boolean;
+  /** QUERY_MAX_*, BODY_LIMIT_BYTES: the same variables (and defaults) as the tokens service. */
+  limits: GatewayLimits;
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,12 +30,18 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return v;
 }
 
+/** The gateway's limits from the shared values; production hides the limits and field suggestions. */
+export function gatewayLimits(shared: ReturnType<typeof parseRequestLimits>, production: boolean): GatewayLimits {
+  return { ...shared.queryLimits, bodyLimitBytes: shared.bodyLimitBytes, exposeLimits: !production, blockFieldSuggestions: production };
+}
+
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const nodeEnv = (env.NODE_ENV?.trim().toLowerCase() || 'development') as Config['env'];
+  const nodeEnv = parseEnvName(env.NODE_ENV);
+  const production = nodeEnv === 'production';
   const supergraphPath = env.SUPERGRAPH_PATH?.trim();
   if (!supergraphPath) throw new ConfigError('SUPERGRAPH_PATH is required: the supergraph SDL composed by `npm run compose`');
   const gatewaySecret = parseGatewaySecret(env);
-  if (!gatewaySecret) throw new ConfigError('GATEWAY_SECRET is required (≥ 32 characters), the same value the subgraphs are given');
+  if (!gatewaySecret) throw new ConfigError('GATEWAY_SECRET (or GATEWAY_SECRET_FILE) is required (≥ 32 characters), the same value the subgraphs are given');
   const mode = (env.GATEWAY_AUTH_MODE?.trim().toLowerCase() || 'filter') as GatewayConfig['mode'];
   if (mode !== 'filter' && mode !== 'reject') throw new ConfigError(`GATEWAY_AUTH_MODE must be filter or reject, got "${env.GATEWAY_AUTH_MODE}"`);
   const introspectionUrl = env.TOKENS_INTROSPECTION_URL?.trim() || undefined;
@@ -41,12 +50,13 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     port: int(env, 'GATEWAY_PORT', 4001, 0, 65535),
     supergraphPath: resolve(supergraphPath),
     gatewaySecret,
-    identityPrivateKey: parseIdentityPrivateKey(env, nodeEnv === 'production' || nodeEnv === 'test' ? nodeEnv : 'development', resolve(env.DATA_DIR?.trim() || 'data'), true),
+    identityPrivateKey: parseIdentityPrivateKey(env, nodeEnv, resolve(env.DATA_DIR?.trim() || 'data'), true),
     mode,
     authCacheTtlMs: int(env, 'GATEWAY_AUTH_CACHE_TTL_MS', 5000, 0, 300_000),
     introspectionUrl,
     rateLimitPerToken: int(env, 'GATEWAY_RATE_LIMIT_PER_TOKEN', 600, 0, 1_000_000),
     rateLimitAnonymousPerIp: int(env, 'GATEWAY_RATE_LIMIT_ANONYMOUS_PER_IP', 60, 0, 1_000_000),
-    exposeErrors: nodeEnv !== 'production',
+    exposeErrors: !production,
+    limits: gatewayLimits(parseRequestLimits(env), production),
   };
 }

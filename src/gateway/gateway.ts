@@ -12,6 +12,7 @@ import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
 import { APP_CODES } from '../errors';
+import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
 export type GatewayAuthMode = 'filter' | 'reject';
 
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   rateLimitPerToken: number;
   /** Requests per minute per client IP without a valid credential; 0 = unlimited. */
   rateLimitAnonymousPerIp: number;
+  /** Query and request limits (QUERY_MAX_*, BODY_LIMIT_BYTES; see limits.ts). */
+  limits: GatewayLimits;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
@@ -47,11 +50,26 @@ export interface RunningGateway {
 const PUBLIC_CODES = new Set([
   ...APP_CODES,
   'UNAUTHORIZED_FIELD_OR_TYPE',
+  // Query limits are validation (depth, cost, aliases, directives) and parse (tokens) errors.
   'GRAPHQL_VALIDATION_FAILED',
   'GRAPHQL_PARSE_FAILED',
+  // Yoga's request checks: batched bodies, mutations over GET, malformed bodies; the body size limit.
   'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'REQUEST_ENTITY_TOO_LARGE',
   'PERSISTED_QUERY_NOT_FOUND',
 ]);
+
+/**
+ * A refusal the gateway's own HTTP layer raised before any execution: an
+ * original GraphQLError with a 4xx status, no code and no path. Yoga's CSRF
+ * check is one (403, "Required CSRF header(s) not present"). It reaches the
+ * client as BAD_REQUEST with its status instead of being masked into a 500.
+ */
+function isRequestRefusal(e: GraphQLError): boolean {
+  const status = (e.extensions?.http as { status?: unknown } | undefined)?.status;
+  return !e.extensions?.code && !e.originalError && !e.path && typeof status === 'number' && status >= 400 && status < 500;
+}
 
 const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const HOST_PORT_RE = /\b(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-f:]+\])(?::\d{2,5})?\b/gi;
@@ -75,8 +93,8 @@ const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizatio
  * The gateway: Hive Gateway's runtime (MIT) serving a supergraph composed
  * ahead of time, with Tokengate authentication (generic-auth's resolveUserFn),
  * @authenticated / @requiresScopes enforced by generic-auth for every
- * subgraph, a signed identity per subgraph call, and per-token / per-IP rate
- * limits.
+ * subgraph, a signed identity per subgraph call, per-token / per-IP rate
+ * limits, and the same query and request limits as the tokens service.
  */
 export function createGateway(opts: GatewayOptions) {
   const signer = new IdentitySigner(opts.identityKeys);
@@ -174,12 +192,23 @@ export function createGateway(opts: GatewayOptions) {
     graphiql: false,
     logging: false,
     requestId: true,
+    // HTTP hygiene, as on the tokens service: one operation per request (an array body is refused
+    // with BAD_REQUEST), and no simple (non-preflighted) browser request runs an operation unless it
+    // carries one of these headers: Apollo's two, so clients of the tokens service work unchanged,
+    // and Yoga's own. Mutations over GET are always refused by Yoga (405).
+    batching: false,
+    csrfPrevention: { requestHeaders: ['apollo-require-preflight', 'x-apollo-operation-name', 'x-graphql-yoga-csrf'] },
     maskedErrors: {
       maskError(error: unknown, message: string) {
         const e = error as GraphQLError;
+        const limit = limitRejectionCode(e);
+        if (limit) return new GraphQLError(e.message, { extensions: { code: limit, http: { status: 400 } } });
         const code = e?.extensions?.code as string | undefined;
         if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
           return new GraphQLError(scrub(e.message), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
+        }
+        if (e instanceof GraphQLError && isRequestRefusal(e)) {
+          return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });
         }
         log('warn', 'masked a gateway/subgraph error', { message: e?.message, code });
         return new GraphQLError(opts.exposeErrors && e?.message ? scrub(e.message) : message, {
@@ -188,7 +217,7 @@ export function createGateway(opts: GatewayOptions) {
         });
       },
     },
-    plugins: () => [forwardIdentity, ...(authorization ? [authorization] : [])],
+    plugins: () => [...limitPlugins(opts.limits), forwardIdentity, ...(authorization ? [authorization] : [])],
   });
 
   return runtime;

@@ -55,6 +55,7 @@ async function main() {
       mode: config.mode,
       rateLimitPerToken: config.rateLimitPerToken,
       rateLimitAnonymousPerIp: config.rateLimitAnonymousPerIp,
+      limits: config.limits,
       exposeErrors: config.exposeErrors,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },

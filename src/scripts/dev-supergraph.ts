@@ -5,6 +5,7 @@ import { parseIdentityKey } from '../auth/identity-keys';
 import { loadConfig } from '../config';
 import { recordUsageOnHit, cachedVerifier, inProcessVerifier } from '../gateway/auth';
 import { composeSupergraph } from '../gateway/compose';
+import { gatewayLimits } from '../gateway/config';
 import { startGateway } from '../gateway/gateway';
 import { createServer } from '../server';
 import { INVENTORY_SDL, startInventory } from '../../examples/inventory/inventory';
@@ -38,6 +39,7 @@ async function main() {
       mode: process.env.GATEWAY_AUTH_MODE === 'reject' ? 'reject' : 'filter',
       rateLimitPerToken: 600,
       rateLimitAnonymousPerIp: 60,
+      limits: gatewayLimits(config, config.env === 'production'),
       exposeErrors: true,
       log: (level, msg, data) => tokens.logger[level]({ data }, msg),
     },

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { generateIdentityKeyPem, parseIdentityKey } from '../../src/auth/identity-keys';
 import { cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from '../../src/gateway/auth';
 import { composeSupergraph } from '../../src/gateway/compose';
+import { loadGatewayConfig } from '../../src/gateway/config';
 import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
 import { INVENTORY_SDL, InventoryServer, startInventory } from '../../examples/inventory/inventory';
 import { GqlResponse, startTestApp, TestApp } from './app';
@@ -20,7 +21,8 @@ export interface Supergraph {
   tokensRequests: IncomingHttpHeaders[];
   gateways: Map<string, RunningGateway>;
   supergraphSdl: string;
-  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; perToken?: number; perIp?: number; supergraphSdl?: string }): Promise<RunningGateway>;
+  /** `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits. */
+  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
   /** POST a GraphQL operation to a gateway. */
   gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -83,6 +85,7 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         mode: o.mode ?? 'filter',
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
+        limits: loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env }).limits,
         log: process.env.GATEWAY_TEST_LOG ? (l, m, d) => console.log(l, m, d) : undefined,
       });
       gateways.set(name, gw);

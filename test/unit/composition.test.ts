@@ -17,9 +17,19 @@ describe('supergraph composition', () => {
     expect(sdl).toMatch(/scopes: \[String!\]!/); // ApiToken.scopes from the tokens subgraph
   });
 
-  test('the committed config and examples/supergraph.graphql agree with the current SDLs', () => {
-    const sdl = composeSupergraph(loadSubgraphSources(join(__dirname, '../../supergraph.config.json')));
-    expect(readFileSync(join(__dirname, '../../examples/supergraph.graphql'), 'utf8').trim()).toBe(sdl.trim());
+  // Regenerate with `npm run compose` and `npm run compose -- supergraph.docker.json examples/supergraph.docker.graphql`.
+  test.each([
+    ['supergraph.config.json', 'examples/supergraph.graphql'],
+    ['supergraph.docker.json', 'examples/supergraph.docker.graphql'],
+  ])('the committed %s and %s agree with the current SDLs', (config, out) => {
+    const sdl = composeSupergraph(loadSubgraphSources(join(__dirname, '../..', config)));
+    expect(readFileSync(join(__dirname, '../..', out), 'utf8').trim()).toBe(sdl.trim());
+  });
+
+  test('the compose stack supergraph sends the gateway to the compose service names', () => {
+    const sdl = readFileSync(join(__dirname, '../../examples/supergraph.docker.graphql'), 'utf8');
+    const urls = [...sdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map((m) => [m[1], m[2]]);
+    expect(Object.fromEntries(urls)).toEqual({ tokens: 'http://tokengate:4000/graphql', inventory: 'http://inventory:4002/graphql' });
   });
 
   test('a conflicting subgraph fails composition with a readable error', () => {

@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
+import { generateIdentityKeyPem } from '../../src/auth/identity-keys';
+import { loadGatewayConfig } from '../../src/gateway/config';
 
 const KEY = 'k'.repeat(40);
 const tmp = () => mkdtempSync(join(tmpdir(), 'tg-config-'));
@@ -59,5 +61,57 @@ describe('loadConfig', () => {
   test('accepts MySQL and MariaDB URLs', () => {
     expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), DATABASE_URL: 'mysql://u:p@db:3306/tg' }).databaseUrl).toBe('mysql://u:p@db:3306/tg');
     expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), DATABASE_URL: 'mariadb://u@db/tg' }).databaseUrl).toBe('mariadb://u@db/tg');
+  });
+});
+
+describe('loadGatewayConfig: the same limit variables as the tokens service', () => {
+  const base = { SUPERGRAPH_PATH: 'examples/supergraph.graphql', GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() };
+
+  test('defaults equal the tokens service defaults; development exposes limits and keeps suggestions', () => {
+    const gw = loadGatewayConfig({ ...base, DATA_DIR: tmp() });
+    const tokens = loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp() });
+    expect(gw.limits).toEqual({ ...tokens.queryLimits, bodyLimitBytes: tokens.bodyLimitBytes, exposeLimits: true, blockFieldSuggestions: false });
+    expect(gw.limits).toMatchObject({ maxDepth: 10, maxCost: 25_000, maxAliases: 15, maxDirectives: 50, maxTokens: 2000, bodyLimitBytes: 102_400 });
+  });
+
+  test('one setting tunes both; production hides the limits and blocks field suggestions', () => {
+    const env = { QUERY_MAX_DEPTH: '7', QUERY_MAX_COST: '900', QUERY_MAX_ALIASES: '3', QUERY_MAX_DIRECTIVES: '4', QUERY_MAX_TOKENS: '500', BODY_LIMIT_BYTES: '4096' };
+    const gw = loadGatewayConfig({ ...base, ...env, NODE_ENV: 'production' });
+    const tokens = loadConfig({ ...env, SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp() });
+    expect(gw.limits).toEqual({ maxDepth: 7, maxCost: 900, maxAliases: 3, maxDirectives: 4, maxTokens: 500, bodyLimitBytes: 4096, exposeLimits: false, blockFieldSuggestions: true });
+    expect(tokens.queryLimits).toEqual({ maxDepth: 7, maxCost: 900, maxAliases: 3, maxDirectives: 4, maxTokens: 500 });
+    expect(gw.exposeErrors).toBe(false);
+  });
+
+  test('an invalid limit stops the gateway with the variable named', () => {
+    expect(() => loadGatewayConfig({ ...base, QUERY_MAX_DEPTH: '1' })).toThrow(/QUERY_MAX_DEPTH must be between 2 and 100/);
+    expect(() => loadGatewayConfig({ ...base, BODY_LIMIT_BYTES: 'lots' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ ...base, NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be/);
+  });
+});
+
+describe('secrets from files (GATEWAY_SECRET_FILE, IDENTITY_PRIVATE_KEY_FILE)', () => {
+  test('both services read the gateway secret and the identity key from files, as the compose stack does', () => {
+    const dir = tmp();
+    const pem = generateIdentityKeyPem();
+    writeFileSync(join(dir, 'gateway-secret'), `${'g'.repeat(48)}\n`);
+    writeFileSync(join(dir, 'identity.pem'), pem);
+    const files = { GATEWAY_SECRET_FILE: join(dir, 'gateway-secret'), IDENTITY_PRIVATE_KEY_FILE: join(dir, 'identity.pem') };
+    const tokens = loadConfig({ ...files, NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir });
+    const gw = loadGatewayConfig({ ...files, NODE_ENV: 'production', SUPERGRAPH_PATH: 'x.graphql' });
+    expect(tokens.gatewaySecret).toBe('g'.repeat(48));
+    expect(gw.gatewaySecret).toBe(tokens.gatewaySecret);
+    expect(tokens.identityPrivateKey).toBe(pem.trim());
+    expect(gw.identityPrivateKey).toBe(tokens.identityPrivateKey);
+  });
+
+  test('the variable itself wins over its _FILE; an unreadable or short file stops start-up', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'short'), 'too short');
+    const direct = 'd'.repeat(40);
+    expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, GATEWAY_SECRET_FILE: join(dir, 'short') }).gatewaySecret).toBe(direct);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'short') })).toThrow(/at least 32 characters/);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'missing') })).toThrow(/GATEWAY_SECRET_FILE names a file that cannot be read \(ENOENT\)/);
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, IDENTITY_PRIVATE_KEY_FILE: join(dir, 'short') })).toThrow(ConfigError);
   });
 });
