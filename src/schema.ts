@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { GraphQLSchema } from 'graphql';
+import { GraphQLSchema, isObjectType } from 'graphql';
+import { allow } from 'graphql-shield';
 import { DateTimeResolver } from 'graphql-scalars';
 import { applyMiddleware } from 'graphql-middleware';
 import gql from 'graphql-tag';
 import { buildSchemaSync, createResolversMap } from 'type-graphql';
-import { createPermissions } from './authz/permissions';
+import { createPermissions, PERMISSIONS, RULES } from './authz/permissions';
 import { referenceResolvers } from './federation/reference-resolvers';
 import { AccountResolver } from './modules/account/account.resolver';
 import { ApiTokenFieldResolver } from './modules/api-token/api-token.field-resolver';
@@ -65,7 +66,25 @@ export function buildSubgraph(): GraphQLSchema {
   return subgraph;
 }
 
-/** The executable schema: the subgraph behind the graphql-shield permission map. */
+/**
+ * The executable schema: the subgraph behind the graphql-shield permission map.
+ * Fields whose rule is `allow` get their own resolver back: shield's wrapper
+ * would only await a rule that always passes (an async hop per field) and hand
+ * resolver errors through unchanged (allowExternalErrors), so the answer is the
+ * same either way.
+ */
 export function buildSchema(): GraphQLSchema {
-  return applyMiddleware(buildSubgraph(), createPermissions());
+  const plain = buildSubgraph();
+  const shielded = applyMiddleware(plain, createPermissions());
+  for (const [typeName, fields] of Object.entries(PERMISSIONS)) {
+    for (const [fieldName, rule] of Object.entries(fields)) {
+      if (RULES[rule] !== allow || fieldName === '*') continue;
+      const type = shielded.getType(typeName);
+      const original = plain.getType(typeName);
+      if (!isObjectType(type) || !isObjectType(original)) continue;
+      const field = type.getFields()[fieldName];
+      if (field) field.resolve = original.getFields()[fieldName]?.resolve;
+    }
+  }
+  return shielded;
 }

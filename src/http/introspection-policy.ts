@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { DocumentNode, GraphQLError, visit } from 'graphql';
 import type { Context } from '../context';
 import { isAdminRole } from '../common/roles';
@@ -31,19 +31,21 @@ export function usesIntrospection(document: DocumentNode): boolean {
  * switch is all-or-nothing, so it stays on and this plugin decides per request.
  */
 export function introspectionPolicy(isPublic: boolean): ApolloServerPlugin<Context> {
+  if (isPublic) return {};
+  // One listener for every request: it keeps no per-request state.
+  const listener: GraphQLRequestListener<Context> = {
+    async didResolveOperation({ document, contextValue }) {
+      if (!usesIntrospection(document)) return;
+      const p = contextValue.principal;
+      if (p && isAdminRole(p.role)) return;
+      throw new GraphQLError('Introspection is only available to OWNER and ADMIN callers', {
+        extensions: { code: p ? 'FORBIDDEN' : 'UNAUTHENTICATED', http: { status: p ? 403 : 401 } },
+      });
+    },
+  };
   return {
     async requestDidStart() {
-      if (isPublic) return;
-      return {
-        async didResolveOperation({ document, contextValue }) {
-          if (!usesIntrospection(document)) return;
-          const p = contextValue.principal;
-          if (p && isAdminRole(p.role)) return;
-          throw new GraphQLError('Introspection is only available to OWNER and ADMIN callers', {
-            extensions: { code: p ? 'FORBIDDEN' : 'UNAUTHENTICATED', http: { status: p ? 403 : 401 } },
-          });
-        },
-      };
+      return listener;
     },
   };
 }
