@@ -40,6 +40,16 @@ export async function post(url: string, query: string, variables?: Record<string
   return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
 }
 
+/** A gateway log entry as one JSON line, errors with their message and stack; never throws. */
+function logLine(level: string, msg: string, data: unknown): string {
+  const detail = data instanceof Error ? { ...data, name: data.name, message: data.message, stack: data.stack } : data;
+  try {
+    return JSON.stringify({ level, msg, data: detail });
+  } catch {
+    return JSON.stringify({ level, msg, data: String(data) });
+  }
+}
+
 /** Tokens service (startTestApp, real DB) + the inventory example + gateways, all in-process on port 0. */
 export async function startSupergraph(env: Record<string, string> = {}): Promise<Supergraph> {
   const app = await startTestApp({ GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...env });
@@ -67,6 +77,9 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
     gateways,
     supergraphSdl,
     async startGateway(name, o = {}) {
+      // Its log is scanned for secrets with the tokens service's when app.stop() runs.
+      const lines: string[] = [];
+      app.logSources.push({ where: `the log of gateway "${name}"`, lines });
       let verifier: CredentialVerifier | null = null;
       if (o.via !== 'none') {
         const base =
@@ -83,7 +96,10 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         mode: o.mode ?? 'filter',
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
-        log: process.env.GATEWAY_TEST_LOG ? (l, m, d) => console.log(l, m, d) : undefined,
+        log: (level, msg, data) => {
+          if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
+          lines.push(logLine(level, msg, data));
+        },
       });
       gateways.set(name, gw);
       return gw;
