@@ -6,7 +6,7 @@ import httpTransport from '@graphql-mesh/transport-http';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { RateLimiter } from '../common/rate-limiter';
-import { AppError } from '../errors';
+import { AppError, isVariableValueError, withoutVariableValue } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
@@ -152,8 +152,13 @@ export function createGateway(opts: GatewayOptions) {
       maskError(error: unknown, message: string) {
         const e = error as GraphQLError;
         const code = e?.extensions?.code as string | undefined;
+        if (e instanceof GraphQLError && !code && isVariableValueError(e)) {
+          // The client's variables did not fit the schema: say so (as the tokens service does) without the
+          // value graphql-js quotes, which can be a whole input object with its password.
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        }
         if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
-          return new GraphQLError(scrub(e.message), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
         }
         log('warn', 'masked a gateway/subgraph error', { message: e?.message, code });
         return new GraphQLError(opts.exposeErrors && e?.message ? scrub(e.message) : message, {
