@@ -359,8 +359,13 @@ export async function findLeaks(opts: { logs?: LogSource[]; database?: { dataSou
 /** Thrown by a teardown that found a secret where none may be. */
 export class SecretLeakError extends Error {
   constructor(readonly leaks: Leak[], testFile: string) {
-    const shown = leaks.slice(0, 30).map((l) => `  - ${l.label} [${l.preview}] in ${l.where}`);
-    if (leaks.length > shown.length) shown.push(`  … and ${leaks.length - shown.length} more`);
+    const lines = new Map<string, number>();
+    for (const l of leaks) {
+      const line = `  - ${l.label} [${l.preview}] in ${l.where}`;
+      lines.set(line, (lines.get(line) ?? 0) + 1);
+    }
+    const shown = [...lines].slice(0, 30).map(([line, n]) => (n > 1 ? `${line} (${n} times)` : line));
+    if (lines.size > shown.length) shown.push(`  … and ${lines.size - shown.length} more places`);
     super(
       `Secrets hygiene: ${leaks.length} leak(s) in ${testFile}\n${shown.join('\n')}\n` +
         'A password, token secret, refresh token, session JWT or webhook secret the tests sent or received reached a log line, ' +

@@ -95,5 +95,7 @@ describe('the check', () => {
     const err = new SecretLeakError([{ label: 'a token', preview: `${secret.slice(0, 6)}… (46 chars)`, where: 'column user.name' }], 'test/integration/x.test.ts');
     expect(err.message).toMatch(/^Secrets hygiene: 1 leak\(s\) in test\/integration\/x\.test\.ts\n  - a token \[tgk_\w\w… \(46 chars\)\] in column user\.name\n/);
     expect(err.message).not.toContain(secret.slice(6));
+    const twice = new SecretLeakError([err.leaks[0], err.leaks[0]], 'x.test.ts');
+    expect(twice.message).toContain('in column user.name (2 times)\n');
   });
 });
