@@ -6,7 +6,9 @@ import { cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVer
 import { composeSupergraph } from '../../src/gateway/compose';
 import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
 import { INVENTORY_SDL, InventoryServer, startInventory } from '../../examples/inventory/inventory';
+import { IDENTITY_HEADER } from '../../src/subgraph-kit';
 import { GqlResponse, startTestApp, TestApp } from './app';
+import { registerSecret } from './secret-registry';
 
 export const GATEWAY_SECRET = 'test-gateway-secret-0123456789-abcdefghijklmnop';
 export const IDENTITY_KEY_PEM = generateIdentityKeyPem();
@@ -54,14 +56,21 @@ function logLine(level: string, msg: string, data: unknown): string {
 export async function startSupergraph(env: Record<string, string> = {}): Promise<Supergraph> {
   const app = await startTestApp({ GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...env });
   const tokensRequests: IncomingHttpHeaders[] = [];
+  // The gateway calls subgraphs with its own HTTP client, which the secrets registry's fetch observer
+  // does not see: the identities it signs are registered where they arrive.
+  const identityArrived = (to: string, h: IncomingHttpHeaders) => registerSecret(`identity JWT the gateway sent to ${to}`, h[IDENTITY_HEADER]);
   app.server.httpServer.prependListener('request', (req) => {
     if (req.url?.startsWith('/graphql')) tokensRequests.push(req.headers);
+    identityArrived('the tokens service', req.headers);
   });
   const inventoryRequests: IncomingHttpHeaders[] = [];
   const inventory = await startInventory({
     jwksUrl: `${app.base}/.well-known/jwks.json`,
     gatewaySecret: GATEWAY_SECRET,
-    onRequest: (h) => inventoryRequests.push(h),
+    onRequest: (h) => {
+      inventoryRequests.push(h);
+      identityArrived('inventory', h);
+    },
   });
   const supergraphSdl = composeSupergraph([
     { name: 'tokens', url: app.url, typeDefs: readFileSync(join(__dirname, '../../schema/subgraph.graphql'), 'utf8') },
