@@ -64,6 +64,14 @@ function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** graphql-js's error for a variable value it cannot coerce (the test Apollo Server makes to answer BAD_USER_INPUT). */
+export function isVariableValueError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const v = `Variable "$${node.variable.name.value}" `;
+  return ['got invalid value ', 'has invalid value', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(v + rest));
+}
+
 /**
  * graphql-js reports a variable it cannot coerce with the value it got, and
  * when a field is missing or unknown that value is the whole input object:
@@ -75,14 +83,6 @@ function isDatabaseUnavailable(err: unknown): boolean {
  * string where an Int goes: that value is the client's mistake, not a
  * bystander.)
  */
-/** graphql-js's error for a variable value it cannot coerce (the test Apollo Server makes to answer BAD_USER_INPUT). */
-export function isVariableValueError(error: GraphQLError): boolean {
-  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
-  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
-  const v = `Variable "$${node.variable.name.value}" `;
-  return ['got invalid value ', 'has invalid value', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(v + rest));
-}
-
 export function withoutVariableValue(message: string, error: unknown): string {
   const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
   const reason = (error as { originalError?: { message?: unknown } } | null)?.originalError?.message;
