@@ -2,6 +2,8 @@
  * Three projects in one run: pure unit tests once, and every integration test
  * twice, on the embedded SQLite default and on MySQL/MariaDB. test/run.mjs
  * (npm test) decides whether the MySQL project runs and says so when it can't.
+ * Integration files also get the secrets-hygiene fetch observer
+ * (test/support/secret-hygiene.ts; the check runs in startTestApp's stop()).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], rootDir: __dirname };
@@ -17,12 +19,14 @@ module.exports = {
       // *.mysql.test.ts exercise a MySQL server itself (stopping and restarting it): MySQL project only.
       testPathIgnorePatterns: ['\\.mysql\\.test\\.ts$'],
       setupFiles: ['<rootDir>/test/support/env-sqlite.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/secret-hygiene.ts'],
     },
     {
       ...common,
       displayName: 'mysql',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/env-mysql.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/secret-hygiene.ts'],
       globalSetup: '<rootDir>/test/support/mysql-global-setup.cjs',
       globalTeardown: '<rootDir>/test/support/mysql-global-teardown.cjs',
     },

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, Kind } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 
@@ -64,13 +64,41 @@ function isDatabaseUnavailable(err: unknown): boolean {
   );
 }
 
+/** graphql-js's error for a variable value it cannot coerce (the test Apollo Server makes to answer BAD_USER_INPUT). */
+export function isVariableValueError(error: GraphQLError): boolean {
+  const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION) return false;
+  const v = `Variable "$${node.variable.name.value}" `;
+  return ['got invalid value ', 'has invalid value', 'of required type ', 'of non-null type '].some((rest) => error.message.startsWith(v + rest));
+}
+
+/**
+ * graphql-js reports a variable it cannot coerce with the value it got, and
+ * when a field is missing or unknown that value is the whole input object:
+ * `Variable "$input" got invalid value { email: "…", password: "…" }; Field
+ * "name" of required type "String!" was not provided.` A password sent right
+ * would come back in an error, and go on to wherever the client logs errors,
+ * because another field was wrong. Keep the variable, the path and the reason;
+ * drop the value. (A reason may still quote the one value it refuses, e.g. a
+ * string where an Int goes: that value is the client's mistake, not a
+ * bystander.)
+ */
+export function withoutVariableValue(message: string, error: unknown): string {
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(message);
+  const reason = (error as { originalError?: { message?: unknown } } | null)?.originalError?.message;
+  if (!variable || typeof reason !== 'string' || !message.endsWith(`; ${reason}`)) return message;
+  const at = / at "([\w.[\]]+)"$/.exec(message.slice(0, message.length - reason.length - 2));
+  return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${reason}`;
+}
+
 /**
  * The one mapper from anything thrown to what a client sees. Domain errors keep
  * their code and message; graphql-js validation errors pass through; everything
  * else becomes a generic INTERNAL_SERVER_ERROR and is logged in full here.
  */
 export function createErrorFormatter(logger: Logger, opts: { exposeDetails: boolean }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (received: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const formatted = { ...received, message: withoutVariableValue(received.message, error) };
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     if (original instanceof AppError) {

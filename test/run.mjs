@@ -43,8 +43,11 @@ if (!haveMysql) process.stderr.write('\nMySQL run SKIPPED (see above).\n');
 if (existsSync(summary)) {
   const r = JSON.parse(readFileSync(summary, 'utf8'));
   rmSync(summary, { force: true });
-  // A plain closing line that any CI can read.
-  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed\n`);
+  // A plain closing line that any CI can read. A file can also fail outside its tests (one that does not
+  // compile, or a failing afterAll such as the secrets-hygiene teardown check): Jest counts no failed test
+  // then, so the line says so.
+  const outside = r.numRuntimeErrorTestSuites;
+  process.stdout.write(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${outside ? `; ${outside} test file(s) failed outside their tests (see above)` : ''}\n`);
   if (r.numTotalTests === 0) {
     process.stderr.write('No test ran.\n');
     process.exit(1);

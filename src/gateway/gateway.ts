@@ -6,7 +6,7 @@ import httpTransport from '@graphql-mesh/transport-http';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { RateLimiter } from '../common/rate-limiter';
-import { AppError } from '../errors';
+import { AppError, isVariableValueError, withoutVariableValue } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
@@ -204,8 +204,13 @@ export function createGateway(opts: GatewayOptions) {
         const limit = limitRejectionCode(e);
         if (limit) return new GraphQLError(e.message, { extensions: { code: limit, http: { status: 400 } } });
         const code = e?.extensions?.code as string | undefined;
+        if (e instanceof GraphQLError && !code && isVariableValueError(e)) {
+          // The client's variables did not fit the schema: say so (as the tokens service does) without the
+          // value graphql-js quotes, which can be a whole input object with its password.
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+        }
         if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
-          return new GraphQLError(scrub(e.message), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
         }
         if (e instanceof GraphQLError && isRequestRefusal(e)) {
           return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });

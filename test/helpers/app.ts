@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger';
 import { createServer, TokengateServer } from '../../src/server';
 import { clock } from '../../src/common/clock';
 import { createTestDatabase, TestDatabase } from './test-db';
+import { checkThenDrop, fetchIsObserved, findLeaks, Leak, LogSource, registerConfigSecrets } from './secret-registry';
 
 export interface GqlResponse<T = any> {
   status: number;
@@ -22,11 +23,16 @@ export interface TestApp {
   config: Config;
   /** Every log line the service wrote, as JSON text. */
   logs: string[];
+  /** The logs the secrets check scans at stop(): the service's, then any a helper adds (e.g. gateways). */
+  logSources: LogSource[];
   gql<T = any>(query: string, variables?: Record<string, unknown>, authorization?: string): Promise<GqlResponse<T>>;
   /** Run an operation that must succeed; returns `data`. */
   ok<T = any>(query: string, variables?: Record<string, unknown>, authorization?: string): Promise<T>;
   /** Run an operation that must fail; returns the first error's code and message. */
   fail(query: string, variables?: Record<string, unknown>, authorization?: string): Promise<{ code?: string; message: string; data: any }>;
+  /** Scan the logs, the errors received so far and every column for registered secrets (the check stop() makes). */
+  findLeaks(): Promise<Leak[]>;
+  /** Stop the service and drop its database; rejects with SecretLeakError if a secret leaked (checked before the drop). */
   stop(): Promise<void>;
 }
 
@@ -34,6 +40,7 @@ export const TEST_SIGNING_KEY = 'test-signing-key-0123456789-abcdefghijklmnopqrs
 
 /** Start the real service over HTTP on a fresh database for this test file. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  if (!fetchIsObserved()) throw new Error('the secrets-hygiene fetch observer is not installed: run integration tests with jest.config.js (setupFilesAfterEnv)');
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -43,7 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const logger = createLogger('debug', sink);
   const db = await createTestDatabase(logger.child({ component: 'db' }));
-  const config = loadConfig({
+  const settings: Record<string, string> = {
     NODE_ENV: 'test',
     SESSION_SIGNING_KEY: TEST_SIGNING_KEY,
     BCRYPT_ROUNDS: '10',
@@ -55,7 +62,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     WEBHOOK_DELIVERY_INTERVAL_MS: '0',
     ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : { SQLITE_PATH: db.sqlitePath }),
     ...env,
-  });
+  };
+  registerConfigSecrets(settings);
+  const config = loadConfig(settings);
   const server = await createServer(config, { logger, dataSource: db.dataSource, queryLogger: db.queryLogger });
   const url = await server.listen(0);
   const base = url.replace(/\/graphql$/, '');
@@ -74,6 +83,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
   };
 
+  const logSources: LogSource[] = [{ where: 'the tokens service log', lines: logs }];
+  let stopping: Promise<void> | undefined;
+
   return {
     url,
     base,
@@ -81,6 +93,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db,
     config,
     logs,
+    logSources,
     gql,
     async ok(query, variables, authorization) {
       const res = await gql(query, variables, authorization);
@@ -92,10 +105,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       if (!res.errors?.length) throw new Error(`expected an error, got ${res.status}: ${res.raw}`);
       return { code: res.errors[0].extensions?.code, message: res.errors[0].message, data: res.data };
     },
-    async stop() {
-      clock.reset();
-      await server.stop();
-      await db.drop();
+    findLeaks: () => findLeaks({ logs: logSources, database: { dataSource: db.dataSource, kind: db.kind } }),
+    stop() {
+      stopping ??= (async () => {
+        clock.reset();
+        await server.stop();
+        await checkThenDrop(logSources, db);
+      })();
+      return stopping;
     },
   };
 }

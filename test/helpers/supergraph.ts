@@ -7,7 +7,9 @@ import { composeSupergraph } from '../../src/gateway/compose';
 import { loadGatewayConfig } from '../../src/gateway/config';
 import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
 import { INVENTORY_SDL, InventoryServer, startInventory } from '../../examples/inventory/inventory';
+import { IDENTITY_HEADER } from '../../src/subgraph-kit';
 import { GqlResponse, startTestApp, TestApp } from './app';
+import { registerSecret } from './secret-registry';
 
 export const GATEWAY_SECRET = 'test-gateway-secret-0123456789-abcdefghijklmnop';
 export const IDENTITY_KEY_PEM = generateIdentityKeyPem();
@@ -42,18 +44,35 @@ export async function post(url: string, query: string, variables?: Record<string
   return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
 }
 
+/** A gateway log entry as one JSON line, errors with their message and stack; never throws. */
+function logLine(level: string, msg: string, data: unknown): string {
+  const detail = data instanceof Error ? { ...data, name: data.name, message: data.message, stack: data.stack } : data;
+  try {
+    return JSON.stringify({ level, msg, data: detail });
+  } catch {
+    return JSON.stringify({ level, msg, data: String(data) });
+  }
+}
+
 /** Tokens service (startTestApp, real DB) + the inventory example + gateways, all in-process on port 0. */
 export async function startSupergraph(env: Record<string, string> = {}): Promise<Supergraph> {
   const app = await startTestApp({ GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...env });
   const tokensRequests: IncomingHttpHeaders[] = [];
+  // The gateway calls subgraphs with its own HTTP client, which the secrets registry's fetch observer
+  // does not see: the identities it signs are registered where they arrive.
+  const identityArrived = (to: string, h: IncomingHttpHeaders) => registerSecret(`identity JWT the gateway sent to ${to}`, h[IDENTITY_HEADER]);
   app.server.httpServer.prependListener('request', (req) => {
     if (req.url?.startsWith('/graphql')) tokensRequests.push(req.headers);
+    identityArrived('the tokens service', req.headers);
   });
   const inventoryRequests: IncomingHttpHeaders[] = [];
   const inventory = await startInventory({
     jwksUrl: `${app.base}/.well-known/jwks.json`,
     gatewaySecret: GATEWAY_SECRET,
-    onRequest: (h) => inventoryRequests.push(h),
+    onRequest: (h) => {
+      inventoryRequests.push(h);
+      identityArrived('inventory', h);
+    },
   });
   const supergraphSdl = composeSupergraph([
     { name: 'tokens', url: app.url, typeDefs: readFileSync(join(__dirname, '../../schema/subgraph.graphql'), 'utf8') },
@@ -69,6 +88,9 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
     gateways,
     supergraphSdl,
     async startGateway(name, o = {}) {
+      // Its log is scanned for secrets with the tokens service's when app.stop() runs.
+      const lines: string[] = [];
+      app.logSources.push({ where: `the log of gateway "${name}"`, lines });
       let verifier: CredentialVerifier | null = null;
       if (o.via !== 'none') {
         const base =
@@ -86,7 +108,10 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
         limits: loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env }).limits,
-        log: process.env.GATEWAY_TEST_LOG ? (l, m, d) => console.log(l, m, d) : undefined,
+        log: (level, msg, data) => {
+          if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
+          lines.push(logLine(level, msg, data));
+        },
       });
       gateways.set(name, gw);
       return gw;

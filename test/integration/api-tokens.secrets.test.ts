@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, LOGIN, PASSWORD, World } from '../helpers/world';
 import { CREATE, GET, LIST, REGENERATE, REVOKE, REVOKE_LEAKED, TOKEN_FIELDS, DELETE } from '../helpers/api-tokens';
-import { testDbKind } from '../helpers/test-db';
+import { dumpDatabase, leaksIn, registerSecret } from '../helpers/secret-registry';
 
 /**
  * After creation, a secret (API token secret, refresh token, password) is never
  * seen again: not in any query result, not in any log line, not in any column
- * of any table.
+ * of any table. (Every integration file's teardown checks logs, errors and
+ * columns too, test/helpers/secret-registry.ts; this file also covers reads.)
  */
 let app: TestApp;
 let world: World;
-/** Everything that must never show up again, with a label for the failure message. */
+/** Everything this file hands out and must never show up again, with a label (also in the shared registry). */
 const secrets = new Map<string, string>();
 /** Their one-way digests, which the database is expected to hold (proves the scan sees the rows). */
 const digests: string[] = [];
@@ -21,15 +22,11 @@ const readResponses: string[] = [];
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 function remember(label: string, value: string) {
   secrets.set(value, label);
-  // The part after the shown hint must not appear on its own either.
-  if (value.startsWith('tgk_')) secrets.set(value.slice(8), `${label} (after its hint)`);
-  if (value.startsWith('tgr_')) secrets.set(value.slice(4), `${label} (body)`);
+  // The registry adds the forms it could leak in, e.g. the part after the shown hint.
+  registerSecret(label, value);
 }
-function leaks(text: string): string[] {
-  const found: string[] = [];
-  for (const [value, label] of secrets) if (text.includes(value)) found.push(label);
-  return found;
-}
+const leaks = leaksIn;
+const dump = () => dumpDatabase(app.db.dataSource, app.db.kind);
 
 const OTHER_PASSWORD = 'Tr0ub4dor&3 is not a good password';
 const WRONG_PASSWORD = 'wrong-password-attempt-42';
@@ -129,11 +126,11 @@ afterAll(() => app?.stop());
 test('the secrets are real: they were handed out and the database holds their digests', async () => {
   expect([...secrets.values()].filter((l) => l.includes('token') && l.endsWith('secret')).length).toBeGreaterThanOrEqual(8);
   for (const [value, label] of secrets) if (label.endsWith('secret')) digests.push(sha256(value));
-  const dump = await dumpDatabase();
-  const present = digests.filter((d) => dump.includes(d));
+  const text = await dump();
+  const present = digests.filter((d) => text.includes(d));
   // Current and grace-period secrets are stored as digests (revoked/deleted rows may have dropped theirs).
   expect(present.length).toBeGreaterThanOrEqual(6);
-  expect(dump).toMatch(/\$2[aby]\$10\$/); // bcrypt password hashes
+  expect(text).toMatch(/\$2[aby]\$10\$/); // bcrypt password hashes
 });
 
 test('no query result contains a secret, a refresh token or a password', () => {
@@ -158,36 +155,7 @@ test('no log line contains a secret, a refresh token, an access token or a passw
 });
 
 test('no column of any table contains a secret, a refresh token, an access token or a password', async () => {
-  const dump = await dumpDatabase();
-  expect(dump.length).toBeGreaterThan(1000);
-  expect(leaks(dump)).toEqual([]);
+  const text = await dump();
+  expect(text.length).toBeGreaterThan(1000);
+  expect(leaks(text)).toEqual([]);
 });
-
-async function tableNames(): Promise<string[]> {
-  const ds = app.db.dataSource;
-  if (testDbKind() === 'mysql') {
-    const rows: Array<Record<string, string>> = await ds.query(
-      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
-    );
-    return rows.map((r) => r.name ?? r.NAME ?? r.TABLE_NAME);
-  }
-  const rows: Array<{ name: string }> = await ds.query("SELECT name FROM sqlite_master WHERE type = 'table'");
-  return rows.map((r) => r.name);
-}
-
-/** Every row of every table, as text. */
-async function dumpDatabase(): Promise<string> {
-  const ds = app.db.dataSource;
-  const names = await tableNames();
-  expect(names).toEqual(expect.arrayContaining(['account', 'user', 'api_token']));
-  const q = (n: string) => (testDbKind() === 'mysql' ? `\`${n}\`` : `"${n}"`);
-  const parts: string[] = [];
-  for (const name of names) {
-    const rows = await ds.query(`SELECT * FROM ${q(name)}`);
-    // Binary columns (none today) are compared as text too.
-    parts.push(`${name}: ${JSON.stringify(rows, function (this: any, k, v) {
-      return Buffer.isBuffer(this[k]) ? this[k].toString('utf8') : v;
-    })}`);
-  }
-  return parts.join('\n');
-}

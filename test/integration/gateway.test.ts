@@ -6,7 +6,7 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
 import { INVENTORY_SDL } from '../../examples/inventory/inventory';
 import { GATEWAY_SECRET, IDENTITY_KEY_PEM, post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { startTestApp } from '../helpers/app';
-import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
+import { auth, createToken, createWorld, CreatedToken, PASSWORD, SIGN_UP, World } from '../helpers/world';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -113,6 +113,19 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
       expect(created.errors).toBeUndefined();
       expect(created.data.createApiToken.token.owner.id).toBe(world.member.id);
     });
+  });
+
+  test('variables the schema refuses are BAD_USER_INPUT naming the field, without quoting the password sent with them', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ accountName: 'GW', email: 'gw-bad-input@example.com', password: PASSWORD }, 'Field "name" of required type "String!" was not provided.'],
+      [{ accountName: 'GW', email: 'gw-bad-input@example.com', password: PASSWORD, name: 'gw', extra: 1 }, 'Field "extra" is not defined by type "SignUpInput".'],
+    ];
+    for (const [input, reason] of cases) {
+      const res = await sg.gql(gw, SIGN_UP, { input });
+      expect(res.status).toBe(400);
+      expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', `Variable "$input" got an invalid value; ${reason}`]]);
+      expect(res.raw).not.toContain(PASSWORD);
+    }
   });
 
   describe('custom catalog scopes (inventory:write)', () => {

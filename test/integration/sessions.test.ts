@@ -107,6 +107,19 @@ describe('signUp', () => {
     expect([await accountCount(), await userCount()]).toEqual([accounts, users]);
   });
 
+  test.each([
+    ['a missing field', { name: undefined }, /^Variable "\$input" got an invalid value; Field "name" of required type "String!" was not provided\.$/],
+    ['an unknown field', { nickname: 'Pete' }, /^Variable "\$input" got an invalid value; Field "nickname" is not defined by type "SignUpInput"\./],
+    ['a field of the wrong type', { name: 42 }, /^Variable "\$input" got an invalid value at "input\.name"; String cannot represent a non string value: 42$/],
+  ])('an input the schema refuses (%s) is BAD_USER_INPUT that says why without echoing the password', async (_case, over, message) => {
+    const [accounts, users] = [await accountCount(), await userCount()];
+    const res = await app.gql(SIGN_UP, { input: signUpInput(over) });
+    expect(res.status).toBe(400);
+    expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', expect.stringMatching(message)]]);
+    expect(res.raw).not.toContain(PASSWORD);
+    expect([await accountCount(), await userCount()]).toEqual([accounts, users]);
+  });
+
   test('a taken e-mail address, in any case and in any account, is CONFLICT and creates no account', async () => {
     const [accounts, users] = [await accountCount(), await userCount()];
     for (const email of [world.member.email, world.stranger.email.toUpperCase()]) {

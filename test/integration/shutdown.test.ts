@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { createTestDatabase, TestDatabase } from '../helpers/test-db';
 import { TEST_SIGNING_KEY } from '../helpers/app';
+import { checkThenDrop, registerConfigSecrets } from '../helpers/secret-registry';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { freePort } = require('../support/mysql-server.cjs');
 
@@ -25,7 +26,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
-  await db?.drop();
+  // The entry point's own output (the production logger on stdout) and its database get the secrets
+  // check startTestApp's stop() makes; the secrets are those the fetch calls below sent and received.
+  if (db) await checkThenDrop([{ where: 'the output of dist/src/main.js', lines: output.split('\n') }], db);
 });
 
 async function waitUntilUp(base: string): Promise<void> {
@@ -44,20 +47,19 @@ async function waitUntilUp(base: string): Promise<void> {
 test('SIGTERM drains, flushes token usage and exits 0', async () => {
   const port: number = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      SESSION_SIGNING_KEY: TEST_SIGNING_KEY,
-      BCRYPT_ROUNDS: '10',
-      USAGE_FLUSH_INTERVAL_MS: '600000',
-      DATA_DIR: '/nonexistent-tokengate-shutdown',
-      ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : { SQLITE_PATH: db.sqlitePath }),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    LOG_LEVEL: 'debug', // everything the service logs goes through the secrets check
+    SESSION_SIGNING_KEY: TEST_SIGNING_KEY,
+    BCRYPT_ROUNDS: '10',
+    USAGE_FLUSH_INTERVAL_MS: '600000',
+    DATA_DIR: '/nonexistent-tokengate-shutdown',
+    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : { SQLITE_PATH: db.sqlitePath }),
+  };
+  registerConfigSecrets(env);
+  child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   await waitUntilUp(base);
