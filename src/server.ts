@@ -136,6 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const production = config.env === 'production';
+  const trustsProxy = config.trustProxy !== false;
 
   // Query limits (depth, cost, aliases, directives, tokens) and no field suggestions in production.
   const exposeLimits = !production;
@@ -302,7 +303,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
         const requestId = String(res.locals.requestId);
-        const ip = req.ip; // express derives it (TRUST_PROXY) on every read: once per request
+        // Behind a trusted proxy express derives it from X-Forwarded-For on every read; otherwise it is the socket's.
+        const ip = trustsProxy ? req.ip : req.socket.remoteAddress;
         const userAgent = req.headers['user-agent'];
         let principal;
         try {

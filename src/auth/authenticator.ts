@@ -51,16 +51,21 @@ export class Authenticator {
    */
   private readonly lockedIps = new Map<string, number>();
 
+  /**
+   * The principal a verified token yields depends on the cached verification alone, so it is built
+   * once per cache entry and shared (frozen) by every request that presents the token.
+   */
+  private readonly principals = new WeakMap<VerifiedToken, Principal>();
+
   async authenticate(credential: Credential, ip: string | undefined, userAgent?: string): Promise<Principal | null> {
-    const meta: RequestMeta = { ip, userAgent };
     switch (credential.kind) {
       case 'none':
         return null;
       case 'malformed':
-        await this.auditFailure({ reason: 'malformed_credential' }, meta);
+        await this.auditFailure({ reason: 'malformed_credential' }, { ip, userAgent });
         throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
       case 'session':
-        return this.authenticateSession(credential.jwt, meta);
+        return this.authenticateSession(credential.jwt, { ip, userAgent });
       case 'apiToken': {
         const now = clock.nowMs();
         const lockedUntil = ip ? (this.lockedIps.get(ip) ?? 0) : 0;
@@ -69,7 +74,7 @@ export class Authenticator {
         const checked = await this.checkApiToken(credential.secret, credential.username);
         const verified = 'verified' in checked ? checked.verified : null;
         if (!verified) {
-          await this.auditFailure(checked as Refusal, meta);
+          await this.auditFailure(checked as Refusal, { ip, userAgent });
           // Malformed values were refused without touching the database; only real guesses are counted.
           if (ip && isWellFormedSecret(credential.secret)) {
             const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
@@ -82,26 +87,12 @@ export class Authenticator {
           throw unauthenticated(INVALID_TOKEN);
         }
         this.usage.record(verified.tokenId, clock.now(), ip);
-        const role = minRole(verified.role, verified.ownerRole);
-        const catalogScopes = grantedCatalogScopes(
-          verified.catalogScopes.map((s) => s.name),
-          new Map(verified.catalogScopes.map((s) => [s.name, s.minRole])),
-          verified.ownerRole,
-        );
-        return {
-          userId: verified.ownerId,
-          accountId: verified.accountId,
-          role,
-          via: 'apiToken',
-          tokenId: verified.tokenId,
-          tokenRole: verified.role,
-          environment: verified.environment,
-          scopes: scopesFor(role, verified.environment, catalogScopes),
-          catalogScopes,
-          tokenUsername: verified.username,
-          expiresAt: verified.graceUntil ?? verified.expiresAt,
-          user: verified.owner,
-        };
+        let principal = this.principals.get(verified);
+        if (!principal) {
+          principal = principalOfToken(verified);
+          this.principals.set(verified, principal);
+        }
+        return principal;
       }
     }
   }
@@ -128,6 +119,9 @@ export class Authenticator {
       this.cache.set(digest, verified);
     }
     const now = clock.nowMs();
+    const ok = verified.storedStatus === TokenStatus.ACTIVE && (!verified.expiresAt || verified.expiresAt.getTime() > now) &&
+      (!verified.graceUntil || verified.graceUntil.getTime() > now) && verified.ownerStatus === UserStatus.ACTIVE && username === undefined;
+    if (ok) return { verified };
     const known = { accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
     if (verified.storedStatus !== TokenStatus.ACTIVE) return { reason: `${verified.storedStatus.toLowerCase()}_token`, ...known };
     if (verified.expiresAt && verified.expiresAt.getTime() <= now) return { reason: 'expired_token', ...known };
@@ -286,3 +280,27 @@ export function toDate(value: unknown): Date | null {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : text.replace(' ', 'T') + 'Z');
 }
 
+
+/** The request's principal for a verified token: the token's role capped by the owner's current role. */
+function principalOfToken(verified: VerifiedToken): Principal {
+  const role = minRole(verified.role, verified.ownerRole);
+  const catalogScopes = grantedCatalogScopes(
+    verified.catalogScopes.map((s) => s.name),
+    new Map(verified.catalogScopes.map((s) => [s.name, s.minRole])),
+    verified.ownerRole,
+  );
+  return Object.freeze({
+    userId: verified.ownerId,
+    accountId: verified.accountId,
+    role,
+    via: 'apiToken',
+    tokenId: verified.tokenId,
+    tokenRole: verified.role,
+    environment: verified.environment,
+    scopes: Object.freeze(scopesFor(role, verified.environment, catalogScopes)) as string[],
+    catalogScopes: Object.freeze(catalogScopes) as string[],
+    tokenUsername: verified.username,
+    expiresAt: verified.graceUntil ?? verified.expiresAt,
+    user: verified.owner,
+  });
+}

@@ -13,9 +13,12 @@ export const UserConnection = Connection('User', User);
 @Resolver(() => User)
 export class UserResolver {
   @Query(() => User, { nullable: true, description: 'The caller; null when anonymous' })
-  me(@Ctx() ctx: Context): Promise<User | null> | null {
-    // Through the request's loader, which authentication primed with the caller's row.
-    return ctx.principal ? ctx.loaders.user.load(ctx.principal.userId) : null;
+  me(@Ctx() ctx: Context): Promise<User | null> | User | null {
+    const p = ctx.principal;
+    if (!p) return null;
+    // Authentication read the caller's row (the token's owner, the session's user): no query, no loader.
+    if (p.user && p.user.id === p.userId && p.user.accountId === p.accountId) return Object.assign(new User(), p.user);
+    return ctx.loaders.user.load(p.userId);
   }
 
   @Query(() => UserConnection, { description: 'OWNER and ADMIN: every user of the account; others: themselves' })
