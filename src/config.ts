@@ -134,7 +134,8 @@ function parseDatabaseUrl(raw: string | undefined): string | undefined {
  * development (the embedded Apollo Sandbox calls from its own origin), none in
  * production.
  */
-function parseCorsOrigins(raw: string | undefined, production: boolean): string[] {
+/** CORS_ORIGINS for the tokens service and the gateway: none by default in production, any in development. */
+export function parseCorsOrigins(raw: string | undefined, production: boolean): string[] {
   if (raw === undefined || raw.trim() === '') return production ? [] : ['*'];
   const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of origins) {

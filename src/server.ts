@@ -32,6 +32,7 @@ import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, securityHeaders } from './http/security-headers';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
@@ -283,8 +284,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const corsMiddleware = cors({
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
-    exposedHeaders: ['x-request-id'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
   });
   app.use(
@@ -376,22 +377,6 @@ export function createScheduler(ds: DataSource, config: Config, services: Servic
     webhookDeliveryIntervalMs: config.webhookDeliveryIntervalMs,
     usageRetentionDays: config.usageRetentionDays,
   }, log);
-}
-
-/**
- * Headers on every response. API answers can carry a secret exactly once
- * (createApiToken, signUp…), so nothing is ever cached.
- */
-function securityHeaders(production: boolean): Array<[string, string]> {
-  return [
-    ['Cache-Control', 'no-store'],
-    ['X-Content-Type-Options', 'nosniff'],
-    ['Referrer-Policy', 'no-referrer'],
-    ['X-Frame-Options', 'DENY'],
-    ['Content-Security-Policy', "frame-ancestors 'none'"],
-    ['Cross-Origin-Resource-Policy', 'same-site'],
-    ...(production ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as Array<[string, string]>) : []),
-  ];
 }
 
 function principalFromIdentity(id: GatewayIdentity): Principal {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { ConfigError, parseCorsOrigins, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -17,6 +17,9 @@ export interface GatewayConfig {
   exposeErrors: boolean;
   /** QUERY_MAX_*, BODY_LIMIT_BYTES: the same variables (and defaults) as the tokens service. */
   limits: GatewayLimits;
+  /** CORS_ORIGINS, as for the tokens service: none by default in production. */
+  corsOrigins: string[];
+  production: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,5 +61,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     rateLimitAnonymousPerIp: int(env, 'GATEWAY_RATE_LIMIT_ANONYMOUS_PER_IP', 60, 0, 1_000_000),
     exposeErrors: !production,
     limits: gatewayLimits(parseRequestLimits(env), production),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
+    production,
   };
 }

@@ -11,6 +11,7 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, securityHeaders } from '../http/security-headers';
 import { APP_CODES } from '../errors';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
@@ -35,6 +36,10 @@ export interface GatewayOptions {
   rateLimitAnonymousPerIp: number;
   /** Query and request limits (QUERY_MAX_*, BODY_LIMIT_BYTES; see limits.ts). */
   limits: GatewayLimits;
+  /** Browser origins allowed to call the gateway (CORS_ORIGINS; '*' = any, without credentials). Default: none. */
+  corsOrigins?: string[];
+  /** Production adds Strict-Transport-Security to the security headers. */
+  production?: boolean;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
@@ -222,10 +227,34 @@ export function createGateway(opts: GatewayOptions) {
         });
       },
     },
-    plugins: () => [...limitPlugins(opts.limits), forwardIdentity, ...(authorization ? [authorization] : [])],
+    // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
+    cors: corsPolicy(opts.corsOrigins ?? []),
+    plugins: () => [...limitPlugins(opts.limits), forwardIdentity, securityHeadersPlugin(opts.production ?? false), ...(authorization ? [authorization] : [])],
   });
 
   return runtime;
+}
+
+/** CORS for the gateway, as for the tokens service: only listed origins, '*' for any (never with credentials), none when empty. */
+export function corsPolicy(origins: string[]) {
+  if (origins.length === 0) return false as const;
+  const common = { methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: CORS_ALLOWED_HEADERS, exposedHeaders: CORS_EXPOSED_HEADERS, credentials: false, maxAge: 600 };
+  if (origins.includes('*')) return { ...common, origin: '*' };
+  const allowed = new Set(origins);
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin && allowed.has(origin) ? { ...common, origin } : false;
+  };
+}
+
+/** The tokens service's security headers on every gateway response. */
+function securityHeadersPlugin(production: boolean): GatewayPlugin {
+  const headers = securityHeaders(production);
+  return {
+    onResponse({ response }) {
+      for (const [name, value] of headers) response.headers.set(name, value);
+    },
+  };
 }
 
 export async function startGateway(opts: GatewayOptions, port = 0): Promise<RunningGateway> {

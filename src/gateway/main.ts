@@ -56,6 +56,8 @@ async function main() {
       rateLimitPerToken: config.rateLimitPerToken,
       rateLimitAnonymousPerIp: config.rateLimitAnonymousPerIp,
       limits: config.limits,
+      corsOrigins: config.corsOrigins,
+      production: config.production,
       exposeErrors: config.exposeErrors,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },

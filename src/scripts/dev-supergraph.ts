@@ -40,6 +40,8 @@ async function main() {
       rateLimitPerToken: 600,
       rateLimitAnonymousPerIp: 60,
       limits: gatewayLimits(config, config.env === 'production'),
+      corsOrigins: config.corsOrigins,
+      production: config.env === 'production',
       exposeErrors: true,
       log: (level, msg, data) => tokens.logger[level]({ data }, msg),
     },

@@ -107,7 +107,9 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         mode: o.mode ?? 'filter',
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
-        limits: loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env }).limits,
+        ...(({ limits, corsOrigins, production }) => ({ limits, corsOrigins, production }))(
+          loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, CORS_ORIGINS: '', ...o.env }),
+        ),
         log: (level, msg, data) => {
           if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
           lines.push(logLine(level, msg, data));
