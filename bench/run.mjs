@@ -14,7 +14,7 @@
 // When the ratio is below the target (or with --profile), both servers are run
 // once more under --cpu-prof and the profiles are summarised by package.
 //
-// Environment: BENCH_CONNECTIONS (10), BENCH_DURATION (10 s), BENCH_ROUNDS (3),
+// Environment: BENCH_CONNECTIONS (10), BENCH_DURATION (8 s), BENCH_ROUNDS (5),
 // BENCH_WARMUP (5 s), BENCH_PROFILE (auto | 1 | 0), BENCH_WRITE (1; 0 = don't
 // append to RESULTS.md). TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX_ENTRIES,
 // USAGE_FLUSH_INTERVAL_MS and LOG_LEVEL are passed to the Tokengate child when set.
@@ -37,8 +37,8 @@ const { startServer } = require(path.join(ROOT, 'test/support/mysql-server.cjs')
 const mysql = require('mysql2/promise');
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 10);
-const DURATION = Number(process.env.BENCH_DURATION || 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const DURATION = Number(process.env.BENCH_DURATION || 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const WARMUP = Number(process.env.BENCH_WARMUP || 5);
 const PROFILE = process.argv.includes('--profile') ? '1' : (process.env.BENCH_PROFILE || 'auto');
 const WRITE = process.env.BENCH_WRITE !== '0' && !process.argv.includes('--no-write');
