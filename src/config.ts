@@ -151,7 +151,8 @@ export function parseCorsOrigins(raw: string | undefined, production: boolean): 
   return origins;
 }
 
-function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
+/** TRUST_PROXY, as express reads it: false, true, a hop count, or addresses/subnets. Shared with the gateway. */
+export function parseTrustProxy(raw: string | undefined): Config['trustProxy'] {
   if (raw === undefined || raw.trim() === '') return false;
   const v = raw.trim();
   if (/^(true|false)$/i.test(v)) return v.toLowerCase() === 'true';

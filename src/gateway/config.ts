@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, parseCorsOrigins, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -20,6 +20,8 @@ export interface GatewayConfig {
   /** CORS_ORIGINS, as for the tokens service: none by default in production. */
   corsOrigins: string[];
   production: boolean;
+  /** TRUST_PROXY, as for the tokens service: which X-Forwarded-For hops name the client (rate limits, usage). */
+  trustProxy: boolean | number | string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -63,5 +65,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     limits: gatewayLimits(parseRequestLimits(env), production),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
     production,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }

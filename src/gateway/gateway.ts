@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { createUnauthenticatedError, defaultProtectSingleValidateFn, ValidateUserFnParams } from '@envelop/generic-auth';
 import httpTransport from '@graphql-mesh/transport-http';
+import proxyaddr from 'proxy-addr';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { RateLimiter } from '../common/rate-limiter';
@@ -40,6 +41,11 @@ export interface GatewayOptions {
   corsOrigins?: string[];
   /** Production adds Strict-Transport-Security to the security headers. */
   production?: boolean;
+  /**
+   * TRUST_PROXY: which proxies' X-Forwarded-For to believe for the client address (per-IP rate
+   * limit, token usage). Default false: the socket's peer, which behind a load balancer is the balancer.
+   */
+  trustProxy?: boolean | number | string;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
@@ -108,12 +114,14 @@ export function createGateway(opts: GatewayOptions) {
   const perToken = opts.rateLimitPerToken > 0 ? new RateLimiter(opts.rateLimitPerToken, 60_000) : null;
   const perIp = opts.rateLimitAnonymousPerIp > 0 ? new RateLimiter(opts.rateLimitAnonymousPerIp, 60_000) : null;
   const log = opts.log ?? (() => undefined);
+  const trust = compileTrust(opts.trustProxy ?? false);
+  const clientIp = (req: http.IncomingMessage): string | undefined => (req.socket ? proxyaddr(req, trust) : undefined);
 
   const limited = (scope: string) =>
     new AppError('RATE_LIMITED', `Too many requests for this ${scope}; slow down and retry in a minute`);
 
   async function resolveUser(context: { request: Request; req?: http.IncomingMessage }): Promise<GatewayUser | null> {
-    const ip = context.req?.socket?.remoteAddress;
+    const ip = context.req ? clientIp(context.req) : undefined;
     const authorization = context.request.headers.get('authorization') ?? undefined;
     try {
       if (!authorization) {
@@ -233,6 +241,14 @@ export function createGateway(opts: GatewayOptions) {
   });
 
   return runtime;
+}
+
+/** express's reading of TRUST_PROXY (true, a hop count, or addresses/subnets), for proxy-addr. */
+export function compileTrust(value: boolean | number | string): (addr: string, i: number) => boolean {
+  if (value === true) return () => true;
+  if (value === false) return () => false;
+  if (typeof value === 'number') return (_addr, i) => i < value;
+  return proxyaddr.compile(value.split(',').map((v) => v.trim()).filter(Boolean));
 }
 
 /** CORS for the gateway, as for the tokens service: only listed origins, '*' for any (never with credentials), none when empty. */

@@ -57,6 +57,7 @@ async function main() {
       rateLimitAnonymousPerIp: config.rateLimitAnonymousPerIp,
       limits: config.limits,
       corsOrigins: config.corsOrigins,
+      trustProxy: config.trustProxy,
       production: config.production,
       exposeErrors: config.exposeErrors,
       log: (level, msg, data) => logger[level]({ data }, msg),

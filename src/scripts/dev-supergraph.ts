@@ -41,6 +41,7 @@ async function main() {
       rateLimitAnonymousPerIp: 60,
       limits: gatewayLimits(config, config.env === 'production'),
       corsOrigins: config.corsOrigins,
+      trustProxy: config.trustProxy,
       production: config.env === 'production',
       exposeErrors: true,
       log: (level, msg, data) => tokens.logger[level]({ data }, msg),

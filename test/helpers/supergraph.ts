@@ -107,7 +107,7 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         mode: o.mode ?? 'filter',
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
-        ...(({ limits, corsOrigins, production }) => ({ limits, corsOrigins, production }))(
+        ...(({ limits, corsOrigins, production, trustProxy }) => ({ limits, corsOrigins, production, trustProxy }))(
           loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, CORS_ORIGINS: '', ...o.env }),
         ),
         log: (level, msg, data) => {

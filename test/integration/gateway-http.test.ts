@@ -1,5 +1,6 @@
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { startSupergraph, Supergraph } from '../helpers/supergraph';
+import { auth, createToken, createWorld } from '../helpers/world';
 
 /** The gateway's answers to browsers: CORS only for configured origins, and the tokens service's security headers. */
 describe('gateway CORS and security headers', () => {
@@ -73,5 +74,34 @@ describe('gateway CORS and security headers', () => {
     }
     expect((await post(listed)).headers.get('strict-transport-security')).toBeNull();
     expect((await post(production)).headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+  });
+
+  describe('client address (TRUST_PROXY)', () => {
+    const anonymous = (gw: RunningGateway, forwardedFor: string) => sg.gql(gw, '{ catalog { name } }', {}, undefined, { 'x-forwarded-for': forwardedFor });
+    const code = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
+
+    test('behind a trusted proxy each forwarded client has its own anonymous budget', async () => {
+      const gw = await sg.startGateway('proxied', { perIp: 1, env: { TRUST_PROXY: 'loopback' } });
+      expect((await anonymous(gw, '203.0.113.1')).errors).toBeUndefined();
+      expect(code(await anonymous(gw, '203.0.113.1'))).toBe('RATE_LIMITED');
+      expect((await anonymous(gw, '203.0.113.2')).errors).toBeUndefined();
+    });
+
+    test('without TRUST_PROXY a client cannot pick its address with X-Forwarded-For', async () => {
+      const gw = await sg.startGateway('direct', { perIp: 1 });
+      expect((await anonymous(gw, '203.0.113.1')).errors).toBeUndefined();
+      expect(code(await anonymous(gw, '203.0.113.2'))).toBe('RATE_LIMITED');
+    });
+
+    test("a token used through a trusted proxy records the client's address, not the proxy's", async () => {
+      const world = await createWorld(sg.app);
+      const token = await createToken(sg.app, world.member, { name: 'proxied-usage' });
+      const gw = await sg.startGateway('proxied-usage', { env: { TRUST_PROXY: 'loopback' } });
+      const res = await sg.gql(gw, '{ catalog { name } }', {}, auth.apiKey(token.secret), { 'x-forwarded-for': '198.51.100.7' });
+      expect(res.errors).toBeUndefined();
+      await sg.app.server.usage.flush();
+      const read = await sg.app.ok('query($id: ID!) { apiToken(id: $id) { lastUsedIps } }', { id: token.id }, world.member.session);
+      expect(read.apiToken.lastUsedIps).toEqual(['198.51.100.7']);
+    });
   });
 });
