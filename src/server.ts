@@ -198,9 +198,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     for (const [name, value] of headers) res.setHeader(name, value);
     if (accessLog) {
       const started = process.hrtime.bigint();
+      const path = req.path; // read now: mounted routers (/graphql) strip their prefix from req.url
       res.on('finish', () => {
         logger.info(
-          { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+          { requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
           'request',
         );
       });
