@@ -32,7 +32,7 @@ import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
-import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, securityHeaders } from './http/security-headers';
+import { CORS_POLICY, securityHeaders } from './http/security-headers';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
@@ -282,13 +282,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   );
 
   // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.
-  const corsMiddleware = cors({
-    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    allowedHeaders: CORS_ALLOWED_HEADERS,
-    exposedHeaders: CORS_EXPOSED_HEADERS,
-    maxAge: 600,
-  });
+  const corsMiddleware = cors({ ...CORS_POLICY, origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins });
   app.use(
     '/graphql',
     (req: Request, res: Response, next: NextFunction) => (req.headers.origin === undefined ? next() : corsMiddleware(req, res, next)),

@@ -118,17 +118,9 @@ export class Authenticator {
       verified = found;
       this.cache.set(digest, verified);
     }
-    const now = clock.nowMs();
-    const ok = verified.storedStatus === TokenStatus.ACTIVE && (!verified.expiresAt || verified.expiresAt.getTime() > now) &&
-      (!verified.graceUntil || verified.graceUntil.getTime() > now) && verified.ownerStatus === UserStatus.ACTIVE && username === undefined;
-    if (ok) return { verified };
-    const known = { accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
-    if (verified.storedStatus !== TokenStatus.ACTIVE) return { reason: `${verified.storedStatus.toLowerCase()}_token`, ...known };
-    if (verified.expiresAt && verified.expiresAt.getTime() <= now) return { reason: 'expired_token', ...known };
-    if (verified.graceUntil && verified.graceUntil.getTime() <= now) return { reason: 'replaced_secret', ...known };
-    if (verified.ownerStatus !== UserStatus.ACTIVE) return { reason: 'owner_deactivated', ...known };
-    if (username !== undefined && !constantTimeEqual(username, verified.username)) return { reason: 'username_mismatch', ...known };
-    return { verified };
+    const reason = refusalOf(verified, username, clock.nowMs());
+    if (!reason) return { verified };
+    return { reason, accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
   }
 
   /**
@@ -280,6 +272,16 @@ export function toDate(value: unknown): Date | null {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : text.replace(' ', 'T') + 'Z');
 }
 
+
+/** Why a known token must not authenticate now, or null when it may. */
+function refusalOf(verified: VerifiedToken, username: string | undefined, now: number): string | null {
+  if (verified.storedStatus !== TokenStatus.ACTIVE) return `${verified.storedStatus.toLowerCase()}_token`;
+  if (verified.expiresAt && verified.expiresAt.getTime() <= now) return 'expired_token';
+  if (verified.graceUntil && verified.graceUntil.getTime() <= now) return 'replaced_secret';
+  if (verified.ownerStatus !== UserStatus.ACTIVE) return 'owner_deactivated';
+  if (username !== undefined && !constantTimeEqual(username, verified.username)) return 'username_mismatch';
+  return null;
+}
 
 /** The request's principal for a verified token: the token's role capped by the owner's current role. */
 function principalOfToken(verified: VerifiedToken): Principal {

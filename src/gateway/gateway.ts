@@ -12,7 +12,7 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
-import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, securityHeaders } from '../http/security-headers';
+import { CORS_POLICY, securityHeaders } from '../http/security-headers';
 import { APP_CODES } from '../errors';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
@@ -254,7 +254,7 @@ export function compileTrust(value: boolean | number | string): (addr: string, i
 /** CORS for the gateway, as for the tokens service: only listed origins, '*' for any (never with credentials), none when empty. */
 export function corsPolicy(origins: string[]) {
   if (origins.length === 0) return false as const;
-  const common = { methods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: CORS_ALLOWED_HEADERS, exposedHeaders: CORS_EXPOSED_HEADERS, credentials: false, maxAge: 600 };
+  const common = { ...CORS_POLICY, credentials: false };
   if (origins.includes('*')) return { ...common, origin: '*' };
   const allowed = new Set(origins);
   return (request: Request) => {

@@ -15,6 +15,14 @@ export function securityHeaders(production: boolean): Array<[string, string]> {
   ];
 }
 
-/** Headers a browser may send cross-origin to /graphql, and the one it may read back. */
-export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'];
-export const CORS_EXPOSED_HEADERS = ['x-request-id'];
+/**
+ * What a listed browser origin may do at /graphql, on the tokens service and the gateway alike:
+ * the methods, the headers it may send, the one it may read back, how long a preflight holds.
+ * Never with credentials: callers authenticate with the Authorization header, not cookies.
+ */
+export const CORS_POLICY = {
+  methods: ['GET', 'POST', 'OPTIONS'],
+  allowedHeaders: ['content-type', 'authorization', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'],
+  exposedHeaders: ['x-request-id'],
+  maxAge: 600,
+};

@@ -99,6 +99,8 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
             : inProcessVerifier(app.server.authenticator);
         verifier = cachedVerifier(base, o.ttlMs ?? 0);
       }
+      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY), as `npm run gateway` would.
+      const fromEnv = loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env });
       const gw = await startGateway({
         supergraphSdl: o.supergraphSdl ?? supergraphSdl,
         verifier,
@@ -107,9 +109,10 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         mode: o.mode ?? 'filter',
         rateLimitPerToken: o.perToken ?? 0,
         rateLimitAnonymousPerIp: o.perIp ?? 0,
-        ...(({ limits, corsOrigins, production, trustProxy }) => ({ limits, corsOrigins, production, trustProxy }))(
-          loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, CORS_ORIGINS: '', ...o.env }),
-        ),
+        limits: fromEnv.limits,
+        corsOrigins: fromEnv.corsOrigins,
+        production: fromEnv.production,
+        trustProxy: fromEnv.trustProxy,
         log: (level, msg, data) => {
           if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
           lines.push(logLine(level, msg, data));

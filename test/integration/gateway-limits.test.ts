@@ -47,10 +47,11 @@ describe('gateway query and request limits', () => {
   let memberKey: string;
 
   /** Subgraph calls made while `fn` runs: a refused operation must make none. */
-  async function subgraphCallsDuring(fn: () => Promise<void>): Promise<number> {
+  /** Run fn; its result, and how many calls the subgraphs received meanwhile. */
+  async function subgraphCallsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
     const before = sg.tokensRequests.length + sg.inventoryRequests.length;
-    await fn();
-    return sg.tokensRequests.length + sg.inventoryRequests.length - before;
+    const result = await fn();
+    return { result, calls: sg.tokensRequests.length + sg.inventoryRequests.length - before };
   }
 
   beforeAll(async () => {
@@ -109,25 +110,19 @@ describe('gateway query and request limits', () => {
       ['too many aliases', aliasBomb, /aliases limit of 15 exceeded/i],
       ['too many directives', directiveFlood, /directives limit of 50 exceeded/i],
     ])('%s: GRAPHQL_VALIDATION_FAILED, HTTP 400', async (_name, query, message) => {
-      let res: Awaited<ReturnType<Supergraph['gql']>> | undefined;
-      const calls = await subgraphCallsDuring(async () => {
-        res = await sg.gql(gw, query, {}, world.owner.session);
-      });
-      expect(res!.status).toBe(400);
-      expect(codes(res!.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      expect(res!.errors?.[0].message).toMatch(message);
-      expect(res!.data).toBeUndefined();
+      const { result: res, calls } = await subgraphCallsDuring(() => sg.gql(gw, query, {}, world.owner.session));
+      expect(res.status).toBe(400);
+      expect(codes(res.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(res.errors?.[0].message).toMatch(message);
+      expect(res.data).toBeUndefined();
       expect(calls).toBe(0);
     });
 
     test('too costly (QUERY_MAX_COST=300): GRAPHQL_VALIDATION_FAILED, HTTP 400; the default budget lets it through', async () => {
-      let res: Awaited<ReturnType<Supergraph['gql']>> | undefined;
-      const calls = await subgraphCallsDuring(async () => {
-        res = await sg.gql(tight, costly, {}, world.owner.session);
-      });
-      expect(res!.status).toBe(400);
-      expect(codes(res!.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-      expect(res!.errors?.[0].message).toMatch(/cost limit of 300 exceeded/i);
+      const { result: res, calls } = await subgraphCallsDuring(() => sg.gql(tight, costly, {}, world.owner.session));
+      expect(res.status).toBe(400);
+      expect(codes(res.errors)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      expect(res.errors?.[0].message).toMatch(/cost limit of 300 exceeded/i);
       expect(calls).toBe(0);
       const cheap = await sg.gql(tight, '{ me { id } }', {}, world.owner.session);
       expect(cheap.data.me.id).toBe(world.owner.id);
@@ -135,19 +130,16 @@ describe('gateway query and request limits', () => {
     });
 
     test('too many tokens: GRAPHQL_PARSE_FAILED, HTTP 400', async () => {
-      let res: Awaited<ReturnType<Supergraph['gql']>> | undefined;
-      const calls = await subgraphCallsDuring(async () => {
-        res = await sg.gql(gw, tokenFlood, {}, world.owner.session);
-      });
-      expect(res!.status).toBe(400);
-      expect(codes(res!.errors)).toEqual(['GRAPHQL_PARSE_FAILED']);
-      expect(res!.errors?.[0].message).toMatch(/token limit of 2000 exceeded/i);
+      const { result: res, calls } = await subgraphCallsDuring(() => sg.gql(gw, tokenFlood, {}, world.owner.session));
+      expect(res.status).toBe(400);
+      expect(codes(res.errors)).toEqual(['GRAPHQL_PARSE_FAILED']);
+      expect(res.errors?.[0].message).toMatch(/token limit of 2000 exceeded/i);
       expect(calls).toBe(0);
     });
 
     test('a body over BODY_LIMIT_BYTES is refused with 413, whether its length is declared or streamed', async () => {
       const body = JSON.stringify({ query: '{ catalog { name } }', variables: { junk: 'x'.repeat(4096) } });
-      const calls = await subgraphCallsDuring(async () => {
+      const { calls } = await subgraphCallsDuring(async () => {
         const declared = await send(tight.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         expect(declared.status).toBe(413);
         expect(codes(declared.body.errors)).toEqual(['BAD_REQUEST']);
@@ -173,7 +165,7 @@ describe('gateway query and request limits', () => {
     });
 
     test('a batched (array) body is refused: one operation per request', async () => {
-      const calls = await subgraphCallsDuring(async () => {
+      const { calls } = await subgraphCallsDuring(async () => {
         const res = await send(gw.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: world.owner.session },
@@ -189,7 +181,7 @@ describe('gateway query and request limits', () => {
 
     test('a mutation over GET is refused (405) and not run, even with the preflight header', async () => {
       const q = encodeURIComponent('mutation { adjustStock(itemId: "item-1", delta: 100) { quantity } }');
-      const calls = await subgraphCallsDuring(async () => {
+      const { calls } = await subgraphCallsDuring(async () => {
         const res = await send(`${gw.url}?query=${q}`, { headers: { authorization: memberKey, 'apollo-require-preflight': 'true' } });
         expect(res.status).toBe(405);
         expect(codes(res.body.errors)).toEqual(['BAD_REQUEST']);
@@ -201,7 +193,7 @@ describe('gateway query and request limits', () => {
     });
 
     test('CSRF: a simple request (text/plain POST, or GET) without a preflight header is refused (403)', async () => {
-      const calls = await subgraphCallsDuring(async () => {
+      const { calls } = await subgraphCallsDuring(async () => {
         const plain = await send(gw.url, {
           method: 'POST',
           headers: { 'content-type': 'text/plain', authorization: memberKey },
