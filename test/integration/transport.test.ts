@@ -99,6 +99,26 @@ describe('operations endpoints and transport (development defaults)', () => {
   });
 });
 
+/** Mistakes graphql-js answers with "Did you mean …?" in development: an argument, an enum value, an input field. */
+const SUGGESTING: [string, string, Record<string, unknown>][] = [
+  ['an argument', '{ apiTokens(firts: 1) { totalCount } }', {}],
+  ['an enum value', '{ apiTokens(filter: { status: [ACTIV] }) { totalCount } }', {}],
+  ['an input field in a variable', 'query($f: ApiTokenFilter) { apiTokens(filter: $f) { totalCount } }', { f: { serch: 'x' } }],
+];
+
+describe('development errors keep suggestions', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  test.each(SUGGESTING)('for %s', async (_what, query, variables) => {
+    const res = await app.gql(query, variables);
+    expect(res.errors?.[0].message).toMatch(/Did you mean .*("first"|"ACTIVE"|"search")/);
+  });
+});
+
 describe('production error hygiene', () => {
   let app: TestApp;
   beforeAll(async () => {
@@ -138,8 +158,15 @@ describe('production error hygiene', () => {
   test('validation errors give no "did you mean" suggestions and no stack trace', async () => {
     const res = await app.gql('{ apiTokenz { totalCount } }');
     expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0].message).toBe('Cannot query field "apiTokenz" on type "Query".');
     expect(res.raw).not.toMatch(/Did you mean/);
     expect(res.raw).not.toMatch(/stacktrace|at .*\.js:\d+/);
+  });
+
+  test.each(SUGGESTING)('no suggestion for %s either', async (_what, query, variables) => {
+    const res = await app.gql(query, variables);
+    expect(res.errors?.[0].extensions?.code).toMatch(/^(GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)$/);
+    expect(res.raw).not.toMatch(/Did you mean|"first"|"ACTIVE"|"search"/);
   });
 
   test('bad input names the field, without internals', async () => {
