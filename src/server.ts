@@ -107,19 +107,23 @@ export async function createServer(config: Config, options: ServerOptions = {}):
    * incomplete gateway header is refused, never read as anonymous. Otherwise
    * the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
    */
-  async function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): Promise<Principal | null> {
+  function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): Principal | null | Promise<Principal | null> {
     if (!config.gatewaySecret) {
       if (req.headers[IDENTITY_HEADER] !== undefined || req.headers[GATEWAY_SECRET_HEADER] !== undefined) {
         throw unauthenticated('Gateway identity is not accepted by this service');
       }
       return authenticator.authenticate(parseAuthorization(req.headers.authorization), ip, userAgent);
     }
+    return principalViaGateway(req, config.gatewaySecret, ip, userAgent);
+  }
+
+  async function principalViaGateway(req: Request, gatewaySecret: string, ip: string | undefined, userAgent: string | undefined): Promise<Principal | null> {
     let identity: GatewayIdentity | null;
     try {
       identity = await verifyGatewayIdentity(req.headers, {
         keys: identityKeys.jwks,
         audience: config.subgraphName,
-        gatewaySecret: config.gatewaySecret,
+        gatewaySecret,
         requireGateway: config.requireGateway,
       });
     } catch (err) {
@@ -128,7 +132,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     }
     if (identity) return principalFromIdentity(identity);
     // The gateway's own calls without an identity are anonymous: it never forwards client credentials.
-    if (hasGatewayCredential(req.headers, config.gatewaySecret)) return null;
+    if (hasGatewayCredential(req.headers, gatewaySecret)) return null;
     return authenticator.authenticate(parseAuthorization(req.headers.authorization), ip, userAgent);
   }
 
@@ -139,7 +143,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const production = config.env === 'production';
   const trustsProxy = config.trustProxy !== false;
 
-  // Query limits (depth, cost, aliases, directives, tokens) and no field suggestions in production.
+  // Query limits: depth, cost, aliases, directives (tokens: parseOptions below).
   const exposeLimits = !production;
   const armor = new ApolloArmor({
     maxDepth: { n: config.queryLimits.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits },
@@ -149,7 +153,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // graphql-armor's max-tokens plugin re-parses in parsingDidStart and turns any syntax error it meets
     // into an HTTP 500; graphql-js enforces the same limit natively through parseOptions below.
     maxTokens: { enabled: false },
-    blockFieldSuggestion: { enabled: production },
+    // "Did you mean …?" suggestions are dropped by formatError in production (no per-request plugin).
+    blockFieldSuggestion: { enabled: false },
   }).protect();
 
   const apollo = new ApolloServer<Context>({
@@ -159,7 +164,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     // Always on for Apollo: introspectionPolicy() decides per caller (OWNER/ADMIN only unless INTROSPECTION is on).
     introspection: true,
     includeStacktraceInErrorResponses: !production && config.env !== 'test',
-    hideSchemaDetailsFromClientErrors: production,
     formatError: createErrorFormatter(logger, { exposeDetails: !production }),
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -208,6 +212,43 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     }
     next();
   });
+
+  // GraphQL first: nearly every request is a POST to /graphql, so it passes no other route on the way.
+  // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.
+  const makeLoaders = (p: Principal | null) => createLoaders(ds, p);
+  const corsMiddleware = cors({ ...CORS_POLICY, origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins });
+  app.use(
+    '/graphql',
+    (req: Request, res: Response, next: NextFunction) => (req.headers.origin === undefined ? next() : corsMiddleware(req, res, next)),
+    express.json({ limit: config.bodyLimitBytes }),
+    // Client address and user agent for the audit events mutations write, without threading them through
+    // every service call. Only mutations write events (failed authentication passes its own metadata);
+    // the storage is switched off whenever no mutation is in flight (see request-meta.ts).
+    (req: Request, res: Response, next: NextFunction) => {
+      const query = (req.body as { query?: unknown } | undefined)?.query;
+      if (typeof query === 'string' && !/\bmutation\b/.test(query)) return next();
+      res.once('close', requestMeta.end);
+      requestMeta.run({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: String(res.locals.requestId) }, next);
+    },
+    expressMiddleware(apollo, {
+      context: async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
+        const requestId = String(res.locals.requestId);
+        // Behind a trusted proxy express derives it from X-Forwarded-For on every read; otherwise it is the socket's.
+        const ip = trustsProxy ? req.ip : req.socket.remoteAddress;
+        const userAgent = req.headers['user-agent'];
+        let principal;
+        try {
+          // A token in the verification cache is answered synchronously: no promise to wait for.
+          const found = principalOf(req, ip, userAgent);
+          principal = found instanceof Promise ? await found : found;
+        } catch (err) {
+          if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
+          throw toGraphQLError(err);
+        }
+        return new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders);
+      },
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -279,39 +320,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         ...(p.tokenUsername ? { username: p.tokenUsername } : {}),
       });
     },
-  );
-
-  // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.
-  const corsMiddleware = cors({ ...CORS_POLICY, origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins });
-  app.use(
-    '/graphql',
-    (req: Request, res: Response, next: NextFunction) => (req.headers.origin === undefined ? next() : corsMiddleware(req, res, next)),
-    express.json({ limit: config.bodyLimitBytes }),
-    // Client address and user agent for the audit events mutations write, without threading them through
-    // every service call. Only mutations write events (failed authentication passes its own metadata);
-    // the storage is switched off whenever no mutation is in flight (see request-meta.ts).
-    (req: Request, res: Response, next: NextFunction) => {
-      const query = (req.body as { query?: unknown } | undefined)?.query;
-      if (typeof query === 'string' && !/\bmutation\b/.test(query)) return next();
-      res.once('close', requestMeta.end);
-      requestMeta.run({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: String(res.locals.requestId) }, next);
-    },
-    expressMiddleware(apollo, {
-      context: async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
-        const requestId = String(res.locals.requestId);
-        // Behind a trusted proxy express derives it from X-Forwarded-For on every read; otherwise it is the socket's.
-        const ip = trustsProxy ? req.ip : req.socket.remoteAddress;
-        const userAgent = req.headers['user-agent'];
-        let principal;
-        try {
-          principal = await principalOf(req, ip, userAgent);
-        } catch (err) {
-          if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
-          throw toGraphQLError(err);
-        }
-        return new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, (p) => createLoaders(ds, p));
-      },
-    }),
   );
 
   app.use((_req, res) => {
