@@ -14,13 +14,15 @@ import { Principal } from './principal';
 import { SessionTokens } from './session-tokens';
 import { TokenCache, UserSnapshot, VerifiedToken } from './token-cache';
 import type { RequestMeta } from '../common/request-meta';
-import { constantTimeEqual, digestSecret, isWellFormedSecret } from './token-format';
+import { constantTimeEqual, digestSecret, isWellFormedSecret, SECRET_LENGTH } from './token-format';
 import { UsageRecorder } from './usage-recorder';
 import type { Logger } from 'pino';
 import { recordAuditStandalone } from '../modules/audit/audit';
 
 /** Why a credential was refused (audit trail only; clients always get the same message). */
 type Refusal = { reason: string; accountId?: string; userId?: string; tokenId?: string };
+type Checked = { verified: VerifiedToken } | Refusal;
+const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
 
 /** One message for every refused API token, so the response is no oracle for why. */
@@ -57,70 +59,89 @@ export class Authenticator {
    */
   private readonly principals = new WeakMap<VerifiedToken, Principal>();
 
-  async authenticate(credential: Credential, ip: string | undefined, userAgent?: string): Promise<Principal | null> {
+  /**
+   * The principal for a credential, or null for none; refusals throw (or reject with) UNAUTHENTICATED.
+   * An API token found in the verification cache is answered synchronously: that is nearly every
+   * request, and it then costs no promise of its own.
+   */
+  authenticate(credential: Credential, ip: string | undefined, userAgent?: string): Principal | null | Promise<Principal | null> {
     switch (credential.kind) {
       case 'none':
         return null;
       case 'malformed':
-        await this.auditFailure({ reason: 'malformed_credential' }, { ip, userAgent });
-        throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
+        return this.refuseMalformed(credential.reason, { ip, userAgent });
       case 'session':
         return this.authenticateSession(credential.jwt, { ip, userAgent });
       case 'apiToken': {
         const now = clock.nowMs();
         const lockedUntil = ip ? (this.lockedIps.get(ip) ?? 0) : 0;
-        if (lockedUntil > now) throw tooManyInvalidTokens(lockedUntil - now);
+        if (lockedUntil > now) return Promise.reject(tooManyInvalidTokens(lockedUntil - now));
         if (ip && lockedUntil) this.lockedIps.delete(ip);
-        const checked = await this.checkApiToken(credential.secret, credential.username);
-        const verified = 'verified' in checked ? checked.verified : null;
-        if (!verified) {
-          await this.auditFailure(checked as Refusal, { ip, userAgent });
-          // Malformed values were refused without touching the database; only real guesses are counted.
-          if (ip && isWellFormedSecret(credential.secret)) {
-            const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
-            if (until > now) {
-              if (this.lockedIps.size > 10_000) this.lockedIps.clear();
-              this.lockedIps.set(ip, until);
-              throw tooManyInvalidTokens(until - now);
-            }
-          }
-          throw unauthenticated(INVALID_TOKEN);
-        }
-        this.usage.record(verified.tokenId, clock.now(), ip);
-        let principal = this.principals.get(verified);
-        if (!principal) {
-          principal = principalOfToken(verified);
-          this.principals.set(verified, principal);
-        }
-        return principal;
+        const checked = this.checkApiToken(credential.secret, credential.username, now);
+        if (checked instanceof Promise) return checked.then((c) => this.afterCheck(c, credential.secret, ip, userAgent, now));
+        return this.afterCheck(checked, credential.secret, ip, userAgent, now);
       }
     }
   }
 
+  private afterCheck(checked: Checked, secret: string, ip: string | undefined, userAgent: string | undefined, now: number): Principal | Promise<never> {
+    if (!('verified' in checked)) return this.refuseToken(checked, secret, { ip, userAgent }, now);
+    const { verified } = checked;
+    this.usage.record(verified.tokenId, now, ip);
+    let principal = this.principals.get(verified);
+    if (!principal) {
+      principal = principalOfToken(verified);
+      this.principals.set(verified, principal);
+    }
+    return principal;
+  }
+
+  private async refuseMalformed(reason: string, meta: RequestMeta): Promise<never> {
+    await this.auditFailure({ reason: 'malformed_credential' }, meta);
+    throw unauthenticated(`Malformed Authorization header: ${reason}`);
+  }
+
+  private async refuseToken(refusal: Refusal, secret: string, meta: RequestMeta, now: number): Promise<never> {
+    await this.auditFailure(refusal, meta);
+    const { ip } = meta;
+    // Malformed values were refused without touching the database; only real guesses are counted.
+    if (ip && isWellFormedSecret(secret)) {
+      const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
+      if (until > now) {
+        if (this.lockedIps.size > 10_000) this.lockedIps.clear();
+        this.lockedIps.set(ip, until);
+        throw tooManyInvalidTokens(until - now);
+      }
+    }
+    throw unauthenticated(INVALID_TOKEN);
+  }
+
   /** Count a use of a token authenticated elsewhere (the gateway's auth cache); coalesced like every use. */
   recordUsage(tokenId: string, ip: string | undefined): void {
-    this.usage.record(tokenId, clock.now(), ip);
+    this.usage.record(tokenId, clock.nowMs(), ip);
   }
 
   /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
   async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
-    const checked = await this.checkApiToken(secret, username);
+    const checked = await this.checkApiToken(secret, username, clock.nowMs());
     return 'verified' in checked ? checked.verified : null;
   }
 
-  private async checkApiToken(secret: string, username?: string): Promise<{ verified: VerifiedToken } | Refusal> {
-    if (!isWellFormedSecret(secret)) return { reason: 'malformed_token' };
+  /**
+   * The cache first (a cached digest came from a stored token, so its secret was well formed), then,
+   * on a miss, the format and checksum (no I/O) before one indexed look-up.
+   */
+  private checkApiToken(secret: string, username: string | undefined, now: number): Checked | Promise<Checked> {
+    if (secret.length !== SECRET_LENGTH) return MALFORMED_TOKEN;
     const digest = digestSecret(secret);
-    let verified = this.cache.get(digest);
-    if (!verified) {
-      const found = await this.lookup(digest);
+    const cached = this.cache.get(digest);
+    if (cached) return verdictOf(cached, username, now);
+    if (!isWellFormedSecret(secret)) return MALFORMED_TOKEN;
+    return this.lookup(digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
-      verified = found;
-      this.cache.set(digest, verified);
-    }
-    const reason = refusalOf(verified, username, clock.nowMs());
-    if (!reason) return { verified };
-    return { reason, accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
+      this.cache.set(digest, found);
+      return verdictOf(found, username, clock.nowMs());
+    });
   }
 
   /**
@@ -272,6 +293,12 @@ export function toDate(value: unknown): Date | null {
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : text.replace(' ', 'T') + 'Z');
 }
 
+
+function verdictOf(verified: VerifiedToken, username: string | undefined, now: number): Checked {
+  const reason = refusalOf(verified, username, now);
+  if (!reason) return { verified };
+  return { reason, accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
+}
 
 /** Why a known token must not authenticate now, or null when it may. */
 function refusalOf(verified: VerifiedToken, username: string | undefined, now: number): string | null {

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256 } from '../common/sha256';
 
 /**
  * API token secrets, after GitHub's format: a recognisable prefix, random
@@ -88,7 +89,7 @@ export function isWellFormedSecret(value: string): boolean {
   return checksumOf(body) === value.slice(SECRET_LENGTH - CHECKSUM_LENGTH);
 }
 
-export const digestSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export const digestSecret = (secret: string): string => sha256(secret);
 
 export function constantTimeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a, 'utf8');

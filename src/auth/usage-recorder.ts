@@ -9,7 +9,8 @@ export const MAX_LAST_USED_IPS = 5;
 
 interface Pending {
   count: number;
-  lastUsedAt: Date;
+  /** Epoch milliseconds of the newest use. */
+  lastUsedAt: number;
   /** Newest first, distinct. */
   ips: string[];
   /** Requests per "YYYY-MM-DD|ip" (ip '' when unknown), for the daily usage history. */
@@ -69,18 +70,19 @@ export class UsageRecorder {
   /** The UTC day of the last record() and where it ends: toISOString() once per day, not per request. */
   private day = { label: '', startMs: 0, endMs: 0 };
 
-  record(tokenId: string, at: Date, ip: string | undefined): void {
+  /** One use of a token at `atMs` (epoch milliseconds) from `ip`: memory only, written by the next flush. */
+  record(tokenId: string, atMs: number, ip: string | undefined): void {
     let p = this.pending.get(tokenId);
     if (!p) {
-      p = { count: 0, lastUsedAt: at, ips: [], buckets: new Map() };
+      p = { count: 0, lastUsedAt: atMs, ips: [], buckets: new Map() };
       this.pending.set(tokenId, p);
     }
     p.count += 1;
-    if (at > p.lastUsedAt) p.lastUsedAt = at;
+    if (atMs > p.lastUsedAt) p.lastUsedAt = atMs;
     // The address this token used last was validated then: the usual case skips isIP().
     const address = ip !== undefined && ip === p.ips[0] ? ip : clientAddress(ip);
     if (address && p.ips[0] !== address) p.ips = mergeIps([address], p.ips);
-    const bucket = `${this.dayOf(at.getTime())}|${address ?? ''}`;
+    const bucket = `${this.dayOf(atMs)}|${address ?? ''}`;
     p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
   }
 
@@ -140,7 +142,7 @@ export class UsageRecorder {
       const history: UsageIncrement[] = [];
       for (const row of rows) {
         const p = batch.get(row.id)!;
-        const lastUsedAt = row.lastUsedAt && row.lastUsedAt > p.lastUsedAt ? row.lastUsedAt : p.lastUsedAt;
+        const lastUsedAt = row.lastUsedAt && row.lastUsedAt.getTime() > p.lastUsedAt ? row.lastUsedAt : new Date(p.lastUsedAt);
         await em
           .createQueryBuilder()
           .update(ApiToken)

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Authenticator } from '../auth/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import { AppError, unauthenticated } from '../errors';
+import { sha256 } from '../common/sha256';
 import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
 
 /** The caller as the gateway resolved it; `expiresAtMs` bounds how long it may be cached. */
@@ -103,7 +103,7 @@ export function cachedVerifier(
   const cache = new Map<string, { user: GatewayUser; until: number }>();
   return async (authorization, ip) => {
     if (!authorization) return verify(authorization, ip);
-    const key = createHash('sha256').update(authorization).digest('base64url');
+    const key = sha256(authorization, 'base64url');
     const now = nowMs();
     const hit = cache.get(key);
     if (hit) {
