@@ -43,7 +43,6 @@ import type { Principal } from './auth/principal';
 import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
 
 export interface TokengateServer {
-  app: express.Express;
   httpServer: http.Server;
   dataSource: DataSource;
   queryLogger: CountingQueryLogger;
@@ -139,7 +138,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer(); // its request listener is below, after Apollo has started
   const production = config.env === 'production';
   const trustsProxy = config.trustProxy !== false;
 
@@ -190,19 +189,20 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   });
   await apollo.start();
 
-  // One middleware for what every response gets (fewer router layers on the hot path): a request id,
-  // the security headers, and an access-log line when info is enabled.
+  // What every response gets, written by the HTTP server before express routes the request (a router
+  // layer would cost every request more than the work itself): a request id, the security headers, and
+  // an access-log line when info is enabled.
   const headers = securityHeaders(production);
   const accessLog = logger.isLevelEnabled('info');
-  app.use((req, res, next) => {
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse & { locals?: Record<string, unknown> }) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-    res.locals.requestId = requestId;
+    res.locals = { requestId }; // express keeps an existing res.locals
     res.setHeader('x-request-id', requestId);
     for (const [name, value] of headers) res.setHeader(name, value);
     if (accessLog) {
       const started = process.hrtime.bigint();
-      const path = req.path; // read now: mounted routers (/graphql) strip their prefix from req.url
+      const path = (req.url ?? '/').split('?', 1)[0];
       res.on('finish', () => {
         logger.info(
           { requestId, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
@@ -210,25 +210,30 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         );
       });
     }
-    next();
+    app(req, res);
   });
 
   // GraphQL first: nearly every request is a POST to /graphql, so it passes no other route on the way.
   // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.
   const makeLoaders = (p: Principal | null) => createLoaders(ds, p);
   const corsMiddleware = cors({ ...CORS_POLICY, origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins });
+  const jsonBody = express.json({ limit: config.bodyLimitBytes });
+  // Client address and user agent for the audit events mutations write, without threading them through
+  // every service call. Only mutations write events (failed authentication passes its own metadata);
+  // the storage is switched off whenever no mutation is in flight (see request-meta.ts).
+  const withAuditMeta = (req: Request, res: Response, next: NextFunction) => {
+    const query = (req.body as { query?: unknown } | undefined)?.query;
+    if (typeof query === 'string' && !/\bmutation\b/.test(query)) return next();
+    res.once('close', requestMeta.end);
+    requestMeta.run({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: String(res.locals.requestId) }, next);
+  };
   app.use(
     '/graphql',
-    (req: Request, res: Response, next: NextFunction) => (req.headers.origin === undefined ? next() : corsMiddleware(req, res, next)),
-    express.json({ limit: config.bodyLimitBytes }),
-    // Client address and user agent for the audit events mutations write, without threading them through
-    // every service call. Only mutations write events (failed authentication passes its own metadata);
-    // the storage is switched off whenever no mutation is in flight (see request-meta.ts).
+    // CORS (browsers only), the JSON body, the audit metadata: one router layer, as each layer costs every request.
     (req: Request, res: Response, next: NextFunction) => {
-      const query = (req.body as { query?: unknown } | undefined)?.query;
-      if (typeof query === 'string' && !/\bmutation\b/.test(query)) return next();
-      res.once('close', requestMeta.end);
-      requestMeta.run({ ip: req.ip, userAgent: req.headers['user-agent'], requestId: String(res.locals.requestId) }, next);
+      const parse = (err?: unknown) => (err ? next(err) : jsonBody(req, res, (e?: unknown) => (e ? next(e) : withAuditMeta(req, res, next))));
+      if (req.headers.origin === undefined) parse();
+      else corsMiddleware(req, res, parse);
     },
     expressMiddleware(apollo, {
       context: async ({ req, res }: { req: Request; res: Response }): Promise<Context> => {
@@ -342,7 +347,6 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   let stopped = false;
 
   return {
-    app,
     httpServer,
     dataSource: ds,
     queryLogger,
