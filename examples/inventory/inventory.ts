@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
@@ -99,6 +100,8 @@ export async function startInventory(opts: InventoryOptions, port = 0): Promise<
     schema: buildSubgraphSchema([{ typeDefs: gql(INVENTORY_SDL), resolvers: resolvers as never }]),
     introspection: false,
     includeStacktraceInErrorResponses: false,
+    // Resolver timings (ftv1) are for Apollo's router and GraphOS; the Hive gateway does not ask for them.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   app.get('/healthz', (_req, res) => {
