@@ -137,6 +137,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   const app = express();
   app.disable('x-powered-by');
+  // Every GraphQL answer is no-store: an ETag would only cost a SHA-1 of each body.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(); // its request listener is below, after Apollo has started
   const production = config.env === 'production';
