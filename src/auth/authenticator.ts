@@ -22,6 +22,7 @@ import { recordAuditStandalone } from '../modules/audit/audit';
 /** Why a credential was refused (audit trail only; clients always get the same message). */
 type Refusal = { reason: string; accountId?: string; userId?: string; tokenId?: string };
 type Checked = { verified: VerifiedToken } | Refusal;
+/** The one refusal for a value that is not a well-formed secret (compared by identity: such guesses are not counted). */
 const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
 
@@ -78,14 +79,14 @@ export class Authenticator {
         if (lockedUntil > now) return Promise.reject(tooManyInvalidTokens(lockedUntil - now));
         if (ip && lockedUntil) this.lockedIps.delete(ip);
         const checked = this.checkApiToken(credential.secret, credential.username, now);
-        if (checked instanceof Promise) return checked.then((c) => this.afterCheck(c, credential.secret, ip, userAgent, now));
-        return this.afterCheck(checked, credential.secret, ip, userAgent, now);
+        if (checked instanceof Promise) return checked.then((c) => this.afterCheck(c, ip, userAgent, now));
+        return this.afterCheck(checked, ip, userAgent, now);
       }
     }
   }
 
-  private afterCheck(checked: Checked, secret: string, ip: string | undefined, userAgent: string | undefined, now: number): Principal | Promise<never> {
-    if (!('verified' in checked)) return this.refuseToken(checked, secret, { ip, userAgent }, now);
+  private afterCheck(checked: Checked, ip: string | undefined, userAgent: string | undefined, now: number): Principal | Promise<never> {
+    if (!('verified' in checked)) return this.refuseToken(checked, { ip, userAgent }, now);
     const { verified } = checked;
     this.usage.record(verified.tokenId, now, ip);
     let principal = this.principals.get(verified);
@@ -101,11 +102,11 @@ export class Authenticator {
     throw unauthenticated(`Malformed Authorization header: ${reason}`);
   }
 
-  private async refuseToken(refusal: Refusal, secret: string, meta: RequestMeta, now: number): Promise<never> {
+  private async refuseToken(refusal: Refusal, meta: RequestMeta, now: number): Promise<never> {
     await this.auditFailure(refusal, meta);
     const { ip } = meta;
     // Malformed values were refused without touching the database; only real guesses are counted.
-    if (ip && isWellFormedSecret(secret)) {
+    if (ip && refusal !== MALFORMED_TOKEN) {
       const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
       if (until > now) {
         if (this.lockedIps.size > 10_000) this.lockedIps.clear();

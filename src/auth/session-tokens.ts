@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sha256 } from '../common/sha256';
 import { jwtVerify, SignJWT } from 'jose';
 import { randomBase62 } from './token-format';
 
@@ -56,4 +57,4 @@ export class SessionTokens {
 /** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
 export const REFRESH_PREFIX = 'tgr_';
 export const newRefreshToken = (): string => REFRESH_PREFIX + randomBase62(43);
-export const digestRefreshToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+export const digestRefreshToken = (token: string): string => sha256(token);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { DataSource, EntityManager, LessThan } from 'typeorm';
 import { clock } from '../../common/clock';
+import { sha256 } from '../../common/sha256';
 import { supportsRowLocks } from '../../db/locks';
 import { AppError } from '../../errors';
 import { Throttle } from './throttle.entity';
@@ -28,7 +28,7 @@ export const POLICIES = {
 export const leakReportPolicy = (perMinute: number): ThrottlePolicy => ({ freeFailures: perMinute, windowMs: 60_000, baseLockMs: 1000, maxLockMs: 60_000 });
 
 export const throttleKey = (kind: string, value: string): string =>
-  `${kind}:${createHash('sha256').update(value.toLowerCase(), 'utf8').digest('hex').slice(0, 40)}`;
+  `${kind}:${sha256(value.toLowerCase()).slice(0, 40)}`;
 
 /** Lock length after `failures` failures under `policy` (0 while still free). */
 export function lockMsFor(failures: number, policy: ThrottlePolicy): number {
