@@ -93,23 +93,28 @@ async function startServer(options = {}) {
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const userArgs = asRoot ? ['--user=root'] : [];
   const log = path.join(base, 'server.log');
+  // A tmpdir of its own: mariadbd removes every '#sql*' file it finds in its tmpdir at start-up, so two
+  // servers sharing /tmp (parallel test runs) delete each other's temporary tables mid-bootstrap.
+  const tmpDir = path.join(base, 'tmp');
+  fs.mkdirSync(tmpDir);
 
   if (found.flavour === 'mariadb') {
     const installer = which('mariadb-install-db') || which('mysql_install_db');
     if (!installer) throw new Error('mariadb-install-db not found next to mariadbd');
     execFileSync(
       installer,
-      ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
+      ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } else {
     fs.mkdirSync(dataDir, { recursive: true });
-    execFileSync(found.bin, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...userArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(found.bin, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, ...userArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
 
   const args = [
     '--no-defaults',
     `--datadir=${dataDir}`,
+    `--tmpdir=${tmpDir}`,
     `--socket=${socket}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
