@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -32,6 +31,7 @@ import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
+import { listenOn } from './http/listen';
 import { CORS_POLICY, securityHeaders } from './http/security-headers';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
@@ -52,8 +52,8 @@ export interface TokengateServer {
   /** Expiry notices, e-mails, webhook deliveries, pruning: tests drive it with runOnce(). */
   scheduler: Scheduler;
   logger: Logger;
-  /** Listen on config.port (0 = any free port); resolves with the URL of /graphql. */
-  listen(port?: number): Promise<string>;
+  /** Listen on config.port (0 = any free port) at config.host (HOST; unset = every interface); resolves with the URL of /graphql. */
+  listen(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -357,14 +357,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     usage,
     scheduler,
     logger,
-    listen(port = config.port) {
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, () => {
-          const address = httpServer.address() as AddressInfo;
-          resolve(`http://localhost:${address.port}/graphql`);
-        });
-      });
+    async listen(port = config.port, host = config.host) {
+      return `${await listenOn(httpServer, port, host)}/graphql`;
     },
     async stop() {
       if (stopped) return;

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
 export interface GatewayConfig {
   port: number;
+  /** GATEWAY_HOST: the address to listen on; undefined = every interface. */
+  host?: string;
   supergraphPath: string;
   gatewaySecret: string;
   identityPrivateKey: string;
@@ -53,6 +55,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   if (introspectionUrl && !/^https?:\/\//.test(introspectionUrl)) throw new ConfigError('TOKENS_INTROSPECTION_URL must be an http(s) URL');
   return {
     port: int(env, 'GATEWAY_PORT', 4001, 0, 65535),
+    host: parseHost(env.GATEWAY_HOST, 'GATEWAY_HOST'),
     supergraphPath: resolve(supergraphPath),
     gatewaySecret,
     identityPrivateKey: parseIdentityPrivateKey(env, nodeEnv, resolve(env.DATA_DIR?.trim() || 'data'), true),

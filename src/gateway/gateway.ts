@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { createUnauthenticatedError, defaultProtectSingleValidateFn, ValidateUserFnParams } from '@envelop/generic-auth';
 import httpTransport from '@graphql-mesh/transport-http';
@@ -13,6 +12,7 @@ import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
+import { listenOn } from '../http/listen';
 import { APP_CODES } from '../errors';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
@@ -273,16 +273,13 @@ function securityHeadersPlugin(production: boolean): GatewayPlugin {
   };
 }
 
-export async function startGateway(opts: GatewayOptions, port = 0): Promise<RunningGateway> {
+/** Serve the gateway on `port` (0 = any free port) at `host` (GATEWAY_HOST; undefined = every interface). */
+export async function startGateway(opts: GatewayOptions, port = 0, host?: string): Promise<RunningGateway> {
   const runtime = createGateway(opts);
   const server = http.createServer(runtime);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const base = await listenOn(server, port, host);
   return {
-    url: `http://localhost:${address.port}/graphql`,
+    url: `${base}/graphql`,
     server,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

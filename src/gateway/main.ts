@@ -63,6 +63,7 @@ async function main() {
       log: (level, msg, data) => logger[level]({ data }, msg),
     },
     config.port,
+    config.host,
   );
   logger.info({ url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process' }, 'gateway listening');
   const shutdown = async () => {

@@ -99,25 +99,29 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
             : inProcessVerifier(app.server.authenticator);
         verifier = cachedVerifier(base, o.ttlMs ?? 0);
       }
-      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY), as `npm run gateway` would.
+      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, GATEWAY_HOST), as `npm run gateway` would.
       const fromEnv = loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env });
-      const gw = await startGateway({
-        supergraphSdl: o.supergraphSdl ?? supergraphSdl,
-        verifier,
-        identityKeys,
-        gatewaySecret: GATEWAY_SECRET,
-        mode: o.mode ?? 'filter',
-        rateLimitPerToken: o.perToken ?? 0,
-        rateLimitAnonymousPerIp: o.perIp ?? 0,
-        limits: fromEnv.limits,
-        corsOrigins: fromEnv.corsOrigins,
-        production: fromEnv.production,
-        trustProxy: fromEnv.trustProxy,
-        log: (level, msg, data) => {
-          if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
-          lines.push(logLine(level, msg, data));
+      const gw = await startGateway(
+        {
+          supergraphSdl: o.supergraphSdl ?? supergraphSdl,
+          verifier,
+          identityKeys,
+          gatewaySecret: GATEWAY_SECRET,
+          mode: o.mode ?? 'filter',
+          rateLimitPerToken: o.perToken ?? 0,
+          rateLimitAnonymousPerIp: o.perIp ?? 0,
+          limits: fromEnv.limits,
+          corsOrigins: fromEnv.corsOrigins,
+          production: fromEnv.production,
+          trustProxy: fromEnv.trustProxy,
+          log: (level, msg, data) => {
+            if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
+            lines.push(logLine(level, msg, data));
+          },
         },
-      });
+        0,
+        fromEnv.host,
+      );
       gateways.set(name, gw);
       return gw;
     },
