@@ -100,7 +100,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
+/** A true/false variable (1/0, yes/no, on/off too); shared with the gateway's configuration. */
+export function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = raw.trim().toLowerCase();

@@ -11,6 +11,7 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
+import { useOperationPolicy } from './operation-policy';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
 import { listenOn } from '../http/listen';
 import { APP_CODES } from '../errors';
@@ -46,6 +47,11 @@ export interface GatewayOptions {
    * limit, token usage). Default false: the socket's peer, which behind a load balancer is the balancer.
    */
   trustProxy?: boolean | number | string;
+  /**
+   * INTROSPECTION: anyone may introspect the supergraph. Default false: OWNER and ADMIN only (anonymous
+   * callers UNAUTHENTICATED, others FORBIDDEN), the tokens service's production policy.
+   */
+  introspection?: boolean;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
@@ -237,7 +243,13 @@ export function createGateway(opts: GatewayOptions) {
     },
     // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
     cors: corsPolicy(opts.corsOrigins ?? []),
-    plugins: () => [...limitPlugins(opts.limits), forwardIdentity, securityHeadersPlugin(opts.production ?? false), ...(authorization ? [authorization] : [])],
+    plugins: () => [
+      ...limitPlugins(opts.limits),
+      forwardIdentity,
+      securityHeadersPlugin(opts.production ?? false),
+      // Whole-operation decisions first (READ_ONLY tokens, introspection), then generic-auth's field walk.
+      ...(authorization ? [useOperationPolicy({ introspection: opts.introspection ?? false }), authorization] : []),
+    ],
   });
 
   return runtime;

@@ -59,6 +59,7 @@ async function main() {
       corsOrigins: config.corsOrigins,
       trustProxy: config.trustProxy,
       production: config.production,
+      introspection: config.introspection,
       exposeErrors: config.exposeErrors,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },

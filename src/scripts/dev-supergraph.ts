@@ -43,6 +43,8 @@ async function main() {
       corsOrigins: config.corsOrigins,
       trustProxy: config.trustProxy,
       production: config.env === 'production',
+      // The tokens service's INTROSPECTION (default: on with Sandbox, outside production) for the supergraph too.
+      introspection: config.introspection,
       exposeErrors: true,
       log: (level, msg, data) => tokens.logger[level]({ data }, msg),
     },

@@ -99,7 +99,7 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
             : inProcessVerifier(app.server.authenticator);
         verifier = cachedVerifier(base, o.ttlMs ?? 0);
       }
-      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, GATEWAY_HOST), as `npm run gateway` would.
+      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, INTROSPECTION, GATEWAY_HOST), as `npm run gateway` would.
       const fromEnv = loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env });
       const gw = await startGateway(
         {
@@ -113,6 +113,7 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
           limits: fromEnv.limits,
           corsOrigins: fromEnv.corsOrigins,
           production: fromEnv.production,
+          introspection: fromEnv.introspection,
           trustProxy: fromEnv.trustProxy,
           log: (level, msg, data) => {
             if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);

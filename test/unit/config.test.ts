@@ -106,6 +106,14 @@ describe('loadGatewayConfig: the same limit variables as the tokens service', ()
     expect(() => loadGatewayConfig({ ...base, GATEWAY_HOST: '0.0.0.0:4001' })).toThrow(/^GATEWAY_HOST must be an IP address/);
   });
 
+  test('INTROSPECTION: off in production unless set, as on the tokens service', () => {
+    expect(loadGatewayConfig({ ...base }).introspection).toBe(true);
+    expect(loadGatewayConfig({ ...base, NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadGatewayConfig({ ...base, NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadGatewayConfig({ ...base, INTROSPECTION: 'off' }).introspection).toBe(false);
+    expect(() => loadGatewayConfig({ ...base, INTROSPECTION: 'sometimes' })).toThrow(/INTROSPECTION must be true or false/);
+  });
+
   test('an invalid limit stops the gateway with the variable named', () => {
     expect(() => loadGatewayConfig({ ...base, QUERY_MAX_DEPTH: '1' })).toThrow(/QUERY_MAX_DEPTH must be between 2 and 100/);
     expect(() => loadGatewayConfig({ ...base, BODY_LIMIT_BYTES: 'lots' })).toThrow(ConfigError);

@@ -1,0 +1,162 @@
+import { clock } from '../../src/common/clock';
+import type { RunningGateway } from '../../src/gateway/gateway';
+import { READ_ONLY_TOKEN_MESSAGE } from '../../src/gateway/operation-policy';
+import { post, startSupergraph, Supergraph } from '../helpers/supergraph';
+import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
+
+/*
+ * The gateway's answers to the security review of issue #11 (the parts that live at the gateway):
+ * READ_ONLY tokens run queries only in every subgraph, introspection follows the tokens service's
+ * policy, malformed bodies are never echoed, the client's credential scheme reaches the verifier in
+ * introspection mode, and an address locked for guessing keeps its valid tokens.
+ */
+const codes = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => (r.errors ?? []).map((e) => e.extensions?.code);
+const SET_REORDER = 'mutation($level: Int!) { setReorderLevel(itemId: "item-1", level: $level) { id reorderLevel } }';
+const REORDER_LEVEL = '{ catalog { id reorderLevel } }';
+
+let sg: Supergraph;
+let world: World;
+beforeAll(async () => {
+  // TRUST_PROXY: each test speaks from its own client address (X-Forwarded-For), so locks stay apart.
+  sg = await startSupergraph({ TRUST_PROXY: 'loopback' });
+  world = await createWorld(sg.app);
+});
+afterAll(() => sg?.stop());
+afterEach(() => clock.reset());
+
+describe('READ_ONLY API tokens run queries only, in every subgraph', () => {
+  let readOnly: CreatedToken;
+  let member: CreatedToken;
+  let gateways: Array<[string, RunningGateway]>;
+
+  beforeAll(async () => {
+    // The catalog lets READ_ONLY tokens carry inventory:write, and the subgraph asks only for that scope:
+    // nothing but the gateway's own rule stands between such a token and the mutation.
+    await sg.app.ok('mutation { createScope(input: { name: "inventory:write", minRole: READ_ONLY }) { id } }', {}, world.owner.session);
+    readOnly = await createToken(sg.app, world.member, { role: 'READ_ONLY', scopes: ['inventory:write'], name: 'ro-inventory-write' });
+    member = await createToken(sg.app, world.member, { role: 'MEMBER', scopes: ['inventory:write'], name: 'member-inventory-write' });
+    gateways = [
+      ['filter, in-process', await sg.startGateway('ro-filter', { mode: 'filter' })],
+      ['reject, in-process', await sg.startGateway('ro-reject', { mode: 'reject' })],
+      ['filter, introspection', await sg.startGateway('ro-introspection', { mode: 'filter', via: 'introspection' })],
+    ];
+  });
+
+  const level = async (gw: RunningGateway) => (await sg.gql(gw, REORDER_LEVEL, {}, auth.apiKey(member.secret))).data.catalog[0].reorderLevel;
+
+  test('setReorderLevel with a READ_ONLY token that carries inventory:write: FORBIDDEN 403 as a whole, nothing sent to a subgraph', async () => {
+    // The token does carry the scope the subgraph asks for, and may read with it.
+    const viewer = await sg.gql(gateways[0][1], '{ inventoryViewer { role scopes } catalog { reorderLevel } }', {}, auth.apiKey(readOnly.secret));
+    expect(viewer.errors).toBeUndefined();
+    expect(viewer.data.inventoryViewer).toEqual({ role: 'READ_ONLY', scopes: ['read', 'inventory:write'] });
+    for (const [name, gw] of gateways) {
+      const before = await level(gw);
+      const sent = sg.inventoryRequests.length;
+      for (const authorization of [auth.apiKey(readOnly.secret), auth.bearer(readOnly.secret), auth.basic(readOnly.username, readOnly.secret)]) {
+        const res = await sg.gql(gw, SET_REORDER, { level: before + 7 }, authorization);
+        expect([name, res.status, res.errors]).toEqual([name, 403, [{ message: READ_ONLY_TOKEN_MESSAGE, extensions: { code: 'FORBIDDEN' } }]]);
+        expect(res.data ?? null).toBeNull();
+      }
+      expect(sg.inventoryRequests.length).toBe(sent);
+      expect(await level(gw)).toBe(before);
+    }
+  });
+
+  test('mutations of the tokens subgraph too, and whichever operation of a document is chosen', async () => {
+    const gw = gateways[0][1];
+    const sent = sg.tokensRequests.length;
+    const create = await sg.gql(gw, 'mutation { createApiToken(input: { name: "ro-via-gateway" }) { secret } }', {}, auth.apiKey(readOnly.secret));
+    expect([create.status, codes(create)]).toEqual([403, ['FORBIDDEN']]);
+    expect(sg.tokensRequests.length).toBe(sent);
+    const doc = `query Read { catalog { id } } mutation Write { setReorderLevel(itemId: "item-1", level: 1) { id } }`;
+    const write = await post(gw.url, doc, {}, auth.apiKey(readOnly.secret), {});
+    expect(codes(write)).toEqual(['OPERATION_RESOLUTION_FAILURE']); // no operationName in a two-operation document
+    const named = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth.apiKey(readOnly.secret) },
+      body: JSON.stringify({ query: doc, operationName: 'Write' }),
+    });
+    expect(named.status).toBe(403);
+    expect((await named.json()).errors[0].extensions.code).toBe('FORBIDDEN');
+    const read = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth.apiKey(readOnly.secret) },
+      body: JSON.stringify({ query: doc, operationName: 'Read' }),
+    });
+    expect((await read.json()).data.catalog[0].id).toBe('item-1');
+  });
+
+  test('a MEMBER token with inventory:write still sets the reorder level, in every mode', async () => {
+    for (const [name, gw] of gateways) {
+      const target = (await level(gw)) + 1;
+      const res = await sg.gql(gw, SET_REORDER, { level: target }, auth.apiKey(member.secret));
+      expect([name, res.errors]).toEqual([name, undefined]);
+      expect(res.data.setReorderLevel).toEqual({ id: 'item-1', reorderLevel: target });
+    }
+  });
+
+  test('a READ_ONLY user signed in with a session keeps what the tokens service allows them (their own tokens)', async () => {
+    const res = await sg.gql(gateways[0][1], 'mutation { createApiToken(input: { name: "ro-session-own" }) { token { role owner { id } } } }', {}, world.readOnly.session);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.createApiToken.token).toEqual({ role: 'READ_ONLY', owner: { id: world.readOnly.id } });
+    // … and nothing the inventory's scopes keep from them.
+    const stock = await sg.gql(gateways[0][1], 'mutation { adjustStock(itemId: "item-1", delta: 1) { quantity } }', {}, world.readOnly.session);
+    expect(codes(stock)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+  });
+
+  test('unauthenticated, and another account: the policy adds nothing and hides nothing', async () => {
+    const anonymous = await sg.gql(gateways[0][1], SET_REORDER, { level: 3 });
+    expect(codes(anonymous)).toEqual(['UNAUTHORIZED_FIELD_OR_TYPE']);
+    const bad = await sg.gql(gateways[1][1], SET_REORDER, { level: 3 }, 'APIKey tgk_not-a-token');
+    expect([bad.status, codes(bad)]).toEqual([401, ['UNAUTHENTICATED']]);
+    // A READ_ONLY token of another account is refused in the same words: the rule is about the caller only.
+    const theirs = await createToken(sg.app, world.stranger, { role: 'READ_ONLY', name: 'stranger-ro' });
+    const res = await sg.gql(gateways[0][1], 'mutation { revokeApiToken(id: "01900000-0000-7000-8000-000000000000") { id } }', {}, auth.apiKey(theirs.secret));
+    expect([res.status, res.errors?.[0].message]).toEqual([403, READ_ONLY_TOKEN_MESSAGE]);
+  });
+});
+
+describe('introspection at the gateway follows the tokens service policy', () => {
+  const SCHEMA = '{ __schema { types { name } } }';
+  let production: RunningGateway;
+  let readOnly: CreatedToken;
+  let admin: CreatedToken;
+
+  beforeAll(async () => {
+    production = await sg.startGateway('intro-production', { env: { NODE_ENV: 'production' } });
+    readOnly = await createToken(sg.app, world.owner, { role: 'READ_ONLY', name: 'intro-ro' });
+    admin = await createToken(sg.app, world.admin, { name: 'intro-admin' });
+  });
+
+  test('production: anonymous 401 UNAUTHENTICATED, without data', async () => {
+    for (const query of [SCHEMA, '{ __type(name: "Item") { fields { name } } }', '{ catalog { id } s: __schema { queryType { name } } }']) {
+      const res = await sg.gql(production, query);
+      expect([res.status, res.errors]).toEqual([401, [{ message: 'Introspection is only available to OWNER and ADMIN callers', extensions: { code: 'UNAUTHENTICATED' } }]]);
+      expect(res.data ?? null).toBeNull();
+      expect(res.raw).not.toContain('Item');
+    }
+    expect((await sg.gql(production, '{ __typename catalog { id } }')).data.__typename).toBe('Query');
+  });
+
+  test('production: MEMBER and READ_ONLY callers 403 FORBIDDEN; OWNER and ADMIN get the supergraph', async () => {
+    for (const who of [world.member.session, world.readOnly.session, auth.apiKey(readOnly.secret)]) {
+      const res = await sg.gql(production, SCHEMA, {}, who);
+      expect([res.status, codes(res), res.data ?? null]).toEqual([403, ['FORBIDDEN'], null]);
+    }
+    for (const who of [world.owner.session, auth.apiKey(admin.secret)]) {
+      const res = await sg.gql(production, SCHEMA, {}, who);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['Item', 'ApiToken']));
+    }
+  });
+
+  test('INTROSPECTION overrides the default either way; reject mode refuses the same', async () => {
+    const open = await sg.startGateway('intro-open', { env: { NODE_ENV: 'production', INTROSPECTION: 'true' } });
+    expect((await sg.gql(open, SCHEMA)).data.__schema.types.length).toBeGreaterThan(10);
+    const closed = await sg.startGateway('intro-closed', { env: { NODE_ENV: 'development', INTROSPECTION: 'false' } });
+    expect([(await sg.gql(closed, SCHEMA)).status, codes(await sg.gql(closed, SCHEMA))]).toEqual([401, ['UNAUTHENTICATED']]);
+    const reject = await sg.startGateway('intro-reject', { mode: 'reject', env: { NODE_ENV: 'production' } });
+    const member = await sg.gql(reject, SCHEMA, {}, world.member.session);
+    expect([member.status, codes(member)]).toEqual([403, ['FORBIDDEN']]);
+  });
+});
