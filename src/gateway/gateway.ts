@@ -88,6 +88,22 @@ function isRequestRefusal(e: GraphQLError): boolean {
   return !e.extensions?.code && !e.originalError && !e.path && typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** The tokens service's answer to a body it cannot read (src/server.ts), given by the gateway too. */
+export const MALFORMED_BODY_MESSAGE = 'Malformed request: the body must be JSON';
+
+/**
+ * Fixed words for Yoga's refusals of a request body it could not read, in every mode: the JSON parser's
+ * message quotes the body (a password with it), and the others name what the client sent.
+ */
+function unreadableRequestMessage(message: string): string | undefined {
+  if (message === 'POST body sent invalid JSON.' || message.startsWith('POST body is expected to be object')) return MALFORMED_BODY_MESSAGE;
+  if (/^Unexpected parameter "[\s\S]*" in the request body\.$/.test(message)) {
+    return 'Malformed request: unexpected parameter in the request body (expected query, variables, operationName, extensions)';
+  }
+  if (message.startsWith('POST body sent invalid multipart data')) return 'Malformed request: the multipart body could not be read';
+  return undefined;
+}
+
 const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const HOST_PORT_RE = /\b(?:\d{1,3}(?:\.\d{1,3}){3}|localhost|\[[0-9a-f:]+\])(?::\d{2,5})?\b/gi;
 const scrub = (s: string) => s.replace(URL_RE, '[internal]').replace(HOST_PORT_RE, '[internal]');
@@ -229,7 +245,12 @@ export function createGateway(opts: GatewayOptions) {
           return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
         }
         if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
-          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
+          // Never another error's text: Yoga attaches the JSON parser's, which quotes the body.
+          const { originalError: _internal, ...extensions } = e.extensions ?? {};
+          const unreadable = code === 'BAD_REQUEST' ? unreadableRequestMessage(e.message) : undefined;
+          // 400 whatever the Accept header, as the tokens service answers an unreadable body.
+          if (unreadable) return new GraphQLError(unreadable, { extensions: { code, http: { status: 400 } } });
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...extensions, code } });
         }
         if (e instanceof GraphQLError && isRequestRefusal(e)) {
           return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });

@@ -1,6 +1,7 @@
 import { clock } from '../../src/common/clock';
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { READ_ONLY_TOKEN_MESSAGE } from '../../src/gateway/operation-policy';
+import { registerSecret } from '../helpers/secret-registry';
 import { post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
 
@@ -158,5 +159,50 @@ describe('introspection at the gateway follows the tokens service policy', () =>
     const reject = await sg.startGateway('intro-reject', { mode: 'reject', env: { NODE_ENV: 'production' } });
     const member = await sg.gql(reject, SCHEMA, {}, world.member.session);
     expect([member.status, codes(member)]).toEqual([403, ['FORBIDDEN']]);
+  });
+});
+
+describe('malformed request bodies are never echoed', () => {
+  const PASSWORD = 'Hunter2-correct-horse-9f8e7d';
+  // A login whose JSON has a trailing comma: JSON.parse's message would quote the body, password included.
+  const TRAILING_COMMA = `{"query":"mutation { login(email: \\"victim@example.com\\", password: \\"${PASSWORD}\\") { accessToken } }",}`;
+  const MALFORMED = { message: 'Malformed request: the body must be JSON', extensions: { code: 'BAD_REQUEST' } };
+
+  beforeAll(() => registerSecret('password sent in malformed bodies', PASSWORD));
+
+  const send = async (url: string, body: string): Promise<{ status: number; raw: string; json: any }> => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const raw = await res.text();
+    return { status: res.status, raw, json: JSON.parse(raw) };
+  };
+
+  test('a trailing comma: 400 BAD_REQUEST with a fixed message, nothing of the body, in production and development', async () => {
+    const gws = [
+      await sg.startGateway('malformed-production', { env: { NODE_ENV: 'production' } }),
+      await sg.startGateway('malformed-development', { env: { NODE_ENV: 'development' } }),
+    ];
+    for (const url of [...gws.map((g) => g.url), sg.app.url]) {
+      const res = await send(url, TRAILING_COMMA);
+      expect([url, res.status, res.json.errors]).toEqual([url, 400, [MALFORMED]]);
+      expect(res.raw).not.toContain(PASSWORD);
+      expect(res.raw).not.toContain('victim');
+    }
+  });
+
+  test('JSON that is not an object, and unexpected parameters, are refused without repeating them', async () => {
+    const gw = await sg.startGateway('malformed-shapes', { env: { NODE_ENV: 'production' } });
+    for (const body of [JSON.stringify(PASSWORD), 'null', '42', '{"query":"{ catalog { id } }"']) {
+      const res = await send(gw.url, body);
+      expect([body, res.status, res.json.errors]).toEqual([body, 400, [MALFORMED]]);
+      expect(res.raw).not.toContain(PASSWORD);
+    }
+    const extra = await send(gw.url, JSON.stringify({ query: '{ catalog { id } }', [PASSWORD]: true }));
+    expect(extra.status).toBe(400);
+    expect(extra.json.errors).toEqual([
+      { message: 'Malformed request: unexpected parameter in the request body (expected query, variables, operationName, extensions)', extensions: { code: 'BAD_REQUEST' } },
+    ]);
+    expect(extra.raw).not.toContain(PASSWORD);
+    // A well-formed request still works.
+    expect((await send(gw.url, '{"query":"{ catalog { id } }"}')).json.data.catalog[0].id).toBe('item-1');
   });
 });
