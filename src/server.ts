@@ -18,7 +18,7 @@ import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { Context, RequestContext } from './context';
 import { Authenticator } from './auth/authenticator';
-import { parseAuthorization } from './auth/credentials';
+import { credentialFromIntrospection, parseAuthorization } from './auth/credentials';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
 import { UsageRecorder } from './auth/usage-recorder';
@@ -278,8 +278,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
    * Token introspection for a gateway that does not run in this process,
    * shaped like RFC 7662. Only the gateway may call it (GATEWAY_SECRET header,
    * compared in constant time). Body, form or JSON: token=<API token secret or
-   * session access token>, optional username (Basic credentials) and client_ip
-   * (recorded as the token's last-used address).
+   * session access token>, scheme=<APIKey|Bearer|Basic, as the client sent it>,
+   * username (Basic credentials) and client_ip (recorded as the token's last-used
+   * address). The credential is parsed exactly as the client's own header would
+   * be (credentialFromIntrospection); without scheme, as before it existed.
    */
   app.post(
     '/internal/introspect',
@@ -292,14 +294,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         return;
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const { token, username, client_ip: clientIp } = body;
-      if (typeof token !== 'string' || token === '' || (username !== undefined && typeof username !== 'string')) {
-        res.status(400).json({ error: 'invalid_request', error_description: 'token is required' });
+      const credential = credentialFromIntrospection(body);
+      if ('error' in credential) {
+        res.status(400).json({ error: 'invalid_request', error_description: credential.error });
         return;
       }
-      const credential = username
-        ? ({ kind: 'apiToken', secret: token, username, scheme: 'Basic' } as const)
-        : parseAuthorization(`Bearer ${token}`);
+      const clientIp = body.client_ip;
       let p: Principal | null = null;
       try {
         p = await authenticator.authenticate(credential, typeof clientIp === 'string' && clientIp.length <= 64 ? clientIp : undefined);

@@ -1,8 +1,9 @@
 import { clock } from '../../src/common/clock';
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { READ_ONLY_TOKEN_MESSAGE } from '../../src/gateway/operation-policy';
+import { GATEWAY_SECRET_HEADER } from '../../src/subgraph-kit';
 import { registerSecret } from '../helpers/secret-registry';
-import { post, startSupergraph, Supergraph } from '../helpers/supergraph';
+import { GATEWAY_SECRET, post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
 
 /*
@@ -204,5 +205,68 @@ describe('malformed request bodies are never echoed', () => {
     expect(extra.raw).not.toContain(PASSWORD);
     // A well-formed request still works.
     expect((await send(gw.url, '{"query":"{ catalog { id } }"}')).json.data.catalog[0].id).toBe('item-1');
+  });
+});
+
+describe('the scheme the client used reaches the verifier in introspection mode', () => {
+  let inProcess: RunningGateway;
+  let remote: RunningGateway;
+  let token: CreatedToken;
+  let jwt: string;
+
+  beforeAll(async () => {
+    inProcess = await sg.startGateway('scheme-in-process');
+    remote = await sg.startGateway('scheme-introspection', { via: 'introspection' });
+    token = await createToken(sg.app, world.member, { name: 'scheme-token' });
+    jwt = world.member.session.slice('Bearer '.length);
+  });
+
+  const me = async (url: string, authorization: string) => post(url, '{ me { id } }', {}, authorization);
+
+  test('APIKey <session JWT> (and Basic with a JWT) is refused directly and through both gateways', async () => {
+    for (const authorization of [`APIKey ${jwt}`, auth.basic(token.username, jwt)]) {
+      for (const url of [sg.app.url, inProcess.url, remote.url]) {
+        const res = await me(url, authorization);
+        expect([url, res.status, codes(res)]).toEqual([url, 401, ['UNAUTHENTICATED']]);
+      }
+    }
+  });
+
+  test('every legitimate form still works through both gateways', async () => {
+    for (const url of [sg.app.url, inProcess.url, remote.url]) {
+      for (const authorization of [world.member.session, auth.apiKey(token.secret), auth.bearer(token.secret), auth.basic(token.username, token.secret)]) {
+        const res = await me(url, authorization);
+        expect([url, res.errors, res.data?.me]).toEqual([url, undefined, { id: world.member.id }]);
+      }
+    }
+  });
+
+  test('/internal/introspect: scheme parsed as the header would be; older gateways (no scheme) keep working; bad requests 400', async () => {
+    const introspect = async (body: Record<string, string>) => {
+      const res = await fetch(`${sg.app.base}/internal/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
+        body: new URLSearchParams(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    expect(await introspect({ token: jwt, scheme: 'APIKey' })).toEqual({ status: 200, body: { active: false } });
+    expect(await introspect({ token: jwt, scheme: 'Basic', username: token.username })).toEqual({ status: 200, body: { active: false } });
+    expect((await introspect({ token: jwt, scheme: 'Bearer' })).body).toMatchObject({ active: true, sub: world.member.id, token_type: 'session' });
+    expect((await introspect({ token: jwt, scheme: 'bearer' })).body.active).toBe(true);
+    expect((await introspect({ token: token.secret, scheme: 'APIKey' })).body).toMatchObject({ active: true, token_id: token.id });
+    expect((await introspect({ token: token.secret, scheme: 'Basic', username: token.username })).body.active).toBe(true);
+    expect((await introspect({ token: token.secret, scheme: 'Basic', username: 'tgu_someone-else' })).body).toEqual({ active: false });
+    // Without a scheme, as gateways sent it before: Bearer, or Basic with a username.
+    expect((await introspect({ token: jwt })).body.active).toBe(true);
+    expect((await introspect({ token: token.secret, username: token.username })).body.active).toBe(true);
+    for (const [body, description] of [
+      [{ token: jwt, scheme: 'Digest' }, 'scheme must be APIKey, Bearer or Basic'],
+      [{ token: token.secret, scheme: 'Basic' }, 'username is required with scheme Basic'],
+      [{ token: token.secret, scheme: 'APIKey', username: token.username }, 'username goes with scheme Basic only'],
+      [{ scheme: 'APIKey' }, 'token is required'],
+    ] as const) {
+      expect(await introspect(body)).toEqual({ status: 400, body: { error: 'invalid_request', error_description: description } });
+    }
   });
 });
