@@ -24,7 +24,8 @@ export interface Supergraph {
   gateways: Map<string, RunningGateway>;
   supergraphSdl: string;
   /** `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits. */
-  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
+  /** `verifier`: authenticate with this instead of `via` (e.g. an Authenticator of its own, as `npm run gateway` builds). */
+  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; verifier?: CredentialVerifier; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
   /** POST a GraphQL operation to a gateway. */
   gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -94,9 +95,10 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
       let verifier: CredentialVerifier | null = null;
       if (o.via !== 'none') {
         const base =
-          o.via === 'introspection'
+          o.verifier ??
+          (o.via === 'introspection'
             ? introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET)
-            : inProcessVerifier(app.server.authenticator);
+            : inProcessVerifier(app.server.authenticator));
         verifier = cachedVerifier(base, o.ttlMs ?? 0);
       }
       // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, INTROSPECTION, GATEWAY_HOST), as `npm run gateway` would.

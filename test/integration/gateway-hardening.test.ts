@@ -1,7 +1,15 @@
+import { Authenticator } from '../../src/auth/authenticator';
+import { SessionTokens } from '../../src/auth/session-tokens';
+import { TokenCache } from '../../src/auth/token-cache';
+import { generateSecret } from '../../src/auth/token-format';
 import { clock } from '../../src/common/clock';
+import { inProcessVerifier } from '../../src/gateway/auth';
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { READ_ONLY_TOKEN_MESSAGE } from '../../src/gateway/operation-policy';
+import { POLICIES, ThrottleService } from '../../src/modules/throttle/throttle.service';
 import { GATEWAY_SECRET_HEADER } from '../../src/subgraph-kit';
+import type { GqlResponse } from '../helpers/app';
+import { TEST_SIGNING_KEY } from '../helpers/app';
 import { registerSecret } from '../helpers/secret-registry';
 import { GATEWAY_SECRET, post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
@@ -269,4 +277,92 @@ describe('the scheme the client used reaches the verifier in introspection mode'
       expect(await introspect(body)).toEqual({ status: 400, body: { error: 'invalid_request', error_description: description } });
     }
   });
+});
+
+describe('an address locked for guessing keeps its valid tokens, through the gateway', () => {
+  const guess = () => auth.apiKey(generateSecret().secret);
+
+  /**
+   * 50 free well-formed unknown secrets, then one after each lock ends: the lock doubles (1 s … 64 s).
+   * `lockedAnswer`: what a locked guess gets (the introspection endpoint says only "not active").
+   */
+  async function lockOut(send: (authorization: string) => Promise<GqlResponse>, lockedAnswer: [number, string]) {
+    for (let i = 0; i < POLICIES.tokenPerIp.freeFailures; i++) expect(codes(await send(guess()))).toEqual(['UNAUTHENTICATED']);
+    for (let lockMs = POLICIES.tokenPerIp.baseLockMs; ; lockMs *= 2) {
+      const locked = await send(guess());
+      expect([locked.status, codes(locked)[0]]).toEqual(lockedAnswer);
+      if (lockMs >= 64_000) return;
+      clock.advance(lockMs + 50);
+    }
+  }
+
+  const trusting = { env: { TRUST_PROXY: 'loopback' } };
+  /** [name, start the gateway, what a locked guess gets, does the gateway's verifier learn of tokens the tokens service issues at once] */
+  const cases: Array<[string, () => Promise<{ gw: RunningGateway; authenticator: Authenticator }>, [number, string], boolean]> = [
+    [
+      'in-process (the tokens service Authenticator)',
+      async () => ({ gw: await sg.startGateway('lock-shared', trusting), authenticator: sg.app.server.authenticator }),
+      [429, 'RATE_LIMITED'],
+      true,
+    ],
+    [
+      'in-process with an Authenticator of its own, as npm run gateway builds it',
+      async () => {
+        // As src/gateway/main.ts: its own, disabled token cache and no services: it learns of tokens from the database.
+        const ds = sg.app.db.dataSource;
+        const own = new Authenticator(ds, new SessionTokens(TEST_SIGNING_KEY), new TokenCache(0, 0, clock.nowMs), sg.app.server.usage, new ThrottleService(ds));
+        return { gw: await sg.startGateway('lock-own', { ...trusting, verifier: inProcessVerifier(own) }), authenticator: own };
+      },
+      [429, 'RATE_LIMITED'],
+      false,
+    ],
+    [
+      'introspection',
+      async () => ({ gw: await sg.startGateway('lock-introspection', { ...trusting, via: 'introspection' }), authenticator: sg.app.server.authenticator }),
+      [401, 'UNAUTHENTICATED'],
+      true,
+    ],
+  ];
+
+  test.each(cases.map(([name, make, answer, learnsAtOnce], i) => [name, make, answer, learnsAtOnce, `198.51.100.${20 + i}`] as const))(
+    '%s: unknown secrets lock the address; the victim tokens keep working; the guesses still reach no look-up',
+    async (_name, make, lockedAnswer, learnsAtOnce, ip) => {
+      const { gw, authenticator } = await make();
+      const from = (authorization: string) => post(gw.url, '{ me { id } }', {}, authorization, { 'x-forwarded-for': ip });
+      const used = await createToken(sg.app, world.member, { name: `lock-used-${ip}` });
+      const unused = await createToken(sg.app, world.admin, { name: `lock-unused-${ip}` });
+      expect((await from(auth.apiKey(used.secret))).data.me.id).toBe(world.member.id);
+
+      await lockOut(from, lockedAnswer);
+      const stillLocked = await from(guess());
+      expect([stillLocked.status, codes(stillLocked)[0]]).toEqual(lockedAnswer);
+      const after = await createToken(sg.app, world.member, { name: `lock-after-${ip}` });
+
+      // The victims: a token used before the lock (its cache entry long expired), one never used, in every scheme.
+      for (const [token, owner] of [[used, world.member], [unused, world.admin]] as const) {
+        for (const authorization of [auth.apiKey(token.secret), auth.bearer(token.secret), auth.basic(token.username, token.secret)]) {
+          const res = await from(authorization);
+          expect([res.errors, res.data?.me]).toEqual([undefined, { id: owner.id }]);
+        }
+      }
+      // A token issued after the lock: at once where the verifier saw it issued; otherwise once its memory is re-read.
+      if (!learnsAtOnce) {
+        expect(codes(await from(auth.apiKey(after.secret)))).toEqual(['RATE_LIMITED']);
+        clock.advance(authenticator.knownSecrets.refreshMs);
+      }
+      expect((await from(auth.apiKey(after.secret))).data.me.id).toBe(world.member.id);
+
+      // Guesses from the locked address: refused, and no statement at all (the memory was read when first needed).
+      const queries = sg.app.server.queryLogger;
+      const before = queries.count;
+      for (let i = 0; i < 10; i++) {
+        const res = await from(guess());
+        expect([res.status, codes(res)[0]]).toEqual(lockedAnswer);
+      }
+      expect(queries.count).toBe(before);
+      // Another address is not locked: its guesses are counted failures, not refusals.
+      const elsewhere = await post(gw.url, '{ me { id } }', {}, guess(), { 'x-forwarded-for': '198.51.100.99' });
+      expect([elsewhere.status, codes(elsewhere)]).toEqual([401, ['UNAUTHENTICATED']]);
+    },
+  );
 });
