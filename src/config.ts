@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DEFAULT_BCRYPT_QUEUE_LIMIT, defaultBcryptConcurrency } from './auth/passwords';
 import { developmentIdentityKeyPem, generateIdentityKeyPem, parseIdentityKey } from './auth/identity-keys';
@@ -12,6 +13,8 @@ import { developmentIdentityKeyPem, generateIdentityKeyPem, parseIdentityKey } f
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
+  /** Address to listen on (HOST); undefined = every interface, IPv6 and IPv4 (Node's default, what Docker needs). */
+  host?: string;
   /** mysql://user:pass@host:port/db, or undefined for the embedded SQLite database. */
   databaseUrl?: string;
   /** Where the embedded SQLite file and the generated development signing key live. */
@@ -97,7 +100,8 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
+/** A true/false variable (1/0, yes/no, on/off too); shared with the gateway's configuration. */
+export function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = raw.trim().toLowerCase();
@@ -149,6 +153,23 @@ export function parseCorsOrigins(raw: string | undefined, production: boolean): 
     if (url.origin !== o) throw new ConfigError(`CORS_ORIGINS: "${o}" must be a bare origin (scheme://host[:port]), e.g. ${url.origin}`);
   }
   return origins;
+}
+
+/** A DNS host name: dot-separated labels of letters, digits and inner hyphens (RFC 1123). */
+const HOST_NAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * HOST (tokens service) and GATEWAY_HOST (gateway): the address to listen on. Unset or empty: every
+ * interface, as before (Docker publishes ports from the container's own interface). An IPv4 or IPv6
+ * address (without brackets), or a host name such as `localhost`, which is resolved once at start.
+ */
+export function parseHost(raw: string | undefined, name: string): string | undefined {
+  const v = raw?.trim() ?? '';
+  if (v === '') return undefined;
+  const bare = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
+  if (isIP(bare)) return bare;
+  if (HOST_NAME_RE.test(v) && !/^[\d.]+$/.test(v)) return v;
+  throw new ConfigError(`${name} must be an IP address (e.g. 127.0.0.1, ::1, 0.0.0.0) or a host name (e.g. localhost), got "${raw}"`);
 }
 
 /** TRUST_PROXY, as express reads it: false, true, a hop count, or addresses/subnets. Shared with the gateway. */
@@ -297,6 +318,7 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 4000, 0, 65535),
+    host: parseHost(env.HOST, 'HOST'),
     databaseUrl,
     dataDir,
     sqlitePath: env.SQLITE_PATH?.trim() || join(dataDir, 'tokengate.sqlite'),

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -19,7 +18,7 @@ import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { Context, RequestContext } from './context';
 import { Authenticator } from './auth/authenticator';
-import { parseAuthorization } from './auth/credentials';
+import { credentialFromIntrospection, parseAuthorization } from './auth/credentials';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
 import { UsageRecorder } from './auth/usage-recorder';
@@ -32,6 +31,7 @@ import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
+import { listenOn } from './http/listen';
 import { CORS_POLICY, securityHeaders } from './http/security-headers';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
@@ -52,8 +52,8 @@ export interface TokengateServer {
   /** Expiry notices, e-mails, webhook deliveries, pruning: tests drive it with runOnce(). */
   scheduler: Scheduler;
   logger: Logger;
-  /** Listen on config.port (0 = any free port); resolves with the URL of /graphql. */
-  listen(port?: number): Promise<string>;
+  /** Listen on config.port (0 = any free port) at config.host (HOST; unset = every interface); resolves with the URL of /graphql. */
+  listen(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const usage = new UsageRecorder(ds, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(ds);
   const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
-  const services = createServices(ds, config, { sessionTokens, tokenCache, throttle });
+  const services = createServices(ds, config, { sessionTokens, tokenCache, throttle, knownSecrets: authenticator.knownSecrets });
   const scheduler = createScheduler(ds, config, services, logger);
 
   const identityKeys = parseIdentityKey(config.identityPrivateKey);
@@ -278,8 +278,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
    * Token introspection for a gateway that does not run in this process,
    * shaped like RFC 7662. Only the gateway may call it (GATEWAY_SECRET header,
    * compared in constant time). Body, form or JSON: token=<API token secret or
-   * session access token>, optional username (Basic credentials) and client_ip
-   * (recorded as the token's last-used address).
+   * session access token>, scheme=<APIKey|Bearer|Basic, as the client sent it>,
+   * username (Basic credentials) and client_ip (recorded as the token's last-used
+   * address). The credential is parsed exactly as the client's own header would
+   * be (credentialFromIntrospection); without scheme, as before it existed.
    */
   app.post(
     '/internal/introspect',
@@ -292,14 +294,12 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         return;
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const { token, username, client_ip: clientIp } = body;
-      if (typeof token !== 'string' || token === '' || (username !== undefined && typeof username !== 'string')) {
-        res.status(400).json({ error: 'invalid_request', error_description: 'token is required' });
+      const credential = credentialFromIntrospection(body);
+      if ('error' in credential) {
+        res.status(400).json({ error: 'invalid_request', error_description: credential.error });
         return;
       }
-      const credential = username
-        ? ({ kind: 'apiToken', secret: token, username, scheme: 'Basic' } as const)
-        : parseAuthorization(`Bearer ${token}`);
+      const clientIp = body.client_ip;
       let p: Principal | null = null;
       try {
         p = await authenticator.authenticate(credential, typeof clientIp === 'string' && clientIp.length <= 64 ? clientIp : undefined);
@@ -357,14 +357,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     usage,
     scheduler,
     logger,
-    listen(port = config.port) {
-      return new Promise((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, () => {
-          const address = httpServer.address() as AddressInfo;
-          resolve(`http://localhost:${address.port}/graphql`);
-        });
-      });
+    async listen(port = config.port, host = config.host) {
+      return `${await listenOn(httpServer, port, host)}/graphql`;
     },
     async stop() {
       if (stopped) return;

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { PasswordHasher } from './auth/passwords';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
+import type { KnownSecrets } from './auth/known-secrets';
 import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
@@ -32,14 +33,14 @@ export function createServices(
     Config,
     'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
-  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService },
+  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
   return {
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle),
-    apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute),
+    apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),

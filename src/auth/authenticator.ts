@@ -13,6 +13,7 @@ import { Credential } from './credentials';
 import { Principal } from './principal';
 import { SessionTokens } from './session-tokens';
 import { TokenCache, UserSnapshot, VerifiedToken } from './token-cache';
+import { KnownSecrets } from './known-secrets';
 import type { RequestMeta } from '../common/request-meta';
 import { constantTimeEqual, digestSecret, isWellFormedSecret, SECRET_LENGTH } from './token-format';
 import { UsageRecorder } from './usage-recorder';
@@ -21,7 +22,9 @@ import { recordAuditStandalone } from '../modules/audit/audit';
 
 /** Why a credential was refused (audit trail only; clients always get the same message). */
 type Refusal = { reason: string; accountId?: string; userId?: string; tokenId?: string };
-type Checked = { verified: VerifiedToken } | Refusal;
+/** A secret this replica does not know, from an address locked for guessing: refused without a look-up. */
+type Locked = { lockedUntil: number };
+type Checked = { verified: VerifiedToken } | Refusal | Locked;
 /** The one refusal for a value that is not a well-formed secret (compared by identity: such guesses are not counted). */
 const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
@@ -45,14 +48,22 @@ export class Authenticator {
     private readonly usage: UsageRecorder,
     private readonly throttle: ThrottleService,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.knownSecrets = new KnownSecrets((limit) => this.usableDigests(limit), clock.nowMs);
+  }
 
   /**
    * Client IPs locked out for presenting too many invalid API tokens, as this
-   * replica last learned from the shared counters: a locked address is refused
-   * without a query, and valid tokens never pay for the bookkeeping.
+   * replica last learned from the shared counters. The lock stops look-ups of
+   * secrets this replica does not know (refused without a query), not valid
+   * tokens: a cached token answers before the lock is consulted, and an uncached
+   * one is looked up when its digest is known (KnownSecrets). Valid tokens never
+   * pay for the bookkeeping.
    */
   private readonly lockedIps = new Map<string, number>();
+
+  /** Digests of usable tokens, consulted only for addresses locked for guessing. Services add the secrets they issue. */
+  readonly knownSecrets: KnownSecrets;
 
   /**
    * The principal a verified token yields depends on the cached verification alone, so it is built
@@ -75,10 +86,7 @@ export class Authenticator {
         return this.authenticateSession(credential.jwt, { ip, userAgent });
       case 'apiToken': {
         const now = clock.nowMs();
-        const lockedUntil = ip ? (this.lockedIps.get(ip) ?? 0) : 0;
-        if (lockedUntil > now) return Promise.reject(tooManyInvalidTokens(lockedUntil - now));
-        if (ip && lockedUntil) this.lockedIps.delete(ip);
-        const checked = this.checkApiToken(credential.secret, credential.username, now);
+        const checked = this.checkApiToken(credential.secret, credential.username, now, ip);
         if (checked instanceof Promise) return checked.then((c) => this.afterCheck(c, ip, userAgent, now));
         return this.afterCheck(checked, ip, userAgent, now);
       }
@@ -86,6 +94,8 @@ export class Authenticator {
   }
 
   private afterCheck(checked: Checked, ip: string | undefined, userAgent: string | undefined, now: number): Principal | Promise<never> {
+    // Neither audited nor counted: it was refused without a look-up, as before the lock ends.
+    if ('lockedUntil' in checked) return Promise.reject(tooManyInvalidTokens(checked.lockedUntil - now));
     if (!('verified' in checked)) return this.refuseToken(checked, { ip, userAgent }, now);
     const { verified } = checked;
     this.usage.record(verified.tokenId, now, ip);
@@ -122,27 +132,67 @@ export class Authenticator {
     this.usage.record(tokenId, clock.nowMs(), ip);
   }
 
-  /** Verify a secret (and, for Basic, its username). Null when it must not authenticate. */
+  /** Verify a secret (and, for Basic, its username), whatever the address. Null when it must not authenticate. */
   async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
     const checked = await this.checkApiToken(secret, username, clock.nowMs());
     return 'verified' in checked ? checked.verified : null;
   }
 
   /**
-   * The cache first (a cached digest came from a stored token, so its secret was well formed), then,
-   * on a miss, the format and checksum (no I/O) before one indexed look-up.
+   * The cache first (a cached digest came from a stored token, so its secret was well formed, and it
+   * answers even from a locked address), then, on a miss, the format and checksum (no I/O); then, from an
+   * address locked for guessing, only a digest this replica knows to be a usable token's goes on; then
+   * one indexed look-up.
    */
-  private checkApiToken(secret: string, username: string | undefined, now: number): Checked | Promise<Checked> {
+  private checkApiToken(secret: string, username: string | undefined, now: number, ip?: string): Checked | Promise<Checked> {
     if (secret.length !== SECRET_LENGTH) return MALFORMED_TOKEN;
     const digest = digestSecret(secret);
     const cached = this.cache.get(digest);
     if (cached) return verdictOf(cached, username, now);
     if (!isWellFormedSecret(secret)) return MALFORMED_TOKEN;
+    const lockedUntil = ip === undefined ? undefined : this.lockedIps.get(ip);
+    if (lockedUntil !== undefined) {
+      if (lockedUntil > now) {
+        return this.knownSecrets.knows(digest).then((known) => (known ? this.lookUpAndCheck(digest, username) : { lockedUntil }));
+      }
+      this.lockedIps.delete(ip!);
+    }
+    return this.lookUpAndCheck(digest, username);
+  }
+
+  private lookUpAndCheck(digest: string, username: string | undefined): Promise<Checked> {
     return this.lookup(digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
       this.cache.set(digest, found);
-      return verdictOf(found, username, clock.nowMs());
+      const checked = verdictOf(found, username, clock.nowMs());
+      if ('verified' in checked) this.knownSecrets.add(digest);
+      return checked;
     });
+  }
+
+  /**
+   * KnownSecrets' read: the digests of every token that can authenticate now (ACTIVE, unexpired; the
+   * previous secret while its grace lasts), the most recently used first. Not keyed by any secret a
+   * client sent.
+   */
+  private async usableDigests(limit: number): Promise<string[]> {
+    const now = clock.now();
+    const rows = await this.dataSource
+      .getRepository(ApiToken)
+      .createQueryBuilder('t')
+      .select(['t.secretHash AS secretHash', 't.previousSecretHash AS previousSecretHash', 't.previousSecretExpiresAt AS previousSecretExpiresAt'])
+      .where('t.storedStatus = :active', { active: TokenStatus.ACTIVE })
+      .andWhere('(t.expiresAt IS NULL OR t.expiresAt > :now)', { now })
+      .orderBy('t.lastUsedAt', 'DESC')
+      .limit(limit)
+      .getRawMany<Record<string, unknown>>();
+    const digests: string[] = [];
+    for (const row of rows) {
+      digests.push(String(row.secretHash));
+      const graceUntil = toDate(row.previousSecretExpiresAt);
+      if (row.previousSecretHash && graceUntil && graceUntil.getTime() > now.getTime()) digests.push(String(row.previousSecretHash));
+    }
+    return digests;
   }
 
   /**

@@ -36,9 +36,17 @@ const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'no_cache' })((parent: { id
     : forbidden("Only the user themself and the account's OWNER and ADMIN may see this field"),
 );
 
-/** The subgraph SDL (`_service`) answers even with introspection off: only when the schema is public, or to an admin. */
+/**
+ * The subgraph SDL (`_service`) answers even with introspection off: only when the schema is public, or to
+ * an admin. introspectionPolicy() refuses it first, for the whole operation and with the HTTP status; this
+ * rule is the second line, with the same codes.
+ */
 const canReadSchema = rule('canReadSchema', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
-  ctx.schemaIsPublic || (ctx.principal && isAdminRole(ctx.principal.role)) ? true : forbidden('The schema is not public'),
+  ctx.schemaIsPublic || (ctx.principal && isAdminRole(ctx.principal.role))
+    ? true
+    : ctx.principal
+      ? forbidden('Introspection is only available to OWNER and ADMIN callers')
+      : unauthenticated('Introspection is only available to OWNER and ADMIN callers'),
 );
 
 export const RULES = {

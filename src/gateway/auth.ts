@@ -43,16 +43,24 @@ export function inProcessVerifier(authenticator: Authenticator): CredentialVerif
   };
 }
 
-/** Remote: the tokens service's POST /internal/introspect (RFC 7662 shape), called with the gateway credential. */
+/**
+ * Remote: the tokens service's POST /internal/introspect (RFC 7662 shape), called with the gateway credential:
+ * `token`, the client's `scheme` (APIKey, Bearer or Basic), `username` for Basic, and `client_ip`.
+ */
 export function introspectionVerifier(url: string, gatewaySecret: string, fetchFn: typeof fetch = fetch, timeoutMs = 3000): CredentialVerifier {
   return async (authorization, ip) => {
     const credential = parseAuthorization(authorization);
     if (credential.kind === 'none') return null;
     if (credential.kind === 'malformed') throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
+    // The scheme the client used travels with the value, so the tokens service parses the credential exactly
+    // as it would parse the client's own header: `APIKey <session JWT>` stays an (invalid) API key.
     const form = new URLSearchParams();
-    if (credential.kind === 'session') form.set('token', credential.jwt);
-    else {
+    if (credential.kind === 'session') {
+      form.set('token', credential.jwt);
+      form.set('scheme', 'Bearer');
+    } else {
       form.set('token', credential.secret);
+      form.set('scheme', credential.scheme);
       if (credential.username !== undefined) form.set('username', credential.username);
     }
     if (ip) form.set('client_ip', ip);

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { bool, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
 export interface GatewayConfig {
   port: number;
+  /** GATEWAY_HOST: the address to listen on; undefined = every interface. */
+  host?: string;
   supergraphPath: string;
   gatewaySecret: string;
   identityPrivateKey: string;
@@ -20,6 +22,11 @@ export interface GatewayConfig {
   /** CORS_ORIGINS, as for the tokens service: none by default in production. */
   corsOrigins: string[];
   production: boolean;
+  /**
+   * INTROSPECTION: schema introspection (`__schema`, `__type`) for everyone. Default: on outside production.
+   * Off: only OWNER and ADMIN callers may introspect the supergraph (the tokens service's policy).
+   */
+  introspection: boolean;
   /** TRUST_PROXY, as for the tokens service: which X-Forwarded-For hops name the client (rate limits, usage). */
   trustProxy: boolean | number | string;
 }
@@ -53,6 +60,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   if (introspectionUrl && !/^https?:\/\//.test(introspectionUrl)) throw new ConfigError('TOKENS_INTROSPECTION_URL must be an http(s) URL');
   return {
     port: int(env, 'GATEWAY_PORT', 4001, 0, 65535),
+    host: parseHost(env.GATEWAY_HOST, 'GATEWAY_HOST'),
     supergraphPath: resolve(supergraphPath),
     gatewaySecret,
     identityPrivateKey: parseIdentityPrivateKey(env, nodeEnv, resolve(env.DATA_DIR?.trim() || 'data'), true),
@@ -65,6 +73,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     limits: gatewayLimits(parseRequestLimits(env), production),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
     production,
+    introspection: bool(env, 'INTROSPECTION', !production),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }

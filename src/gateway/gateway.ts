@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { createUnauthenticatedError, defaultProtectSingleValidateFn, ValidateUserFnParams } from '@envelop/generic-auth';
 import httpTransport from '@graphql-mesh/transport-http';
@@ -12,7 +11,9 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
+import { useOperationPolicy } from './operation-policy';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
+import { listenOn } from '../http/listen';
 import { APP_CODES } from '../errors';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
@@ -46,6 +47,11 @@ export interface GatewayOptions {
    * limit, token usage). Default false: the socket's peer, which behind a load balancer is the balancer.
    */
   trustProxy?: boolean | number | string;
+  /**
+   * INTROSPECTION: anyone may introspect the supergraph. Default false: OWNER and ADMIN only (anonymous
+   * callers UNAUTHENTICATED, others FORBIDDEN), the tokens service's production policy.
+   */
+  introspection?: boolean;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
@@ -80,6 +86,22 @@ const PUBLIC_CODES = new Set([
 function isRequestRefusal(e: GraphQLError): boolean {
   const status = (e.extensions?.http as { status?: unknown } | undefined)?.status;
   return !e.extensions?.code && !e.originalError && !e.path && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/** The tokens service's answer to a body it cannot read (src/server.ts), given by the gateway too. */
+export const MALFORMED_BODY_MESSAGE = 'Malformed request: the body must be JSON';
+
+/**
+ * Fixed words for Yoga's refusals of a request body it could not read, in every mode: the JSON parser's
+ * message quotes the body (a password with it), and the others name what the client sent.
+ */
+function unreadableRequestMessage(message: string): string | undefined {
+  if (message === 'POST body sent invalid JSON.' || message.startsWith('POST body is expected to be object')) return MALFORMED_BODY_MESSAGE;
+  if (/^Unexpected parameter "[\s\S]*" in the request body\.$/.test(message)) {
+    return 'Malformed request: unexpected parameter in the request body (expected query, variables, operationName, extensions)';
+  }
+  if (message.startsWith('POST body sent invalid multipart data')) return 'Malformed request: the multipart body could not be read';
+  return undefined;
 }
 
 const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
@@ -223,7 +245,12 @@ export function createGateway(opts: GatewayOptions) {
           return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
         }
         if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
-          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code } });
+          // Never another error's text: Yoga attaches the JSON parser's, which quotes the body.
+          const { originalError: _internal, ...extensions } = e.extensions ?? {};
+          const unreadable = code === 'BAD_REQUEST' ? unreadableRequestMessage(e.message) : undefined;
+          // 400 whatever the Accept header, as the tokens service answers an unreadable body.
+          if (unreadable) return new GraphQLError(unreadable, { extensions: { code, http: { status: 400 } } });
+          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...extensions, code } });
         }
         if (e instanceof GraphQLError && isRequestRefusal(e)) {
           return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });
@@ -237,7 +264,13 @@ export function createGateway(opts: GatewayOptions) {
     },
     // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
     cors: corsPolicy(opts.corsOrigins ?? []),
-    plugins: () => [...limitPlugins(opts.limits), forwardIdentity, securityHeadersPlugin(opts.production ?? false), ...(authorization ? [authorization] : [])],
+    plugins: () => [
+      ...limitPlugins(opts.limits),
+      forwardIdentity,
+      securityHeadersPlugin(opts.production ?? false),
+      // Whole-operation decisions first (READ_ONLY tokens, introspection), then generic-auth's field walk.
+      ...(authorization ? [useOperationPolicy({ introspection: opts.introspection ?? false }), authorization] : []),
+    ],
   });
 
   return runtime;
@@ -273,16 +306,13 @@ function securityHeadersPlugin(production: boolean): GatewayPlugin {
   };
 }
 
-export async function startGateway(opts: GatewayOptions, port = 0): Promise<RunningGateway> {
+/** Serve the gateway on `port` (0 = any free port) at `host` (GATEWAY_HOST; undefined = every interface). */
+export async function startGateway(opts: GatewayOptions, port = 0, host?: string): Promise<RunningGateway> {
   const runtime = createGateway(opts);
   const server = http.createServer(runtime);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const base = await listenOn(server, port, host);
   return {
-    url: `http://localhost:${address.port}/graphql`,
+    url: `${base}/graphql`,
     server,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

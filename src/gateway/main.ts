@@ -59,10 +59,12 @@ async function main() {
       corsOrigins: config.corsOrigins,
       trustProxy: config.trustProxy,
       production: config.production,
+      introspection: config.introspection,
       exposeErrors: config.exposeErrors,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },
     config.port,
+    config.host,
   );
   logger.info({ url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process' }, 'gateway listening');
   const shutdown = async () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIdentityKey } from '../auth/identity-keys';
-import { loadConfig } from '../config';
+import { loadConfig, parseHost } from '../config';
 import { recordUsageOnHit, cachedVerifier, inProcessVerifier } from '../gateway/auth';
 import { composeSupergraph } from '../gateway/compose';
 import { gatewayLimits } from '../gateway/config';
@@ -43,10 +43,13 @@ async function main() {
       corsOrigins: config.corsOrigins,
       trustProxy: config.trustProxy,
       production: config.env === 'production',
+      // The tokens service's INTROSPECTION (default: on with Sandbox, outside production) for the supergraph too.
+      introspection: config.introspection,
       exposeErrors: true,
       log: (level, msg, data) => tokens.logger[level]({ data }, msg),
     },
     Number(process.env.GATEWAY_PORT || 4001),
+    parseHost(process.env.GATEWAY_HOST, 'GATEWAY_HOST'),
   );
   process.stdout.write(`tokens    ${tokensUrl}\ninventory ${inventory.url} (gateway credential required)\ngateway   ${gateway.url}\n`);
   const stop = async () => {

@@ -24,7 +24,8 @@ export interface Supergraph {
   gateways: Map<string, RunningGateway>;
   supergraphSdl: string;
   /** `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits. */
-  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
+  /** `verifier`: authenticate with this instead of `via` (e.g. an Authenticator of its own, as `npm run gateway` builds). */
+  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; verifier?: CredentialVerifier; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
   /** POST a GraphQL operation to a gateway. */
   gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -94,30 +95,36 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
       let verifier: CredentialVerifier | null = null;
       if (o.via !== 'none') {
         const base =
-          o.via === 'introspection'
+          o.verifier ??
+          (o.via === 'introspection'
             ? introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET)
-            : inProcessVerifier(app.server.authenticator);
+            : inProcessVerifier(app.server.authenticator));
         verifier = cachedVerifier(base, o.ttlMs ?? 0);
       }
-      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY), as `npm run gateway` would.
+      // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, INTROSPECTION, GATEWAY_HOST), as `npm run gateway` would.
       const fromEnv = loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env });
-      const gw = await startGateway({
-        supergraphSdl: o.supergraphSdl ?? supergraphSdl,
-        verifier,
-        identityKeys,
-        gatewaySecret: GATEWAY_SECRET,
-        mode: o.mode ?? 'filter',
-        rateLimitPerToken: o.perToken ?? 0,
-        rateLimitAnonymousPerIp: o.perIp ?? 0,
-        limits: fromEnv.limits,
-        corsOrigins: fromEnv.corsOrigins,
-        production: fromEnv.production,
-        trustProxy: fromEnv.trustProxy,
-        log: (level, msg, data) => {
-          if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
-          lines.push(logLine(level, msg, data));
+      const gw = await startGateway(
+        {
+          supergraphSdl: o.supergraphSdl ?? supergraphSdl,
+          verifier,
+          identityKeys,
+          gatewaySecret: GATEWAY_SECRET,
+          mode: o.mode ?? 'filter',
+          rateLimitPerToken: o.perToken ?? 0,
+          rateLimitAnonymousPerIp: o.perIp ?? 0,
+          limits: fromEnv.limits,
+          corsOrigins: fromEnv.corsOrigins,
+          production: fromEnv.production,
+          introspection: fromEnv.introspection,
+          trustProxy: fromEnv.trustProxy,
+          log: (level, msg, data) => {
+            if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
+            lines.push(logLine(level, msg, data));
+          },
         },
-      });
+        0,
+        fromEnv.host,
+      );
       gateways.set(name, gw);
       return gw;
     },

@@ -134,10 +134,23 @@ describe('the subgraph SDL when the schema is not public', () => {
   });
   afterAll(() => app?.stop());
 
-  test('anonymous and non-admin callers are refused _service; admins get it', async () => {
-    expect((await app.fail('{ _service { sdl } }')).code).toBe('FORBIDDEN');
-    expect((await app.fail('{ _service { sdl } }', {}, world.member.session)).code).toBe('FORBIDDEN');
-    const data = await app.ok('{ _service { sdl } }', {}, world.admin.session);
-    expect(data._service.sdl).toContain('@key(fields: "id")');
+  test('_service answers like __schema: anonymous 401 UNAUTHENTICATED, non-admins 403 FORBIDDEN, admins get it', async () => {
+    const readOnlyToken = await createToken(app, world.admin, { role: 'READ_ONLY', name: 'sdl-ro' });
+    for (const query of ['{ _service { sdl } }', '{ __schema { types { name } } }']) {
+      const anonymous = await app.gql(query);
+      expect([anonymous.status, anonymous.errors?.[0].extensions?.code, anonymous.data]).toEqual([401, 'UNAUTHENTICATED', undefined]);
+      expect(anonymous.errors?.[0].message).toBe('Introspection is only available to OWNER and ADMIN callers');
+      for (const who of [world.member.session, world.readOnly.session, auth.apiKey(readOnlyToken.secret)]) {
+        const denied = await app.gql(query, {}, who);
+        expect([denied.status, denied.errors?.[0].extensions?.code, denied.data]).toEqual([403, 'FORBIDDEN', undefined]);
+      }
+    }
+    // Inside a fragment or under an alias it is still the SDL.
+    const aliased = await app.gql('{ ...S } fragment S on Query { s: _service { sdl } }');
+    expect([aliased.status, aliased.errors?.[0].extensions?.code]).toEqual([401, 'UNAUTHENTICATED']);
+    for (const who of [world.admin.session, world.owner.session]) {
+      const data = await app.ok('{ _service { sdl } }', {}, who);
+      expect(data._service.sdl).toContain('@key(fields: "id")');
+    }
   });
 });

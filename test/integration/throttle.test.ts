@@ -1,7 +1,9 @@
 import { clock } from '../../src/common/clock';
 import { Throttle } from '../../src/modules/throttle/throttle.entity';
 import { POLICIES } from '../../src/modules/throttle/throttle.service';
-import { startTestApp, TestApp } from '../helpers/app';
+import { generateSecret } from '../../src/auth/token-format';
+import { GqlResponse, startTestApp, TestApp } from '../helpers/app';
+import { post } from '../helpers/supergraph';
 import { auth, createToken, createWorld, World } from '../helpers/world';
 
 /*
@@ -34,10 +36,12 @@ describe('invalid API tokens from one address', () => {
     const locked = await app.gql('{ me { id } }', {}, auth.apiKey(revoked.secret));
     expect(locked.status).toBe(429);
     expect(locked.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
-    // while locked, the address is refused without a look-up, even with a valid token
+    // while locked, unknown secrets are refused without a look-up; a valid token still works
+    expect((await app.fail('{ me { id } }', {}, auth.apiKey(generateSecret().secret))).code).toBe('RATE_LIMITED');
     const before = app.server.queryLogger.count;
-    expect((await app.fail('{ me { id } }', {}, auth.apiKey(good.secret))).code).toBe('RATE_LIMITED');
+    expect((await app.fail('{ me { id } }', {}, auth.apiKey(generateSecret().secret))).code).toBe('RATE_LIMITED');
     expect(app.server.queryLogger.count).toBe(before);
+    expect((await app.ok('{ me { id } }', {}, auth.apiKey(good.secret))).me.id).toBe(world.member.id);
     // sessions are not API-token guesses
     expect((await app.ok('{ me { id } }', {}, world.member.session)).me.id).toBe(world.member.id);
 
@@ -47,6 +51,91 @@ describe('invalid API tokens from one address', () => {
 
     clock.advance(POLICIES.tokenPerIp.maxLockMs + 1000);
     expect((await app.ok('{ me { id } }', {}, auth.apiKey(good.secret))).me.id).toBe(world.member.id);
+  });
+});
+
+describe('a locked address keeps its valid tokens: the lock stops guesses, not tokens', () => {
+  let proxied: TestApp;
+  let people: World;
+  beforeAll(async () => {
+    // Behind a trusted proxy each test speaks from its own address (X-Forwarded-For).
+    proxied = await startTestApp({ TRUST_PROXY: 'loopback' });
+    people = await createWorld(proxied);
+  });
+  afterAll(() => proxied?.stop());
+
+  const guess = () => auth.apiKey(generateSecret().secret);
+  const code = (r: GqlResponse) => r.errors?.[0]?.extensions?.code;
+  const from = (ip: string) => (authorization: string) => post(proxied.url, '{ me { id } }', {}, authorization, { 'x-forwarded-for': ip });
+  const secretLookups = (statements: string[]) => statements.filter((q) => /secretHash\s*=/i.test(q));
+
+  /** The attack of the review: well-formed unknown secrets, 50 free, then one after each lock ends (1 s, 2 s … 64 s). */
+  async function lockOut(send: (authorization: string) => Promise<GqlResponse>): Promise<void> {
+    for (let i = 0; i < POLICIES.tokenPerIp.freeFailures; i++) expect(code(await send(guess()))).toBe('UNAUTHENTICATED');
+    for (let lockMs = POLICIES.tokenPerIp.baseLockMs; ; lockMs *= 2) {
+      const locked = await send(guess());
+      expect([locked.status, code(locked)]).toEqual([429, 'RATE_LIMITED']);
+      if (lockMs >= 64_000) return;
+      clock.advance(lockMs + 50);
+    }
+  }
+
+  test("the victim's token, cached or not, in every scheme, and one issued or regenerated after the lock, all work", async () => {
+    const send = from('203.0.113.10');
+    const cached = await createToken(proxied, people.member, { name: 'victim-cached' });
+    const uncached = await createToken(proxied, people.admin, { name: 'victim-uncached' });
+    await lockOut(send);
+    // Cached just now (the verification cache outlives nothing here: 5 s): answered before the lock, with no SQL.
+    expect(code(await send(guess()))).toBe('RATE_LIMITED');
+    expect((await proxied.ok('{ me { id } }', {}, auth.apiKey(cached.secret))).me.id).toBe(people.member.id);
+    let before = proxied.server.queryLogger.count;
+    expect((await send(auth.apiKey(cached.secret))).data.me.id).toBe(people.member.id);
+    expect(proxied.server.queryLogger.count).toBe(before);
+    // Never used: looked up, because its digest is a stored token's.
+    for (const authorization of [auth.apiKey(uncached.secret), auth.bearer(uncached.secret), auth.basic(uncached.username, uncached.secret)]) {
+      const res = await send(authorization);
+      expect([res.status, res.errors, res.data?.me]).toEqual([200, undefined, { id: people.admin.id }]);
+    }
+    // Issued after the lock, and a regenerated secret: at once.
+    const fresh = await createToken(proxied, people.member, { name: 'victim-fresh' });
+    expect((await send(auth.apiKey(fresh.secret))).data.me.id).toBe(people.member.id);
+    const regenerated = await proxied.ok('mutation($id: ID!) { regenerateApiToken(id: $id, gracePeriodSeconds: 60) { secret } }', { id: uncached.id }, people.admin.session);
+    expect((await send(auth.apiKey(regenerated.regenerateApiToken.secret))).data.me.id).toBe(people.admin.id);
+    expect((await send(auth.apiKey(uncached.secret))).data.me.id).toBe(people.admin.id); // the old one, in its grace period
+    // A revoked token from the locked address is refused (and its look-up counted), never accepted.
+    await proxied.ok('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: fresh.id }, people.member.session);
+    expect(code(await send(auth.apiKey(fresh.secret)))).toMatch(/^(RATE_LIMITED|UNAUTHENTICATED)$/);
+    // Guesses: still refused, and not one statement.
+    before = proxied.server.queryLogger.count;
+    for (let i = 0; i < 20; i++) expect(code(await send(guess()))).toBe('RATE_LIMITED');
+    expect(proxied.server.queryLogger.count).toBe(before);
+    // The lock ends as before.
+    clock.advance(POLICIES.tokenPerIp.maxLockMs);
+    expect(code(await send(guess()))).toBe('UNAUTHENTICATED');
+  });
+
+  test('unknown secrets from a locked address never reach a look-up by secret; the memory is re-read at most once a period', async () => {
+    const send = from('203.0.113.11');
+    await lockOut(send);
+    const { knownSecrets } = proxied.server.authenticator;
+    const mark = proxied.server.queryLogger.recent.length;
+    const before = proxied.server.queryLogger.count;
+    // Concurrent guesses while the memory is stale: one read of it for all of them.
+    clock.advance(knownSecrets.refreshMs);
+    const answers = await Promise.all(Array.from({ length: 30 }, () => send(guess())));
+    expect(answers.map(code)).toEqual(Array(30).fill('RATE_LIMITED'));
+    expect(proxied.server.queryLogger.count - before).toBe(1);
+    expect(secretLookups(proxied.server.queryLogger.recent.slice(mark))).toEqual([]);
+    // Within the period, nothing at all.
+    const after = proxied.server.queryLogger.count;
+    for (let i = 0; i < 10; i++) expect(code(await send(guess()))).toBe('RATE_LIMITED');
+    expect(proxied.server.queryLogger.count).toBe(after);
+  });
+
+  test('another address is not locked, and sessions never were', async () => {
+    await lockOut(from('203.0.113.12'));
+    expect(code(await from('203.0.113.13')(guess()))).toBe('UNAUTHENTICATED');
+    expect((await from('203.0.113.12')(people.owner.session)).data.me.id).toBe(people.owner.id);
   });
 });
 

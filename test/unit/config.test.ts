@@ -58,6 +58,22 @@ describe('loadConfig', () => {
     expect(run).toThrow(message);
   });
 
+  test('HOST: unset means every interface; an IP address or a host name; anything else stops start-up', () => {
+    const load = (HOST?: string) => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...(HOST === undefined ? {} : { HOST }) }).host;
+    expect(load()).toBeUndefined();
+    expect(load('')).toBeUndefined();
+    expect(load('127.0.0.1')).toBe('127.0.0.1');
+    expect(load(' 0.0.0.0 ')).toBe('0.0.0.0');
+    expect(load('::1')).toBe('::1');
+    expect(load('[::]')).toBe('::');
+    expect(load('localhost')).toBe('localhost');
+    expect(load('tokens.internal.example')).toBe('tokens.internal.example');
+    for (const bad of ['127.0.0.256', '1.2.3', 'http://localhost', 'host:4000', 'bad host', '-leading.example', '[::1']) {
+      expect(() => load(bad)).toThrow(ConfigError);
+      expect(() => load(bad)).toThrow(/^HOST must be an IP address .* or a host name/);
+    }
+  });
+
   test('accepts MySQL and MariaDB URLs', () => {
     expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), DATABASE_URL: 'mysql://u:p@db:3306/tg' }).databaseUrl).toBe('mysql://u:p@db:3306/tg');
     expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), DATABASE_URL: 'mariadb://u@db/tg' }).databaseUrl).toBe('mariadb://u@db/tg');
@@ -81,6 +97,21 @@ describe('loadGatewayConfig: the same limit variables as the tokens service', ()
     expect(gw.limits).toEqual({ maxDepth: 7, maxCost: 900, maxAliases: 3, maxDirectives: 4, maxTokens: 500, bodyLimitBytes: 4096, exposeLimits: false, blockFieldSuggestions: true });
     expect(tokens.queryLimits).toEqual({ maxDepth: 7, maxCost: 900, maxAliases: 3, maxDirectives: 4, maxTokens: 500 });
     expect(gw.exposeErrors).toBe(false);
+  });
+
+  test('GATEWAY_HOST: unset means every interface; validated like HOST', () => {
+    expect(loadGatewayConfig({ ...base }).host).toBeUndefined();
+    expect(loadGatewayConfig({ ...base, GATEWAY_HOST: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(loadGatewayConfig({ ...base, GATEWAY_HOST: '::1' }).host).toBe('::1');
+    expect(() => loadGatewayConfig({ ...base, GATEWAY_HOST: '0.0.0.0:4001' })).toThrow(/^GATEWAY_HOST must be an IP address/);
+  });
+
+  test('INTROSPECTION: off in production unless set, as on the tokens service', () => {
+    expect(loadGatewayConfig({ ...base }).introspection).toBe(true);
+    expect(loadGatewayConfig({ ...base, NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadGatewayConfig({ ...base, NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadGatewayConfig({ ...base, INTROSPECTION: 'off' }).introspection).toBe(false);
+    expect(() => loadGatewayConfig({ ...base, INTROSPECTION: 'sometimes' })).toThrow(/INTROSPECTION must be true or false/);
   });
 
   test('an invalid limit stops the gateway with the variable named', () => {

@@ -1,5 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import { generateIdentityKeyPem } from '../../src/auth/identity-keys';
+import { loadGatewayConfig } from '../../src/gateway/config';
 
 /**
  * No Docker engine runs in the test suite, so the image and compose files are
@@ -43,4 +47,36 @@ describe('container image and compose stack', () => {
     expect(commands).toEqual(['dist/examples/inventory/main.js', 'dist/src/gateway/main.js']);
     for (const js of commands) expect(existsSync(join(root, js.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
   });
+
+  test('the stack keeps introspection closed although Sandbox is on: INTROSPECTION is set, not left to follow SANDBOX', () => {
+    const tokens = composeEnvironment('tokengate');
+    const gateway = composeEnvironment('gateway');
+    expect(tokens).toMatchObject({ NODE_ENV: 'production', SANDBOX: 'true', INTROSPECTION: 'false' });
+    expect(gateway).toMatchObject({ NODE_ENV: 'production', INTROSPECTION: 'false' });
+    // What the services make of it (the secret files are the secrets service's, absent here).
+    const noFiles = { GATEWAY_SECRET_FILE: '', IDENTITY_PRIVATE_KEY_FILE: '', DATA_DIR: mkdtempSync(join(tmpdir(), 'tg-compose-')) };
+    const config = loadConfig({ ...tokens, ...noFiles });
+    expect([config.sandbox, config.introspection]).toEqual([true, false]);
+    const gw = loadGatewayConfig({ ...gateway, ...noFiles, GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() });
+    expect(gw.introspection).toBe(false);
+    // Both still listen on every interface in their containers (no HOST / GATEWAY_HOST).
+    expect([config.host, gw.host]).toEqual([undefined, undefined]);
+  });
 });
+
+/** A compose service's own `environment:` entries, `${VAR:-default}` read as its default (no .env, no shell). */
+function composeEnvironment(service: string): Record<string, string> {
+  const lines = read('docker-compose.yml').split('\n');
+  const start = lines.indexOf(`  ${service}:`);
+  if (start < 0) throw new Error(`no service ${service} in docker-compose.yml`);
+  const env: Record<string, string> = {};
+  let inEnvironment = false;
+  for (const line of lines.slice(start + 1)) {
+    if (/^  \S/.test(line) || /^\S/.test(line)) break;
+    if (/^    \S/.test(line)) inEnvironment = line.trim() === 'environment:';
+    const m = inEnvironment ? /^      ([A-Z][A-Z0-9_]*): (.*)$/.exec(line) : null;
+    if (!m) continue;
+    env[m[1]] = m[2].replace(/^"(.*)"$/, '$1').replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
+  }
+  return env;
+}

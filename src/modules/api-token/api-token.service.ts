@@ -2,6 +2,7 @@ import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm
 import { Principal } from '../../auth/principal';
 import { TokenCache } from '../../auth/token-cache';
 import { digestSecret, generateSecret, generateUsername, isWellFormedSecret } from '../../auth/token-format';
+import type { KnownSecrets } from '../../auth/known-secrets';
 import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
@@ -107,6 +108,8 @@ export class ApiTokenService {
     private readonly cache: TokenCache,
     private readonly throttle: ThrottleService,
     leakReportsPerMinute: number,
+    /** The authenticator's memory of usable secrets: a token issued here works at once from a locked address. */
+    private readonly knownSecrets?: KnownSecrets,
   ) {
     this.leakPolicy = leakReportPolicy(leakReportsPerMinute);
   }
@@ -272,6 +275,7 @@ export class ApiTokenService {
       await tokenChanged(em, principal, 'token.created', saved, now);
       return saved;
     });
+    this.knownSecrets?.add(generated.digest);
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
   }
 
@@ -314,6 +318,7 @@ export class ApiTokenService {
       return saved;
     });
     this.cache.invalidateToken(token.id);
+    this.knownSecrets?.add(generated.digest);
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
   }
 
