@@ -258,7 +258,7 @@ describe('Hive Router (router.request)', () => {
     const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: t.secret, subject_token_type: TOKEN_TYPES.apiToken });
     const { access_token: jwt } = await (await fetch(`${app.base}/oauth/token`, { method: 'POST', body: form })).json();
     expect((await hive({ authorization: `Bearer ${jwt}` })).body).toEqual({ version: 1, control: 'continue' });
-    clock.advance(61_000);
+    clock.advance(66_000); // 60 s life + 5 s of allowed clock skew
     brokenWith(await hive({ authorization: `Bearer ${jwt}` }), 401, 'UNAUTHENTICATED');
   });
 
