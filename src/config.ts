@@ -72,6 +72,33 @@ export interface Config {
   requireGateway: boolean;
   /** This subgraph's name in the supergraph: the audience of the gateway identity JWT. */
   subgraphName: string;
+  /** Token exchange (POST /oauth/token) and its discovery metadata; null = off (production without PUBLIC_URL). */
+  exchange: ExchangeConfig | null;
+  /** The router coprocessor endpoints (/coprocessor/apollo, /coprocessor/hive); null = off (no COPROCESSOR_SECRET). */
+  coprocessor: CoprocessorConfig | null;
+}
+
+/** RFC 8693 token exchange: opaque credential in, short-lived ES256 JWT out (src/http/token-exchange.ts). */
+export interface ExchangeConfig {
+  /** PUBLIC_URL: the service's external base URL; the JWTs' `iss` and the base of the metadata's URLs. */
+  issuer: string;
+  /** Longest lifetime of an exchanged JWT (EXCHANGE_TOKEN_TTL_S): the revocation budget of routers that verify them. */
+  tokenTtlSeconds: number;
+  /** The `audience` values a caller may ask for (EXCHANGE_AUDIENCES); the first is the default. */
+  audiences: string[];
+  /** Exchanges per minute per API token (per session for session tokens); 0 = unlimited. */
+  perTokenPerMinute: number;
+}
+
+/** The Apollo Router and Hive Router coprocessor endpoints (src/http/coprocessor.ts). */
+export interface CoprocessorConfig {
+  /** COPROCESSOR_SECRET: what the router must present (header or `secret` query parameter). */
+  secret: string;
+  /**
+   * COPROCESSOR_CLIENT_IP_HEADER: the forwarded request header that names the client (rightmost entry), e.g.
+   * x-forwarded-for when a proxy in front of the router appends it; unset = the router's own address.
+   */
+  clientIpHeader?: string;
 }
 
 /** Per-operation limits: the tokens service and the gateway read the same QUERY_MAX_* variables. */
@@ -286,6 +313,59 @@ export function parseIdentityPrivateKey(env: Env, nodeEnv: Config['env'], dataDi
   return pem;
 }
 
+/**
+ * PUBLIC_URL, EXCHANGE_*: the token exchange. On by default outside production (issuer
+ * http://localhost:<PORT>); in production only with PUBLIC_URL, since the issuer must be the address
+ * routers and clients see (behind a proxy it is not this process's).
+ */
+export function parseExchangeConfig(env: Env, nodeEnv: Config['env'], port: number, subgraphName: string): ExchangeConfig | null {
+  const raw = env.PUBLIC_URL?.trim() ?? '';
+  let issuer: string;
+  if (raw === '') {
+    if (nodeEnv === 'production') return null;
+    issuer = `http://localhost:${port}`;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`PUBLIC_URL is not a valid URL; expected the service's external address, e.g. https://tokens.example.com`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(`PUBLIC_URL must start with https:// (or http://), got "${url.protocol}//"`);
+    if (url.search || url.hash || url.username || url.password) throw new ConfigError('PUBLIC_URL must have no query, fragment or credentials (RFC 8414: it becomes the issuer identifier)');
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (nodeEnv === 'production' && url.protocol !== 'https:' && !loopback) throw new ConfigError('PUBLIC_URL must be https:// in production (it is the issuer routers trust)');
+    issuer = url.href.replace(/\/+$/, '');
+  }
+  const audiences = (env.EXCHANGE_AUDIENCES?.trim() || 'supergraph').split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of audiences) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,199}$/.test(a)) throw new ConfigError(`EXCHANGE_AUDIENCES: "${a}" is not an audience name (letters, digits, . _ : / -; up to 200 characters)`);
+    // The identity JWTs the gateway sends subgraphs are signed with the same key, audience = subgraph name.
+    if (a === subgraphName) throw new ConfigError(`EXCHANGE_AUDIENCES must not contain "${a}", this service's subgraph name: name the router, e.g. "supergraph"`);
+  }
+  if (audiences.length === 0) throw new ConfigError('EXCHANGE_AUDIENCES must name at least one audience, e.g. "supergraph"');
+  return {
+    issuer,
+    tokenTtlSeconds: int(env, 'EXCHANGE_TOKEN_TTL_S', 60, 5, 900),
+    audiences: [...new Set(audiences)],
+    perTokenPerMinute: int(env, 'EXCHANGE_RATE_LIMIT_PER_MINUTE', 60, 0, 100_000),
+  };
+}
+
+/** COPROCESSOR_SECRET (or COPROCESSOR_SECRET_FILE), COPROCESSOR_CLIENT_IP_HEADER. No secret: the endpoints are off. */
+export function parseCoprocessorConfig(env: Env): CoprocessorConfig | null {
+  const secret = secretFromEnv(env, 'COPROCESSOR_SECRET');
+  const header = env.COPROCESSOR_CLIENT_IP_HEADER?.trim().toLowerCase() || undefined;
+  if (secret === '') {
+    if (header) throw new ConfigError('COPROCESSOR_CLIENT_IP_HEADER needs COPROCESSOR_SECRET (the coprocessor endpoints are off without it)');
+    return null;
+  }
+  if (secret.length < 32) throw new ConfigError(`COPROCESSOR_SECRET must be at least 32 characters long (got ${secret.length}), e.g. \`openssl rand -hex 32\``);
+  if (!/^[\x21-\x7E]+$/.test(secret)) throw new ConfigError('COPROCESSOR_SECRET must be printable ASCII without spaces (it travels in a URL query or a header)');
+  if (header !== undefined && !/^[a-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(header)) throw new ConfigError(`COPROCESSOR_CLIENT_IP_HEADER must be a header name like x-forwarded-for, got "${header}"`);
+  return { secret, clientIpHeader: header };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseEnvName(env.NODE_ENV);
   const production = nodeEnv === 'production';
@@ -314,10 +394,18 @@ export function loadConfig(env: Env = process.env): Config {
   const subgraphName = env.TOKENS_SUBGRAPH_NAME?.trim() || 'tokens';
   if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(subgraphName)) throw new ConfigError(`TOKENS_SUBGRAPH_NAME must be a subgraph name like "tokens", got "${subgraphName}"`);
 
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const exchange = parseExchangeConfig(env, nodeEnv, port, subgraphName);
+  if (exchange && production && secretFromEnv(env, 'IDENTITY_PRIVATE_KEY') === '') {
+    throw new ConfigError(
+      'IDENTITY_PRIVATE_KEY (or IDENTITY_PRIVATE_KEY_FILE) is required in production when PUBLIC_URL is set: exchanged JWTs are signed with it, and every replica must publish the same key',
+    );
+  }
+
   const sandbox = bool(env, 'SANDBOX', !production);
   return {
     env: nodeEnv,
-    port: int(env, 'PORT', 4000, 0, 65535),
+    port,
     host: parseHost(env.HOST, 'HOST'),
     databaseUrl,
     dataDir,
@@ -351,5 +439,7 @@ export function loadConfig(env: Env = process.env): Config {
     gatewaySecret,
     requireGateway,
     subgraphName,
+    exchange,
+    coprocessor: parseCoprocessorConfig(env),
   };
 }

@@ -41,6 +41,8 @@ import { Scheduler } from './modules/notification/scheduler';
 import { parseIdentityKey } from './auth/identity-keys';
 import type { Principal } from './auth/principal';
 import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
+import { tokenExchange } from './http/token-exchange';
+import { coprocessors } from './http/coprocessor';
 
 export interface TokengateServer {
   httpServer: http.Server;
@@ -328,6 +330,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       });
     },
   );
+
+  // Routers other than Tokengate's gateway: RFC 8693 token exchange + discovery metadata, and coprocessors.
+  app.use(tokenExchange({ config, authenticator, identityKeys, logger }));
+  app.use(coprocessors({ config, authenticator, identityKeys, logger }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -36,8 +36,10 @@ export const MIN_SECRET_LENGTH = 8;
 const SENT_KEYS = new Set(['password', 'newPassword', 'currentPassword', 'secret', 'refreshToken', 'accessToken']);
 /** Response fields that hand a secret out (CreatedApiToken.secret, CreatedWebhook.secret, AuthPayload). */
 const ISSUED_KEYS = new Set(['secret', 'refreshToken', 'accessToken']);
-/** Non-GraphQL bodies (POST /internal/introspect takes token=…). */
-const BODY_KEYS = new Set([...SENT_KEYS, 'token']);
+/** Non-GraphQL bodies (POST /internal/introspect takes token=…; POST /oauth/token subject_token=…). */
+const BODY_KEYS = new Set([...SENT_KEYS, 'token', 'subject_token', 'actor_token']);
+/** Non-GraphQL answers that hand a credential out (the token exchange's RFC 6749 access_token). */
+const ISSUED_BODY_KEYS = new Set(['access_token']);
 const SECRET_WORDS = /password|secret|refreshToken|accessToken/i;
 /** src/modules/webhook/webhook-crypto.ts: newWebhookSecret(). */
 const WEBHOOK_SECRET_PREFIX = 'whsec_';
@@ -78,6 +80,7 @@ export function registerSecret(label: string, value: unknown): void {
 export function registerConfigSecrets(env: Record<string, string | undefined>): void {
   registerSecret('SESSION_SIGNING_KEY', env.SESSION_SIGNING_KEY);
   registerSecret('GATEWAY_SECRET', env.GATEWAY_SECRET);
+  registerSecret('COPROCESSOR_SECRET', env.COPROCESSOR_SECRET);
   const pem = env.IDENTITY_PRIVATE_KEY?.replace(/\\n/g, '\n');
   if (pem) {
     registerSecret('IDENTITY_PRIVATE_KEY', pem);
@@ -118,6 +121,18 @@ function walk(value: unknown, keys: Set<string>, path: string, onFound: (path: s
       const p = path ? `${path}.${k}` : k;
       if (keys.has(k) && typeof v === 'string') onFound(p, v);
       else walk(v, keys, p, onFound);
+    }
+  }
+}
+
+/** Authorization header values inside a JSON body at any depth (a router's coprocessor payload carries the client's headers). */
+function walkAuthorization(value: unknown, where: string): void {
+  if (Array.isArray(value)) value.forEach((v) => walkAuthorization(v, where));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.toLowerCase() === 'authorization') {
+        for (const one of Array.isArray(v) ? v : [v]) if (typeof one === 'string') registerAuthorization(`a client Authorization header forwarded in ${where}`, one);
+      } else walkAuthorization(v, where);
     }
   }
 }
@@ -173,6 +188,10 @@ export function observeResponse(where: string, status: number, text: string, ope
     if (!one || typeof one !== 'object') continue;
     const { data, errors: errs } = one as { data?: unknown; errors?: unknown };
     walk(data, ISSUED_KEYS, 'data', (p, v) => registerSecret(`${p.replace(/^data\./, '')} issued by ${where}`, v));
+    if (data === undefined) walk(one, ISSUED_BODY_KEYS, '', (p, v) => registerSecret(`${p} issued by ${where}`, v));
+    // A coprocessor's break answer carries the error the router will show the client, as a string body.
+    const { control, body } = one as { control?: unknown; body?: unknown };
+    if (control && typeof control === 'object' && typeof body === 'string') errors.push({ where: `the break answer of ${where}`, text: body });
     if (errs !== undefined) errors.push({ where: `an error in the answer to ${operation ?? where}`, text: JSON.stringify(errs) });
     else if (status >= 400) errors.push({ where: `the ${status} answer of ${where}`, text });
   }
@@ -209,6 +228,7 @@ export function observeRequest(url: string, method: string, headers: Headers, bo
         return { where, operation: `${rootFieldOf(first?.query)} at ${where}` };
       }
       walk(parsed, BODY_KEYS, 'body', (p, v) => registerSecret(`${p} sent to ${where}`, v));
+      walkAuthorization(parsed, where);
       return { where };
     } catch {
       if (!(headers.get('content-type') ?? '').includes('x-www-form-urlencoded')) return { where };

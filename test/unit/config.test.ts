@@ -146,3 +146,56 @@ describe('secrets from files (GATEWAY_SECRET_FILE, IDENTITY_PRIVATE_KEY_FILE)', 
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, IDENTITY_PRIVATE_KEY_FILE: join(dir, 'short') })).toThrow(ConfigError);
   });
 });
+
+describe('routers other than ours: the token exchange and the coprocessors', () => {
+  const base = () => ({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp() });
+
+  test('defaults: the exchange on outside production (issuer http://localhost:<PORT>), the coprocessors off', () => {
+    const c = loadConfig({ ...base(), PORT: '4100' });
+    expect(c.exchange).toEqual({ issuer: 'http://localhost:4100', tokenTtlSeconds: 60, audiences: ['supergraph'], perTokenPerMinute: 60 });
+    expect(c.coprocessor).toBeNull();
+  });
+
+  test('PUBLIC_URL is the issuer (no trailing slash, a path kept); audiences, TTL and rate as set', () => {
+    const c = loadConfig({ ...base(), PUBLIC_URL: 'https://api.example.com/tokens/', EXCHANGE_AUDIENCES: ' supergraph , reports ,supergraph', EXCHANGE_TOKEN_TTL_S: '300', EXCHANGE_RATE_LIMIT_PER_MINUTE: '0' });
+    expect(c.exchange).toEqual({ issuer: 'https://api.example.com/tokens', tokenTtlSeconds: 300, audiences: ['supergraph', 'reports'], perTokenPerMinute: 0 });
+  });
+
+  test('production: off without PUBLIC_URL; with it, https (or loopback) and a shared identity key are required', () => {
+    const prod = { ...base(), NODE_ENV: 'production' };
+    expect(loadConfig(prod).exchange).toBeNull();
+    expect(() => loadConfig({ ...prod, PUBLIC_URL: 'https://tokens.example.com' })).toThrow(/IDENTITY_PRIVATE_KEY .* is required in production when PUBLIC_URL is set/);
+    const key = { IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() };
+    expect(loadConfig({ ...prod, ...key, PUBLIC_URL: 'https://tokens.example.com' }).exchange?.issuer).toBe('https://tokens.example.com');
+    expect(() => loadConfig({ ...prod, ...key, PUBLIC_URL: 'http://tokens.example.com' })).toThrow(/PUBLIC_URL must be https:\/\/ in production/);
+    expect(loadConfig({ ...prod, ...key, PUBLIC_URL: 'http://localhost:4000' }).exchange?.issuer).toBe('http://localhost:4000');
+  });
+
+  test('COPROCESSOR_SECRET turns the coprocessors on, from the variable or its _FILE', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'copro'), `${'c'.repeat(40)}\n`);
+    expect(loadConfig({ ...base(), COPROCESSOR_SECRET: 's'.repeat(32), COPROCESSOR_CLIENT_IP_HEADER: 'X-Forwarded-For' }).coprocessor).toEqual({ secret: 's'.repeat(32), clientIpHeader: 'x-forwarded-for' });
+    expect(loadConfig({ ...base(), COPROCESSOR_SECRET_FILE: join(dir, 'copro') }).coprocessor).toEqual({ secret: 'c'.repeat(40), clientIpHeader: undefined });
+  });
+
+  test.each([
+    [{ PUBLIC_URL: 'not a url' }, /PUBLIC_URL is not a valid URL/],
+    [{ PUBLIC_URL: 'ftp://tokens.example.com' }, /PUBLIC_URL must start with https:\/\//],
+    [{ PUBLIC_URL: 'https://tokens.example.com/?x=1' }, /no query, fragment or credentials/],
+    [{ PUBLIC_URL: 'https://user:pw@tokens.example.com' }, /no query, fragment or credentials/],
+    [{ EXCHANGE_AUDIENCES: 'supergraph,tokens' }, /must not contain "tokens", this service's subgraph name/],
+    [{ EXCHANGE_AUDIENCES: 'two words' }, /is not an audience name/],
+    [{ EXCHANGE_AUDIENCES: ' , ' }, /at least one audience/],
+    [{ EXCHANGE_TOKEN_TTL_S: '1' }, /EXCHANGE_TOKEN_TTL_S must be between 5 and 900/],
+    [{ EXCHANGE_TOKEN_TTL_S: '3600' }, /EXCHANGE_TOKEN_TTL_S must be between 5 and 900/],
+    [{ EXCHANGE_RATE_LIMIT_PER_MINUTE: '-1' }, /EXCHANGE_RATE_LIMIT_PER_MINUTE must be between 0/],
+    [{ COPROCESSOR_SECRET: 'short' }, /COPROCESSOR_SECRET must be at least 32 characters/],
+    [{ COPROCESSOR_SECRET: `${'s'.repeat(32)} x` }, /printable ASCII without spaces/],
+    [{ COPROCESSOR_CLIENT_IP_HEADER: 'x-forwarded-for' }, /COPROCESSOR_CLIENT_IP_HEADER needs COPROCESSOR_SECRET/],
+    [{ COPROCESSOR_SECRET: 's'.repeat(32), COPROCESSOR_CLIENT_IP_HEADER: 'x forwarded' }, /must be a header name/],
+  ])('refuses %o with a clear message', (env, message) => {
+    const run = () => loadConfig({ ...base(), ...env });
+    expect(run).toThrow(ConfigError);
+    expect(run).toThrow(message);
+  });
+});

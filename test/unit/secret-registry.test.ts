@@ -77,6 +77,21 @@ describe('what is registered', () => {
   });
 });
 
+describe('routers: the token exchange and coprocessor payloads', () => {
+  test('subject_token sent, access_token issued, the client Authorization a router forwards, a break answer kept', async () => {
+    observeRequest('http://localhost:1/oauth/token', 'POST', new Headers({ 'content-type': 'application/x-www-form-urlencoded' }), new URLSearchParams({ subject_token: 'subject-token-value-1' }).toString());
+    observeResponse('POST /oauth/token', 200, json({ access_token: 'exchanged-jwt-value-1', token_type: 'Bearer' }));
+    send({ version: 1, stage: 'RouterRequest', headers: { Authorization: ['APIKey forwarded-apikey-1'], host: ['127.0.0.1:4000'] } });
+    send({ version: 1, stage: 'router.request', headers: { authorization: 'Bearer forwarded-bearer-1' } });
+    for (const s of ['subject-token-value-1', 'exchanged-jwt-value-1', 'forwarded-apikey-1', 'forwarded-bearer-1']) expect([s, isRegistered(s)]).toEqual([s, true]);
+    expect(isRegistered('127.0.0.1:4000')).toBe(false);
+
+    observeResponse('POST /coprocessor/hive', 200, json({ version: 1, control: { break: 401 }, body: json({ errors: [{ message: 'no forwarded-apikey-1 here' }] }) }));
+    const leaks = await findLeaks({ consumeErrors: true });
+    expect(leaks.map((l) => l.where)).toEqual(['the break answer of POST /coprocessor/hive']);
+  });
+});
+
 describe('the check', () => {
   test('reports the longest registered form once per place, and the line it is on', async () => {
     const { secret, hint } = generateSecret();
