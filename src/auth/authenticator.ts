@@ -317,7 +317,7 @@ function principalOfToken(verified: VerifiedToken): Principal {
   const catalogScopes = grantedCatalogScopes(
     verified.catalogScopes.map((s) => s.name),
     new Map(verified.catalogScopes.map((s) => [s.name, s.minRole])),
-    verified.ownerRole,
+    role,
   );
   return Object.freeze({
     userId: verified.ownerId,

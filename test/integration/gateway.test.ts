@@ -6,6 +6,8 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
 import { INVENTORY_SDL } from '../../examples/inventory/inventory';
 import { GATEWAY_SECRET, IDENTITY_KEY_PEM, post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { startTestApp } from '../helpers/app';
+import { Role } from '../../src/common/roles';
+import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { auth, createToken, createWorld, CreatedToken, PASSWORD, SIGN_UP, World } from '../helpers/world';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -164,6 +166,32 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
         ]);
         expect(new Set(codes(read.errors))).toEqual(new Set(['UNAUTHORIZED_FIELD_OR_TYPE']));
         const set = await sg.gql(gw, SET, { id: 'item-2', level: 9 }, a);
+        expect(codes(set.errors)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
+        expect(set.data?.setReorderLevel ?? null).toBeNull();
+      }
+      const check = await sg.gql(gw, REORDER, {}, auth.apiKey(withScope.secret));
+      expect(check.data.catalog[1].reorderLevel).toBe(4);
+    });
+
+    test('a MEMBER cannot mint a READ_ONLY token carrying inventory:write through the gateway, and one minted before this rule grants it nowhere', async () => {
+      const refused = await sg.gql(gw, 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', {
+        input: { name: 'ro-inv-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
+      }, world.member.session);
+      expect(codes(refused.errors)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0].message).toContain('inventory:write');
+      expect(refused.data?.createApiToken ?? null).toBeNull();
+      // Older versions allowed it: the row such a request left behind.
+      const legacy = await createToken(sg.app, world.member, { role: 'MEMBER', name: 'legacy-ro-writer', scopes: ['inventory:write'] });
+      await sg.app.server.dataSource.getRepository(ApiToken).update({ id: legacy.id }, { role: Role.READ_ONLY });
+      sg.app.server.authenticator.cache.invalidateToken(legacy.id);
+      const gwi = await sg.startGateway('catalog-introspection', { via: 'introspection' });
+      for (const g of [gw, gwi]) {
+        const viewer = await sg.gql(g, '{ inventoryViewer { role scopes } }', {}, auth.apiKey(legacy.secret));
+        expect(viewer.data.inventoryViewer).toEqual({ role: 'READ_ONLY', scopes: ['read'] });
+        const read = await sg.gql(g, REORDER, {}, auth.apiKey(legacy.secret));
+        expect(read.data.catalog[1].reorderLevel).toBeNull();
+        expect(new Set(codes(read.errors))).toEqual(new Set(['UNAUTHORIZED_FIELD_OR_TYPE']));
+        const set = await sg.gql(g, SET, { id: 'item-2', level: 7 }, auth.apiKey(legacy.secret));
         expect(codes(set.errors)).toContain('UNAUTHORIZED_FIELD_OR_TYPE');
         expect(set.data?.setReorderLevel ?? null).toBeNull();
       }

@@ -221,7 +221,7 @@ export class ApiTokenService {
         throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
       }
       const expiresAt = resolveExpiry(input, policy, now);
-      const catalogScopes = await resolveRequestedScopes(em, principal, owner.role, input.scopes);
+      const catalogScopes = await resolveRequestedScopes(em, principal, owner.role, role, input.scopes);
 
       // Names compare case-insensitively in the application, not by the database's collation
       // (MySQL's unicode_ci would also equate "cafe" and "café"; SQLite is case-sensitive).

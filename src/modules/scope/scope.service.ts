@@ -31,13 +31,16 @@ export function validScopeName(field: string, raw: string): string {
 /**
  * Which catalog scopes a new token may carry: each must be in the caller's
  * account catalog (else BAD_USER_INPUT naming it), the owner and the issuer's
- * effective role must both reach its minRole, and a request authenticated by
- * an API token may only pass on catalog scopes that token itself carries.
+ * effective role must both reach its minRole (else FORBIDDEN), so must the
+ * new token's own role (else BAD_USER_INPUT: a READ_ONLY token asking for a
+ * MEMBER scope contradicts itself), and a request authenticated by an API
+ * token may only pass on catalog scopes that token itself carries.
  */
 export async function resolveRequestedScopes(
   em: EntityManager,
   principal: Principal,
   ownerRole: Role,
+  tokenRole: Role,
   requested: readonly string[] | null | undefined,
 ): Promise<string[]> {
   if (!requested || requested.length === 0) return [];
@@ -55,6 +58,9 @@ export async function resolveRequestedScopes(
     if (!roleAtLeast(ownerRole, scope.minRole)) {
       throw forbidden(`The scope "${n}" requires ${scope.minRole}; the token's owner is ${ownerRole}`);
     }
+    if (!roleAtLeast(tokenRole, scope.minRole)) {
+      throw badInput('scopes', `"${n}" requires ${scope.minRole}; a ${tokenRole} token cannot carry it (ask for role ${scope.minRole} or higher, or drop the scope)`);
+    }
     if (principal.via === 'apiToken' && !(principal.catalogScopes ?? []).includes(n)) {
       throw forbidden(`The scope "${n}" is not carried by the API token making this request`);
     }
@@ -64,17 +70,18 @@ export async function resolveRequestedScopes(
 
 /**
  * The catalog scopes a token still grants: those still in its account's catalog
- * whose minRole the owner's current role reaches.
+ * whose minRole the token's effective role (the lower of its own role and its
+ * owner's current role) reaches.
  */
 export function grantedCatalogScopes(
   stored: readonly string[],
   catalog: ReadonlyMap<string, Role> | readonly Pick<AccountScope, 'name' | 'minRole'>[],
-  ownerRole: Role,
+  effectiveRole: Role,
 ): string[] {
   const map = catalog instanceof Map ? catalog : new Map((catalog as readonly Pick<AccountScope, 'name' | 'minRole'>[]).map((s) => [s.name, s.minRole]));
   return stored.filter((name) => {
     const min = map.get(name);
-    return min !== undefined && roleAtLeast(ownerRole, min);
+    return min !== undefined && roleAtLeast(effectiveRole, min);
   });
 }
 
