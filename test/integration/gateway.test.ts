@@ -264,7 +264,8 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
 
     test('the tokens service refuses forged identities and trusts a genuine one', async () => {
-      const claims = { sub: world.admin.id, acc: world.owner.accountId, role: 'ADMIN', via: 'session', scope: 'read write admin' };
+      const sid = JSON.parse(Buffer.from(world.admin.session.split('.')[1], 'base64url').toString()).sid;
+      const claims = { sub: world.admin.id, acc: world.owner.accountId, role: 'ADMIN', via: 'session', sid, scope: 'read write admin' };
       const forgedSets: Array<Record<string, string>> = [
         { [IDENTITY_HEADER]: await signIdentity(claims, { audience: 'tokens', pem: generateIdentityKeyPem() }), [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
         { [IDENTITY_HEADER]: await signIdentity(claims, { audience: 'inventory' }), [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
@@ -394,8 +395,21 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
         exp: expect.any(Number),
         token_id: member.id,
         token_type: 'api_token',
+        sfp: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
         env: 'staging',
         username: member.username,
+      });
+      const session = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET }, body: JSON.stringify({ token: world.owner.session.slice('Bearer '.length) }) });
+      expect(await session.json()).toEqual({
+        active: true,
+        sub: world.owner.id,
+        acc: world.owner.accountId,
+        role: 'OWNER',
+        via: 'session',
+        scope: 'read write admin',
+        exp: expect.any(Number),
+        token_type: 'session',
+        sid: JSON.parse(Buffer.from(world.owner.session.split('.')[1], 'base64url').toString()).sid,
       });
       const t = await createToken(sg.app, world.member, { name: 'introspect-revoke' });
       await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);

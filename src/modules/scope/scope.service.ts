@@ -6,7 +6,7 @@ import { newId } from '../../common/ids';
 import { isRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText } from '../../common/validation';
 import { badInput, conflict, forbidden, notFound } from '../../errors';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { recordAudit } from '../audit/audit';
 import { ApiToken } from '../api-token/api-token.entity';
 import { AccountScope, CreateScopeInput } from './account-scope.entity';
@@ -102,21 +102,19 @@ export class ScopeService {
     const minRole = input.minRole ?? Role.MEMBER;
     if (!isRole(minRole)) throw badInput('minRole', 'must be a role');
     const now = clock.now();
-    const saved = await this.dataSource.transaction(async (em) => {
-      // The account lock serialises catalog changes: the uniqueness check below is exact.
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    // The account lock serialises catalog changes: the uniqueness check below is exact.
+    const saved = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
         throw conflict(`The scope "${name}" already exists in this account's catalog`);
       }
       const row = await repo.save(
-        repo.create({ id: newId(), accountId: principal.accountId, name, description, minRole, createdById: principal.userId, createdAt: now }),
+        repo.create({ id: newId(), accountId: actor.accountId, name, description, minRole, createdById: actor.userId, createdAt: now }),
       );
       await recordAudit(em, {
-        accountId: principal.accountId,
+        accountId: actor.accountId,
         action: 'scope.created',
-        principal,
+        principal: actor,
         targetType: 'account_scope',
         targetId: row.id,
         details: { name, minRole },
@@ -128,9 +126,7 @@ export class ScopeService {
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
-    await this.dataSource.transaction(async (em) => {
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
       const scope = await em.getRepository(AccountScope).findOneBy({ id, accountId: principal.accountId });
       if (!scope) throw notFound('Scope');
       // Strip it from the tokens that carry it, so a later scope of the same name is not granted to them.
@@ -153,7 +149,7 @@ export class ScopeService {
       await recordAudit(em, {
         accountId: principal.accountId,
         action: 'scope.deleted',
-        principal,
+        principal: actor,
         targetType: 'account_scope',
         targetId: scope.id,
         details: { name: scope.name, minRole: scope.minRole, tokens: carriers.length },
