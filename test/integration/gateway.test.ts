@@ -325,16 +325,21 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
   });
 
-  test('with a cache, a revoked token is refused once the documented bound (GATEWAY_AUTH_CACHE_TTL_MS) has passed', async () => {
-    const ttlMs = 300;
-    const gwc = await sg.startGateway('ttl300', { ttlMs });
-    const t = await createToken(sg.app, world.member, { name: 'cached-revoke' });
-    expect((await sg.gql(gwc, '{ me { id } }', {}, auth.apiKey(t.secret))).data.me.id).toBe(world.member.id);
-    await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);
-    await new Promise((r) => setTimeout(r, ttlMs + 100));
-    const res = await sg.gql(gwc, '{ me { id } }', {}, auth.apiKey(t.secret));
-    expect(codes(res.errors)).toEqual(['UNAUTHENTICATED']);
-  });
+  test.each(['inProcessSeparate', 'introspection'] as const)(
+    'with a cache (%s), a revoked token stops at the gateway itself once the documented bound (GATEWAY_AUTH_CACHE_TTL_MS) has passed',
+    async (via) => {
+      const ttlMs = 300;
+      const gwc = await sg.startGateway(`ttl300-${via}`, { ttlMs, via });
+      const t = await createToken(sg.app, world.member, { name: `cached-revoke-${via}` });
+      expect((await sg.gql(gwc, '{ inventoryViewer { userId } }', {}, auth.apiKey(t.secret))).data.inventoryViewer.userId).toBe(world.member.id);
+      await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);
+      await new Promise((r) => setTimeout(r, ttlMs + 100));
+      // An operation for the inventory subgraph alone: only the gateway can refuse it.
+      const res = await sg.gql(gwc, '{ inventoryViewer { userId } }', {}, auth.apiKey(t.secret));
+      expect(res.status).toBe(401);
+      expect(codes(res.errors)).toEqual(['UNAUTHENTICATED']);
+    },
+  );
 
   describe('reject mode', () => {
     let gwr: RunningGateway;
