@@ -104,9 +104,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   /**
    * Who is calling. Through the gateway (credential + signed identity) the
-   * principal is the gateway's word, not re-checked here; a forged or
-   * incomplete gateway header is refused, never read as anonymous. Otherwise
-   * the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
+   * identity says who, with which token or session; what they may do now is
+   * decided here, as for a direct request (Authenticator.authenticateIdentity).
+   * A forged or incomplete gateway header is refused, never read as anonymous.
+   * Otherwise the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
    */
   function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): Principal | null | Promise<Principal | null> {
     if (!config.gatewaySecret) {
@@ -131,7 +132,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       if (err instanceof GatewayIdentityError) throw unauthenticated(err.message);
       throw err;
     }
-    if (identity) return principalFromIdentity(identity);
+    if (identity) return authenticator.authenticateIdentity(identity, ip, userAgent);
     // The gateway's own calls without an identity are anonymous: it never forwards client credentials.
     if (hasGatewayCredential(req.headers, gatewaySecret)) return null;
     return authenticator.authenticate(parseAuthorization(req.headers.authorization), ip, userAgent);
@@ -324,7 +325,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         via: p.via,
         scope: p.scopes.join(' '),
         ...(p.expiresAt ? { exp: Math.floor(p.expiresAt.getTime() / 1000) } : {}),
-        ...(p.tokenId ? { token_id: p.tokenId, token_type: 'api_token' } : { token_type: 'session' }),
+        ...(p.tokenId ? { token_id: p.tokenId, token_type: 'api_token', sfp: p.secretFingerprint } : { token_type: 'session', sid: p.sessionId }),
         ...(p.environment ? { env: p.environment } : {}),
         ...(p.tokenUsername ? { username: p.tokenUsername } : {}),
       });
@@ -386,18 +387,6 @@ export function createScheduler(ds: DataSource, config: Config, services: Servic
     webhookDeliveryIntervalMs: config.webhookDeliveryIntervalMs,
     usageRetentionDays: config.usageRetentionDays,
   }, log);
-}
-
-function principalFromIdentity(id: GatewayIdentity): Principal {
-  return {
-    userId: id.userId,
-    accountId: id.accountId,
-    role: id.role as Principal['role'],
-    via: id.via,
-    tokenId: id.tokenId,
-    environment: id.environment ?? null,
-    scopes: id.scopes,
-  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

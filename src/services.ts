@@ -39,7 +39,7 @@ export function createServices(
   return {
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache),
-    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle),
+    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, deps.tokenCache),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),

@@ -1,44 +1,46 @@
-import { DataSource, In } from 'typeorm';
-import { stringListTransformer } from '../db/columns';
-import { AccountScope } from '../modules/scope/account-scope.entity';
-import { grantedCatalogScopes } from '../modules/scope/scope.service';
+import { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
 import { clock } from '../common/clock';
-import { minRole } from '../common/roles';
-import { scopesFor } from '../authz/scopes';
+import type { RequestMeta } from '../common/request-meta';
 import { unauthenticated } from '../errors';
-import { ApiToken, TokenStatus } from '../modules/api-token/api-token.entity';
-import { Session } from '../modules/session/session.entity';
-import { User, UserStatus } from '../modules/user/user.entity';
+import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
+import type { GatewayIdentity } from '../subgraph-kit';
 import { Credential } from './credentials';
+import {
+  auditRefusal,
+  checkSession,
+  INVALID_SESSION,
+  INVALID_TOKEN,
+  loadTokenByDigest,
+  loadTokenByFingerprint,
+  loadUsableDigests,
+  principalOfToken,
+  Refusal,
+  refusalOf,
+  tokenRefusal,
+} from './credential-state';
 import { Principal } from './principal';
 import { SessionTokens } from './session-tokens';
-import { TokenCache, UserSnapshot, VerifiedToken } from './token-cache';
+import { TokenCache, VerifiedToken } from './token-cache';
 import { KnownSecrets } from './known-secrets';
-import type { RequestMeta } from '../common/request-meta';
-import { constantTimeEqual, digestSecret, isWellFormedSecret, SECRET_LENGTH } from './token-format';
+import { digestSecret, isWellFormedSecret, SECRET_LENGTH } from './token-format';
 import { UsageRecorder } from './usage-recorder';
-import type { Logger } from 'pino';
-import { recordAuditStandalone } from '../modules/audit/audit';
 
-/** Why a credential was refused (audit trail only; clients always get the same message). */
-type Refusal = { reason: string; accountId?: string; userId?: string; tokenId?: string };
 /** A secret this replica does not know, from an address locked for guessing: refused without a look-up. */
 type Locked = { lockedUntil: number };
 type Checked = { verified: VerifiedToken } | Refusal | Locked;
 /** The one refusal for a value that is not a well-formed secret (compared by identity: such guesses are not counted). */
 const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
-import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
-
-/** One message for every refused API token, so the response is no oracle for why. */
-const INVALID_TOKEN = 'Invalid, expired or revoked API token';
-const INVALID_SESSION = 'Invalid or expired session; log in again';
 
 /**
  * Turns a parsed credential into a Principal, or throws UNAUTHENTICATED.
  * API tokens: format and checksum first (no I/O), then the cache, then one
  * indexed look-up joining the owner. Sessions: JWT signature and expiry, then
  * one look-up of the session joined with its user, so logout, refresh-token
- * reuse and deactivation take effect at once.
+ * reuse and deactivation take effect at once. A gateway identity names a
+ * token (and the secret the gateway verified) or a session; it is checked the
+ * same way, through the same cache: the identity says who, this decides what
+ * they may do now (src/auth/credential-state.ts).
  */
 export class Authenticator {
   constructor(
@@ -49,7 +51,7 @@ export class Authenticator {
     private readonly throttle: ThrottleService,
     private readonly logger?: Logger,
   ) {
-    this.knownSecrets = new KnownSecrets((limit) => this.usableDigests(limit), clock.nowMs);
+    this.knownSecrets = new KnownSecrets((limit) => loadUsableDigests(this.dataSource.manager, clock.now(), limit), clock.nowMs);
   }
 
   /**
@@ -99,12 +101,60 @@ export class Authenticator {
     if (!('verified' in checked)) return this.refuseToken(checked, { ip, userAgent }, now);
     const { verified } = checked;
     this.usage.record(verified.tokenId, now, ip);
+    return this.principalFor(verified);
+  }
+
+  private principalFor(verified: VerifiedToken): Principal {
     let principal = this.principals.get(verified);
     if (!principal) {
       principal = principalOfToken(verified);
       this.principals.set(verified, principal);
     }
     return principal;
+  }
+
+  /**
+   * The principal for a verified gateway identity. The identity says who is calling and with which
+   * credential (a token and the fingerprint of the secret the gateway verified, or a session); what
+   * they may do is decided here, now, as for a direct request: the token still usable and its owner
+   * active (through the same cache, so a change this replica makes counts at once), the effective role
+   * min(token role, owner's current role) and the scopes of that role; for a session, the session
+   * live and its user active with their current role. The identity's own role and scopes are ignored.
+   * Refusals are audited like direct ones and answer the same message; they are not counted against
+   * the client address (the caller is the gateway, which limits clients itself). No token usage is
+   * recorded here: the gateway's authentication already counted the request.
+   */
+  authenticateIdentity(identity: GatewayIdentity, ip: string | undefined, userAgent?: string): Principal | Promise<Principal> {
+    const meta = { ip, userAgent };
+    if (identity.via === 'session') {
+      if (!identity.sessionId) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_SESSION, meta);
+      return checkSession(this.dataSource.manager, { sessionId: identity.sessionId, userId: identity.userId, accountId: identity.accountId }).then((checked) =>
+        'principal' in checked ? checked.principal : this.refuseIdentity(checked, INVALID_SESSION, meta),
+      );
+    }
+    const { tokenId, secretFingerprint } = identity;
+    if (!tokenId || !secretFingerprint) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_TOKEN, meta);
+    const cached = this.cache.getByFingerprint(secretFingerprint);
+    if (cached) return this.identityVerdict(cached, identity, meta, clock.nowMs());
+    return loadTokenByFingerprint(this.dataSource.manager, tokenId, identity.accountId, secretFingerprint).then((found) => {
+      if (!found) return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
+      if (found.digest) this.cache.set(found.digest, found.verified);
+      return this.identityVerdict(found.verified, identity, meta, clock.nowMs());
+    });
+  }
+
+  private identityVerdict(verified: VerifiedToken, identity: GatewayIdentity, meta: RequestMeta, now: number): Principal | Promise<never> {
+    if (verified.tokenId !== identity.tokenId || verified.accountId !== identity.accountId || verified.ownerId !== identity.userId) {
+      return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
+    }
+    const reason = refusalOf(verified, undefined, now);
+    if (reason) return this.refuseIdentity(tokenRefusal(verified, reason), INVALID_TOKEN, meta);
+    return this.principalFor(verified);
+  }
+
+  private async refuseIdentity(refusal: Refusal, message: string, meta: RequestMeta): Promise<never> {
+    await this.auditFailure({ ...refusal, reason: `gateway:${refusal.reason}` }, meta);
+    throw unauthenticated(message);
   }
 
   private async refuseMalformed(reason: string, meta: RequestMeta): Promise<never> {
@@ -161,7 +211,7 @@ export class Authenticator {
   }
 
   private lookUpAndCheck(digest: string, username: string | undefined): Promise<Checked> {
-    return this.lookup(digest).then((found) => {
+    return loadTokenByDigest(this.dataSource.manager, digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
       this.cache.set(digest, found);
       const checked = verdictOf(found, username, clock.nowMs());
@@ -170,108 +220,8 @@ export class Authenticator {
     });
   }
 
-  /**
-   * KnownSecrets' read: the digests of every token that can authenticate now (ACTIVE, unexpired; the
-   * previous secret while its grace lasts), the most recently used first. Not keyed by any secret a
-   * client sent.
-   */
-  private async usableDigests(limit: number): Promise<string[]> {
-    const now = clock.now();
-    const rows = await this.dataSource
-      .getRepository(ApiToken)
-      .createQueryBuilder('t')
-      .select(['t.secretHash AS secretHash', 't.previousSecretHash AS previousSecretHash', 't.previousSecretExpiresAt AS previousSecretExpiresAt'])
-      .where('t.storedStatus = :active', { active: TokenStatus.ACTIVE })
-      .andWhere('(t.expiresAt IS NULL OR t.expiresAt > :now)', { now })
-      .orderBy('t.lastUsedAt', 'DESC')
-      .limit(limit)
-      .getRawMany<Record<string, unknown>>();
-    const digests: string[] = [];
-    for (const row of rows) {
-      digests.push(String(row.secretHash));
-      const graceUntil = toDate(row.previousSecretExpiresAt);
-      if (row.previousSecretHash && graceUntil && graceUntil.getTime() > now.getTime()) digests.push(String(row.previousSecretHash));
-    }
-    return digests;
-  }
-
-  /**
-   * Every refused credential is an audit event (reason, IP and user agent from the request; the token id
-   * when the secret matched one, never the secret). Events naming no account are kept with a null account.
-   * A failure to write is logged and never changes the client's answer.
-   */
-  private async auditFailure(refusal: Refusal, meta: RequestMeta): Promise<void> {
-    if (!refusal.accountId) {
-      // Malformed or unknown credentials name no account: the contract refuses them without touching the
-      // database (and a flood of them must not become a flood of writes), so they are logged, not stored.
-      this.logger?.info({ reason: refusal.reason, action: 'auth.failed' }, 'authentication refused');
-      return;
-    }
-    try {
-      await recordAuditStandalone(this.dataSource, {
-        accountId: refusal.accountId ?? null,
-        action: 'auth.failed',
-        actorId: refusal.userId ?? null,
-        actorTokenId: refusal.tokenId ?? null,
-        targetType: refusal.tokenId ? 'api_token' : undefined,
-        targetId: refusal.tokenId ?? null,
-        reason: refusal.reason,
-        meta,
-      });
-    } catch (err) {
-      this.logger?.warn({ err, reason: refusal.reason }, 'could not record a failed authentication');
-    }
-  }
-
-  private async lookup(digest: string): Promise<VerifiedToken | null> {
-    const row = await this.dataSource
-      .getRepository(ApiToken)
-      .createQueryBuilder('t')
-      .innerJoin(User, 'u', 'u.id = t.ownerId')
-      .select([
-        't.id AS id',
-        't.accountId AS accountId',
-        't.ownerId AS ownerId',
-        't.username AS username',
-        't.role AS role',
-        't.environment AS environment',
-        't.storedStatus AS storedStatus',
-        't.expiresAt AS expiresAt',
-        't.secretHash AS secretHash',
-        't.previousSecretHash AS previousSecretHash',
-        't.previousSecretExpiresAt AS previousSecretExpiresAt',
-        't.catalogScopes AS catalogScopes',
-        'u.role AS ownerRole',
-        'u.status AS ownerStatus',
-        ...USER_COLUMNS,
-      ])
-      .where('t.secretHash = :digest OR t.previousSecretHash = :digest', { digest })
-      .getRawOne<Record<string, unknown>>();
-    if (!row) return null;
-    const current = constantTimeEqual(String(row.secretHash), digest);
-    if (!current && !constantTimeEqual(String(row.previousSecretHash ?? ''), digest)) return null;
-    const carried = stringListTransformer.from(row.catalogScopes as string | null);
-    const catalog = carried.length
-      ? await this.dataSource.getRepository(AccountScope).find({
-          select: { name: true, minRole: true },
-          where: { accountId: String(row.accountId), name: In(carried) },
-        })
-      : [];
-    return {
-      tokenId: String(row.id),
-      accountId: String(row.accountId),
-      ownerId: String(row.ownerId),
-      username: String(row.username),
-      role: row.role as VerifiedToken['role'],
-      environment: (row.environment as string | null) ?? null,
-      storedStatus: row.storedStatus as VerifiedToken['storedStatus'],
-      expiresAt: toDate(row.expiresAt),
-      graceUntil: current ? null : (toDate(row.previousSecretExpiresAt) ?? new Date(0)),
-      ownerRole: row.ownerRole as VerifiedToken['ownerRole'],
-      catalogScopes: catalog.map((s) => ({ name: s.name, minRole: s.minRole })),
-      ownerStatus: row.ownerStatus as UserStatus,
-      owner: userSnapshot(row),
-    };
+  private auditFailure(refusal: Refusal, meta: RequestMeta): Promise<void> {
+    return auditRefusal(this.dataSource, refusal, meta, this.logger);
   }
 
   private async authenticateSession(jwt: string, meta: RequestMeta): Promise<Principal> {
@@ -280,107 +230,20 @@ export class Authenticator {
       await this.auditFailure({ reason: 'invalid_session_token' }, meta);
       throw unauthenticated(INVALID_SESSION);
     }
-    const row = await this.dataSource
-      .getRepository(Session)
-      .createQueryBuilder('s')
-      .innerJoin(User, 'u', 'u.id = s.userId')
-      .select(['s.revokedAt AS revokedAt', 'u.role AS role', 'u.status AS status', 'u.accountId AS accountId', ...USER_COLUMNS])
-      .where('s.id = :sid AND s.userId = :uid', { sid: claims.sessionId, uid: claims.userId })
-      .getRawOne<Record<string, unknown>>();
-    if (!row || row.revokedAt || row.status !== UserStatus.ACTIVE || row.accountId !== claims.accountId) {
-      const reason = !row || row.accountId !== claims.accountId ? 'unknown_session' : row.revokedAt ? 'session_ended' : 'user_deactivated';
-      await this.auditFailure(row && row.accountId === claims.accountId ? { reason, accountId: claims.accountId, userId: claims.userId } : { reason }, meta);
+    const checked = await checkSession(this.dataSource.manager, claims);
+    if (!('principal' in checked)) {
+      await this.auditFailure(checked, meta);
       throw unauthenticated(INVALID_SESSION);
     }
-    return {
-      userId: claims.userId,
-      accountId: claims.accountId,
-      role: row.role as Principal['role'],
-      via: 'session',
-      sessionId: claims.sessionId,
-      scopes: scopesFor(row.role as Principal['role']),
-      expiresAt: claims.expiresAt,
-      user: userSnapshot(row),
-    };
+    return { ...checked.principal, expiresAt: claims.expiresAt };
   }
-}
-
-/** The user's public columns, selected with the credential so `me` needs no query of its own. */
-const USER_COLUMNS = [
-  'u.id AS u_id',
-  'u.accountId AS u_accountId',
-  'u.email AS u_email',
-  'u.name AS u_name',
-  'u.role AS u_role',
-  'u.status AS u_status',
-  'u.deactivatedAt AS u_deactivatedAt',
-  'u.createdAt AS u_createdAt',
-  'u.updatedAt AS u_updatedAt',
-];
-
-function userSnapshot(row: Record<string, unknown>): UserSnapshot {
-  return {
-    id: String(row.u_id),
-    accountId: String(row.u_accountId),
-    email: String(row.u_email),
-    name: String(row.u_name),
-    role: row.u_role as UserSnapshot['role'],
-    status: row.u_status as UserSnapshot['status'],
-    deactivatedAt: toDate(row.u_deactivatedAt),
-    createdAt: toDate(row.u_createdAt) as Date,
-    updatedAt: toDate(row.u_updatedAt) as Date,
-  };
 }
 
 function tooManyInvalidTokens(ms: number): RateLimitedError {
   return new RateLimitedError('Too many invalid API tokens from this address; try again later', Math.ceil(ms / 1000));
 }
 
-/** Raw rows give Date on MySQL and 'YYYY-MM-DD HH:MM:SS.SSS' (UTC) text on SQLite. */
-export function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const text = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : text.replace(' ', 'T') + 'Z');
-}
-
-
 function verdictOf(verified: VerifiedToken, username: string | undefined, now: number): Checked {
   const reason = refusalOf(verified, username, now);
-  if (!reason) return { verified };
-  return { reason, accountId: verified.accountId, userId: verified.ownerId, tokenId: verified.tokenId };
-}
-
-/** Why a known token must not authenticate now, or null when it may. */
-function refusalOf(verified: VerifiedToken, username: string | undefined, now: number): string | null {
-  if (verified.storedStatus !== TokenStatus.ACTIVE) return `${verified.storedStatus.toLowerCase()}_token`;
-  if (verified.expiresAt && verified.expiresAt.getTime() <= now) return 'expired_token';
-  if (verified.graceUntil && verified.graceUntil.getTime() <= now) return 'replaced_secret';
-  if (verified.ownerStatus !== UserStatus.ACTIVE) return 'owner_deactivated';
-  if (username !== undefined && !constantTimeEqual(username, verified.username)) return 'username_mismatch';
-  return null;
-}
-
-/** The request's principal for a verified token: the token's role capped by the owner's current role. */
-function principalOfToken(verified: VerifiedToken): Principal {
-  const role = minRole(verified.role, verified.ownerRole);
-  const catalogScopes = grantedCatalogScopes(
-    verified.catalogScopes.map((s) => s.name),
-    new Map(verified.catalogScopes.map((s) => [s.name, s.minRole])),
-    verified.ownerRole,
-  );
-  return Object.freeze({
-    userId: verified.ownerId,
-    accountId: verified.accountId,
-    role,
-    via: 'apiToken',
-    tokenId: verified.tokenId,
-    tokenRole: verified.role,
-    environment: verified.environment,
-    scopes: Object.freeze(scopesFor(role, verified.environment, catalogScopes)) as string[],
-    catalogScopes: Object.freeze(catalogScopes) as string[],
-    tokenUsername: verified.username,
-    expiresAt: verified.graceUntil ?? verified.expiresAt,
-    user: verified.owner,
-  });
+  return reason ? tokenRefusal(verified, reason) : { verified };
 }

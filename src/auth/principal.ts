@@ -11,6 +11,8 @@ export interface Principal {
   sessionId?: string;
   tokenId?: string;
   tokenRole?: Role;
+  /** API-token requests: which of the token's secrets authenticated it (token-format.ts secretFingerprint). */
+  secretFingerprint?: string;
   environment?: string | null;
   /** Scopes of the effective role (+ env:<environment> for a token): src/authz/scopes.ts. */
   scopes: string[];

@@ -91,6 +91,15 @@ export function isWellFormedSecret(value: string): boolean {
 
 export const digestSecret = (secret: string): string => sha256(secret);
 
+/**
+ * A name for one secret of a token that is safe to hand to other services:
+ * 128 bits of SHA-256 over the stored digest. The gateway's signed identity
+ * carries it (claim `sfp`) so the tokens service can tell which secret the
+ * gateway verified (the current one, the previous one in its grace period, or
+ * one regenerated away since) without the secret or its digest ever leaving.
+ */
+export const secretFingerprint = (digest: string): string => sha256(`tokengate-sfp:${digest}`, 'base64url').slice(0, 22);
+
 export function constantTimeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a, 'utf8');
   const bb = Buffer.from(b, 'utf8');

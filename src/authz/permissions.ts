@@ -1,6 +1,6 @@
 import { allow, chain, deny, rule, shield } from 'graphql-shield';
 import type { ShieldRule } from 'graphql-shield/typings/types';
-import { isReadOnlyToken } from '../auth/principal';
+import { isReadOnlyToken, Principal } from '../auth/principal';
 import type { Context } from '../context';
 import { isAdminRole } from '../common/roles';
 import { AppError, forbidden, unauthenticated } from '../errors';
@@ -21,13 +21,22 @@ const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })((_p, _a, 
   ctx.principal ? true : unauthenticated(),
 );
 
-const isNotReadOnlyToken = rule('isNotReadOnlyToken', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
-  isReadOnlyToken(ctx.principal) ? forbidden('This request uses a READ_ONLY API token: it may run queries only') : true,
-);
+const isNotReadOnlyToken = rule('isNotReadOnlyToken', { cache: 'no_cache' })((_p, _a, ctx: Context) => writerRefusal(ctx.principal) ?? true);
 
-const isAdmin = rule('isAdmin', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
-  ctx.principal && isAdminRole(ctx.principal.role) ? true : forbidden('Only OWNER and ADMIN may do this'),
-);
+const isAdmin = rule('isAdmin', { cache: 'no_cache' })((_p, _a, ctx: Context) => adminRefusal(ctx.principal) ?? true);
+
+/**
+ * The checks behind the `writer` and `adminWriter` rules, as functions: changes that rest on the
+ * caller's authority run them again inside their transaction with the caller's fresh role
+ * (src/auth/authority.ts), so the rule and the re-check can never drift apart.
+ */
+export function writerRefusal(principal: Principal | null): AppError | null {
+  return isReadOnlyToken(principal) ? forbidden('This request uses a READ_ONLY API token: it may run queries only') : null;
+}
+
+export function adminRefusal(principal: Principal | null): AppError | null {
+  return principal && isAdminRole(principal.role) ? null : forbidden('Only OWNER and ADMIN may do this');
+}
 
 /** For User fields beyond id and name: the user themself, or an admin of the account. */
 const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'no_cache' })((parent: { id?: string }, _a, ctx: Context) =>

@@ -1,6 +1,7 @@
 import type { Authenticator } from '../auth/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
+import type { TokenCache } from '../auth/token-cache';
 import { AppError, unauthenticated } from '../errors';
 import { sha256 } from '../common/sha256';
 import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
@@ -24,6 +25,8 @@ export function userFromPrincipal(p: Principal): GatewayUser {
     role: p.role,
     via: p.via,
     tokenId: p.tokenId,
+    secretFingerprint: p.secretFingerprint,
+    sessionId: p.sessionId,
     environment: p.environment ?? null,
     scopes: p.scopes,
     expiresAtMs: p.expiresAt ? p.expiresAt.getTime() : undefined,
@@ -84,6 +87,8 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
       role: body.role as GatewayUser['role'],
       via: body.token_type === 'api_token' ? 'apiToken' : 'session',
       tokenId: typeof body.token_id === 'string' ? body.token_id : undefined,
+      secretFingerprint: typeof body.sfp === 'string' ? body.sfp : undefined,
+      sessionId: typeof body.sid === 'string' ? body.sid : undefined,
       environment: typeof body.env === 'string' ? body.env : null,
       scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
       expiresAtMs: typeof body.exp === 'number' ? body.exp * 1000 : undefined,
@@ -91,13 +96,23 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
   };
 }
 
+/** A verifier with a cache of verdicts that can be told to forget some of them. */
+export interface CachedVerifier extends CredentialVerifier {
+  /** Drop every cached verdict whose user matches (a token revoked, a user deactivated or re-roled…). */
+  forget(match: (user: GatewayUser) => boolean): void;
+}
+
 /**
  * A short cache of successful verifications, keyed by a SHA-256 of the
  * Authorization header (the secret itself is never kept). This bounds
- * revocation: a revoked or regenerated token, or a deactivated user, may still
- * pass the gateway for at most `ttlMs` after the change (plus the tokens
+ * revocation at the gateway: a revoked or regenerated token, or a deactivated
+ * or demoted user, may still pass the gateway (and reach other subgraphs with
+ * its old scopes) for at most `ttlMs` after the change, plus the tokens
  * service's own TOKEN_CACHE_TTL_MS when the change happened on another replica
- * of it). Failures are never cached. `ttlMs = 0` disables it.
+ * of it; the tokens service itself re-checks every identity, so nothing passes
+ * there once the change has committed on its replica. In-process, with
+ * followInvalidations(), a change the co-located tokens service makes is
+ * forgotten at once. Failures are never cached. `ttlMs = 0` disables it.
  */
 export function cachedVerifier(
   verify: CredentialVerifier,
@@ -106,10 +121,10 @@ export function cachedVerifier(
   maxEntries = 10_000,
   /** Called on every cache hit, e.g. to keep counting token usage. */
   onHit?: (user: GatewayUser, ip: string | undefined) => void,
-): CredentialVerifier {
-  if (ttlMs <= 0) return verify;
+): CachedVerifier {
+  if (ttlMs <= 0) return Object.assign((authorization: string | undefined, ip: string | undefined) => verify(authorization, ip), { forget: () => undefined });
   const cache = new Map<string, { user: GatewayUser; until: number }>();
-  return async (authorization, ip) => {
+  const verifier: CredentialVerifier = async (authorization, ip) => {
     if (!authorization) return verify(authorization, ip);
     const key = sha256(authorization, 'base64url');
     const now = nowMs();
@@ -131,4 +146,26 @@ export function cachedVerifier(
     }
     return user;
   };
+  return Object.assign(verifier, {
+    forget(match: (user: GatewayUser) => boolean) {
+      for (const [key, entry] of cache) if (match(entry.user)) cache.delete(key);
+    },
+  });
+}
+
+/**
+ * For a gateway running in the tokens service's process (the same
+ * Authenticator): forget the gateway's cached verdicts the moment that tokens
+ * service changes what they rest on, so a revocation, regeneration,
+ * deactivation, role change or catalog change there takes effect at the
+ * gateway at once, for every subgraph. Returns the unsubscribe.
+ */
+export function followInvalidations(cache: TokenCache, verifier: CachedVerifier): () => void {
+  return cache.onInvalidate((change) => {
+    if ('tokenId' in change) verifier.forget((u) => u.tokenId === change.tokenId);
+    else if ('userId' in change) verifier.forget((u) => u.userId === change.userId);
+    else if ('sessionId' in change) verifier.forget((u) => u.sessionId === change.sessionId);
+    else if ('accountId' in change) verifier.forget((u) => u.accountId === change.accountId);
+    else verifier.forget(() => true);
+  });
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIdentityKey } from '../auth/identity-keys';
 import { loadConfig, parseHost } from '../config';
-import { recordUsageOnHit, cachedVerifier, inProcessVerifier } from '../gateway/auth';
+import { recordUsageOnHit, cachedVerifier, followInvalidations, inProcessVerifier } from '../gateway/auth';
 import { composeSupergraph } from '../gateway/compose';
 import { gatewayLimits } from '../gateway/config';
 import { startGateway } from '../gateway/gateway';
@@ -30,10 +30,13 @@ async function main() {
     { name: 'tokens', url: tokensUrl, typeDefs: readFileSync(join(process.cwd(), 'schema/subgraph.graphql'), 'utf8') },
     { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
   ]);
+  // The gateway shares the tokens service's Authenticator: a change made there is forgotten by the gateway at once.
+  const verifier = cachedVerifier(inProcessVerifier(tokens.authenticator), Number(process.env.GATEWAY_AUTH_CACHE_TTL_MS ?? 5000), Date.now, 10_000, recordUsageOnHit(tokens.authenticator));
+  followInvalidations(tokens.authenticator.cache, verifier);
   const gateway = await startGateway(
     {
       supergraphSdl,
-      verifier: cachedVerifier(inProcessVerifier(tokens.authenticator), Number(process.env.GATEWAY_AUTH_CACHE_TTL_MS ?? 5000), Date.now, 10_000, recordUsageOnHit(tokens.authenticator)),
+      verifier,
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret!,
       mode: process.env.GATEWAY_AUTH_MODE === 'reject' ? 'reject' : 'filter',

@@ -9,6 +9,10 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, JSONWebKey
  *  - `x-tokengate-gateway-secret: <GATEWAY_SECRET>`: proves the call comes from the gateway;
  *  - `x-tokengate-identity: <JWT>`: who the caller is, ES256-signed by the gateway,
  *    audience = the subgraph's name, valid ≤ 60 s. Absent for anonymous callers.
+ *    It says who, at signing time (and with which credential); its role and scopes
+ *    are what the gateway last verified, at most GATEWAY_AUTH_CACHE_TTL_MS old. The
+ *    tokens service re-checks the credential on every request; a subgraph that must
+ *    not act on a just-revoked credential should do the same through the gateway.
  * The client's own Authorization header is never forwarded.
  *
  * A subgraph trusts the identity only when both check out. Either header present
@@ -37,6 +41,13 @@ export interface GatewayIdentity {
   via: 'apiToken' | 'session';
   /** API token id (`tid`), when authenticated by a token. */
   tokenId?: string;
+  /**
+   * Which secret of that token the gateway verified (`sfp`): a fingerprint, never the secret. The
+   * tokens service uses it to re-check the secret (regenerated since? past its grace?).
+   */
+  secretFingerprint?: string;
+  /** Session id (`sid`), when authenticated by a session: the tokens service checks it is still live. */
+  sessionId?: string;
   /** The token's environment (`env`). */
   environment?: string | null;
   /** Granted scopes (`scope`, space separated in the JWT). */
@@ -119,6 +130,8 @@ export function identityClaims(p: GatewayIdentity): JWTPayload {
     role: p.role,
     via: p.via,
     ...(p.tokenId ? { tid: p.tokenId } : {}),
+    ...(p.secretFingerprint ? { sfp: p.secretFingerprint } : {}),
+    ...(p.sessionId ? { sid: p.sessionId } : {}),
     ...(p.environment ? { env: p.environment } : {}),
     scope: p.scopes.join(' '),
   };
@@ -135,6 +148,8 @@ export function identityFromClaims(c: JWTPayload): GatewayIdentity | null {
     role: c.role as GatewayRole,
     via: c.via,
     tokenId: typeof c.tid === 'string' ? c.tid : undefined,
+    secretFingerprint: typeof c.sfp === 'string' ? c.sfp : undefined,
+    sessionId: typeof c.sid === 'string' ? c.sid : undefined,
     environment: typeof c.env === 'string' ? c.env : null,
     scopes: c.scope.split(' ').filter(Boolean),
   };

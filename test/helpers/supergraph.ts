@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { generateIdentityKeyPem, parseIdentityKey } from '../../src/auth/identity-keys';
-import { cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from '../../src/gateway/auth';
+import { Authenticator } from '../../src/auth/authenticator';
+import { SessionTokens } from '../../src/auth/session-tokens';
+import { TokenCache } from '../../src/auth/token-cache';
+import { clock } from '../../src/common/clock';
+import { ThrottleService } from '../../src/modules/throttle/throttle.service';
+import { cachedVerifier, CredentialVerifier, followInvalidations, inProcessVerifier, introspectionVerifier } from '../../src/gateway/auth';
 import { composeSupergraph } from '../../src/gateway/compose';
 import { loadGatewayConfig } from '../../src/gateway/config';
 import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
@@ -24,8 +29,14 @@ export interface Supergraph {
   gateways: Map<string, RunningGateway>;
   supergraphSdl: string;
   /** `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits. */
-  /** `verifier`: authenticate with this instead of `via` (e.g. an Authenticator of its own, as `npm run gateway` builds). */
-  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'introspection' | 'none'; verifier?: CredentialVerifier; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
+  /**
+   * `via`: 'inProcess' shares the tokens service's Authenticator and forgets its cached verdicts when
+   * that service changes something (as `npm run dev:supergraph`); 'inProcessSeparate' verifies in-process
+   * with its own Authenticator and no token cache, like `npm run gateway` without TOKENS_INTROSPECTION_URL
+   * (another process: it hears of no change); 'introspection' calls POST /internal/introspect.
+   * `verifier`: authenticate with this instead of `via` (e.g. an Authenticator built by the test).
+   */
+  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'inProcessSeparate' | 'introspection' | 'none'; verifier?: CredentialVerifier; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
   /** POST a GraphQL operation to a gateway. */
   gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
@@ -93,13 +104,19 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
       const lines: string[] = [];
       app.logSources.push({ where: `the log of gateway "${name}"`, lines });
       let verifier: CredentialVerifier | null = null;
-      if (o.via !== 'none') {
-        const base =
-          o.verifier ??
-          (o.via === 'introspection'
-            ? introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET)
-            : inProcessVerifier(app.server.authenticator));
-        verifier = cachedVerifier(base, o.ttlMs ?? 0);
+      let unfollow = () => undefined as unknown;
+      if (o.verifier) {
+        verifier = cachedVerifier(o.verifier, o.ttlMs ?? 0);
+      } else if (o.via === 'introspection') {
+        verifier = cachedVerifier(introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET), o.ttlMs ?? 0);
+      } else if (o.via === 'inProcessSeparate') {
+        const s = app.server;
+        const own = new Authenticator(s.dataSource, new SessionTokens(app.config.sessionSigningKey), new TokenCache(0, 0, clock.nowMs), s.usage, new ThrottleService(s.dataSource), s.logger.child({ component: `gateway ${name}` }));
+        verifier = cachedVerifier(inProcessVerifier(own), o.ttlMs ?? 0);
+      } else if (o.via !== 'none') {
+        const cached = cachedVerifier(inProcessVerifier(app.server.authenticator), o.ttlMs ?? 0);
+        unfollow = followInvalidations(app.server.authenticator.cache, cached);
+        verifier = cached;
       }
       // What the gateway reads from its environment (limits, CORS, TRUST_PROXY, INTROSPECTION, GATEWAY_HOST), as `npm run gateway` would.
       const fromEnv = loadGatewayConfig({ NODE_ENV: 'test', SUPERGRAPH_PATH: 'unused', GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, ...o.env });
@@ -125,6 +142,11 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         0,
         fromEnv.host,
       );
+      const stop = gw.stop.bind(gw);
+      gw.stop = async () => {
+        unfollow();
+        await stop();
+      };
       gateways.set(name, gw);
       return gw;
     },

@@ -6,6 +6,8 @@ import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
 import { INVENTORY_SDL } from '../../examples/inventory/inventory';
 import { GATEWAY_SECRET, IDENTITY_KEY_PEM, post, startSupergraph, Supergraph } from '../helpers/supergraph';
 import { startTestApp } from '../helpers/app';
+import { Role } from '../../src/common/roles';
+import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { auth, createToken, createWorld, CreatedToken, PASSWORD, SIGN_UP, World } from '../helpers/world';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -172,6 +174,34 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
       expect(check.data.catalog[1].reorderLevel).toBe(4);
     });
 
+    test('a MEMBER cannot mint a READ_ONLY token carrying inventory:write through the gateway, and one minted before this rule grants it nowhere', async () => {
+      const refused = await sg.gql(gw, 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', {
+        input: { name: 'ro-inv-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
+      }, world.member.session);
+      expect(codes(refused.errors)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.errors![0].message).toContain('inventory:write');
+      expect(refused.data?.createApiToken ?? null).toBeNull();
+      // Older versions allowed it: the row such a request left behind.
+      const legacy = await createToken(sg.app, world.member, { role: 'MEMBER', name: 'legacy-ro-writer', scopes: ['inventory:write'] });
+      await sg.app.server.dataSource.getRepository(ApiToken).update({ id: legacy.id }, { role: Role.READ_ONLY });
+      sg.app.server.authenticator.cache.invalidateToken(legacy.id);
+      const gwi = await sg.startGateway('catalog-introspection', { via: 'introspection' });
+      for (const g of [gw, gwi]) {
+        const viewer = await sg.gql(g, '{ inventoryViewer { role scopes } }', {}, auth.apiKey(legacy.secret));
+        expect(viewer.data.inventoryViewer).toEqual({ role: 'READ_ONLY', scopes: ['read'] });
+        const read = await sg.gql(g, REORDER, {}, auth.apiKey(legacy.secret));
+        expect(read.data.catalog[1].reorderLevel).toBeNull();
+        expect(new Set(codes(read.errors))).toEqual(new Set(['UNAUTHORIZED_FIELD_OR_TYPE']));
+        // The mutation is refused whole by the gateway's rule that READ_ONLY tokens run queries only
+        // (the read above shows the scope itself grants nothing either).
+        const set = await sg.gql(g, SET, { id: 'item-2', level: 7 }, auth.apiKey(legacy.secret));
+        expect(codes(set.errors)).toEqual(['FORBIDDEN']);
+        expect(set.data?.setReorderLevel ?? null).toBeNull();
+      }
+      const check = await sg.gql(gw, REORDER, {}, auth.apiKey(withScope.secret));
+      expect(check.data.catalog[1].reorderLevel).toBe(4);
+    });
+
     test('deleting the scope from the catalog takes it away from the token at once', async () => {
       await sg.app.ok('mutation($id: ID!) { deleteScope(id: $id) }', { id: scopeId }, world.admin.session);
       const set = await sg.gql(gw, SET, { id: 'item-2', level: 1 }, auth.apiKey(withScope.secret));
@@ -237,7 +267,8 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
 
     test('the tokens service refuses forged identities and trusts a genuine one', async () => {
-      const claims = { sub: world.admin.id, acc: world.owner.accountId, role: 'ADMIN', via: 'session', scope: 'read write admin' };
+      const sid = JSON.parse(Buffer.from(world.admin.session.split('.')[1], 'base64url').toString()).sid;
+      const claims = { sub: world.admin.id, acc: world.owner.accountId, role: 'ADMIN', via: 'session', sid, scope: 'read write admin' };
       const forgedSets: Array<Record<string, string>> = [
         { [IDENTITY_HEADER]: await signIdentity(claims, { audience: 'tokens', pem: generateIdentityKeyPem() }), [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
         { [IDENTITY_HEADER]: await signIdentity(claims, { audience: 'inventory' }), [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
@@ -297,16 +328,21 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
   });
 
-  test('with a cache, a revoked token is refused once the documented bound (GATEWAY_AUTH_CACHE_TTL_MS) has passed', async () => {
-    const ttlMs = 300;
-    const gwc = await sg.startGateway('ttl300', { ttlMs });
-    const t = await createToken(sg.app, world.member, { name: 'cached-revoke' });
-    expect((await sg.gql(gwc, '{ me { id } }', {}, auth.apiKey(t.secret))).data.me.id).toBe(world.member.id);
-    await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);
-    await new Promise((r) => setTimeout(r, ttlMs + 100));
-    const res = await sg.gql(gwc, '{ me { id } }', {}, auth.apiKey(t.secret));
-    expect(codes(res.errors)).toEqual(['UNAUTHENTICATED']);
-  });
+  test.each(['inProcessSeparate', 'introspection'] as const)(
+    'with a cache (%s), a revoked token stops at the gateway itself once the documented bound (GATEWAY_AUTH_CACHE_TTL_MS) has passed',
+    async (via) => {
+      const ttlMs = 300;
+      const gwc = await sg.startGateway(`ttl300-${via}`, { ttlMs, via });
+      const t = await createToken(sg.app, world.member, { name: `cached-revoke-${via}` });
+      expect((await sg.gql(gwc, '{ inventoryViewer { userId } }', {}, auth.apiKey(t.secret))).data.inventoryViewer.userId).toBe(world.member.id);
+      await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);
+      await new Promise((r) => setTimeout(r, ttlMs + 100));
+      // An operation for the inventory subgraph alone: only the gateway can refuse it.
+      const res = await sg.gql(gwc, '{ inventoryViewer { userId } }', {}, auth.apiKey(t.secret));
+      expect(res.status).toBe(401);
+      expect(codes(res.errors)).toEqual(['UNAUTHENTICATED']);
+    },
+  );
 
   describe('reject mode', () => {
     let gwr: RunningGateway;
@@ -367,8 +403,21 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
         exp: expect.any(Number),
         token_id: member.id,
         token_type: 'api_token',
+        sfp: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
         env: 'staging',
         username: member.username,
+      });
+      const session = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET }, body: JSON.stringify({ token: world.owner.session.slice('Bearer '.length) }) });
+      expect(await session.json()).toEqual({
+        active: true,
+        sub: world.owner.id,
+        acc: world.owner.accountId,
+        role: 'OWNER',
+        via: 'session',
+        scope: 'read write admin',
+        exp: expect.any(Number),
+        token_type: 'session',
+        sid: JSON.parse(Buffer.from(world.owner.session.split('.')[1], 'base64url').toString()).sid,
       });
       const t = await createToken(sg.app, world.member, { name: 'introspect-revoke' });
       await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);

@@ -1,3 +1,5 @@
+import { Role } from '../../src/common/roles';
+import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { startTestApp, TestApp } from '../helpers/app';
 import { Actor, auth, createToken, createWorld, World } from '../helpers/world';
 
@@ -130,6 +132,40 @@ describe('the account catalog of custom scopes', () => {
       expect(await tokenScopes(adm.id)).toContain('billing:admin');
     });
 
+    test("the new token's own role must reach the scope's minRole: a MEMBER cannot mint a READ_ONLY token that writes (BAD_USER_INPUT)", async () => {
+      const before = (await app.ok('{ apiTokens(first: 100) { totalCount } }', {}, world.member.session)).apiTokens.totalCount;
+      const err = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { scopes } } }', {
+        input: { name: 'ro-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
+      }, world.member.session);
+      expect(err.code).toBe('BAD_USER_INPUT');
+      expect(err.message).toContain('"inventory:write" requires MEMBER');
+      expect(err.message).toContain('READ_ONLY token');
+      // The same through an ADMIN's API token, and for an ADMIN-only scope on a MEMBER-role token.
+      const adminKey = await createToken(app, world.admin, { role: 'ADMIN', scopes: ['billing:admin'] });
+      const viaToken = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', {
+        input: { name: 'member-billing', role: 'MEMBER', scopes: ['billing:admin'] },
+      }, auth.apiKey(adminKey.secret));
+      expect(viaToken.code).toBe('BAD_USER_INPUT');
+      expect(viaToken.message).toContain('billing:admin');
+      expect((await app.ok('{ apiTokens(first: 100) { totalCount } }', {}, world.member.session)).apiTokens.totalCount).toBe(before);
+      // A READ_ONLY token may still carry a scope meant for READ_ONLY.
+      const ok = await createToken(app, world.member, { role: 'READ_ONLY', scopes: ['reports:read'] });
+      expect(await tokenScopes(ok.id, world.member)).toEqual(['read', 'reports:read']);
+    });
+
+    test("a token carrying a scope above its own role (minted before this rule) grants it nowhere: the token's role caps it, not only the owner's", async () => {
+      const t = await createToken(app, world.member, { role: 'MEMBER', scopes: ['inventory:write', 'reports:read'] });
+      expect(await principalScopes(t.secret)).toEqual(['read', 'write', 'inventory:write', 'reports:read']);
+      // Older versions let a MEMBER mint { role: READ_ONLY, scopes: ["inventory:write"] }: make such a row.
+      await app.server.dataSource.getRepository(ApiToken).update({ id: t.id }, { role: Role.READ_ONLY });
+      app.server.authenticator.cache.invalidateToken(t.id);
+      expect(await tokenScopes(t.id, world.member)).toEqual(['read', 'reports:read']);
+      expect(await principalScopes(t.secret)).toEqual(['read', 'reports:read']);
+      const me = await app.ok('{ me { id } }', {}, auth.apiKey(t.secret));
+      expect(me.me.id).toBe(world.member.id);
+      expect(await principalScopes(t.secret)).toEqual(['read', 'reports:read']);
+    });
+
     test('through an API token, only the catalog scopes that token carries can be passed on', async () => {
       const carrier = await createToken(app, world.admin, { role: 'ADMIN', scopes: ['inventory:write'] });
       const child = await createToken(app, auth.apiKey(carrier.secret), { scopes: ['inventory:write'] });
@@ -146,13 +182,14 @@ describe('the account catalog of custom scopes', () => {
         input: { email: `demote.${Date.now()}@example.com`, name: 'demote', password: 'correct horse battery staple', role: 'ADMIN' },
       }, world.owner.session);
       const id = user.createUser.id;
-      const t = await createToken(app, world.owner, { ownerId: id, role: 'MEMBER', scopes: ['billing:admin', 'inventory:write'] });
-      expect(await principalScopes(t.secret)).toEqual(['read', 'write', 'billing:admin', 'inventory:write']);
+      const t = await createToken(app, world.owner, { ownerId: id, role: 'ADMIN', scopes: ['billing:admin', 'inventory:write'] });
+      expect(await principalScopes(t.secret)).toEqual(['read', 'write', 'admin', 'billing:admin', 'inventory:write']);
       await app.ok(UPDATE_ROLE, { id, role: 'MEMBER' }, world.owner.session);
-      expect(await tokenScopes(t.id)).toEqual(['read', 'write', 'inventory:write']);
+      // ApiToken.scopes lists the token's role scopes; the catalog scopes follow its effective role.
+      expect(await tokenScopes(t.id)).toEqual(['read', 'write', 'admin', 'inventory:write']);
       expect(await principalScopes(t.secret)).toEqual(['read', 'write', 'inventory:write']);
       await app.ok(UPDATE_ROLE, { id, role: 'ADMIN' }, world.owner.session);
-      expect(await tokenScopes(t.id)).toEqual(['read', 'write', 'billing:admin', 'inventory:write']);
+      expect(await tokenScopes(t.id)).toEqual(['read', 'write', 'admin', 'billing:admin', 'inventory:write']);
     });
   });
 

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Principal } from '../../auth/principal';
 import { badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { Account, AccountPolicy, policyOf } from './account.entity';
 import { AccountPolicyInput } from './account.inputs';
 
@@ -50,14 +50,12 @@ export class AccountService {
     for (const field of ['maxActiveTokens', 'tokenCreation', 'expiryNotificationDays'] as const) {
       if (input[field] === null) throw badInput(field, 'cannot be null');
     }
-    return this.dataSource.transaction(async (em) => {
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    return withAuthority(this.dataSource, principal, 'admin', async (em, actor, account) => {
       const next = validatePolicy({
         ...policyOf(account),
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
       } as AccountPolicy);
-      await recordAudit(em, { accountId: account.id, action: 'account.policy_updated', principal, targetType: 'account', targetId: account.id, details: { from: policyOf(account), to: next } });
+      await recordAudit(em, { accountId: account.id, action: 'account.policy_updated', principal: actor, targetType: 'account', targetId: account.id, details: { from: policyOf(account), to: next } });
       Object.assign(account, next);
       await em.save(account);
       return policyOf(account);

@@ -2,6 +2,7 @@ import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
 import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
+import { minRole } from '../../common/roles';
 import { notFound } from '../../errors';
 import { User } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
@@ -23,13 +24,13 @@ export class ApiTokenFieldResolver {
 
   @FieldResolver(() => [String], {
     description:
-      "Scopes the token grants: those of its role (READ_ONLY: read; MEMBER: read write; ADMIN, OWNER: read write admin) plus env:<environment>, plus the account-catalog scopes it carries that are still in the catalog and allowed to the owner's current role. At request time the role is capped by the owner's current role.",
+      "Scopes the token grants: those of its role (READ_ONLY: read; MEMBER: read write; ADMIN, OWNER: read write admin) plus env:<environment>, plus the account-catalog scopes it carries that are still in the catalog and whose minRole its effective role (the lower of its role and the owner's current role) reaches. At request time the role is capped by the owner's current role.",
   })
   async scopes(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<string[]> {
     const carried = token.catalogScopes ?? [];
     if (carried.length === 0) return scopesFor(token.role, token.environment);
     const [catalog, owner] = await Promise.all([ctx.loaders.accountScopes.load(token.accountId), ctx.loaders.user.load(token.ownerId)]);
-    const granted = owner ? grantedCatalogScopes(carried, catalog, owner.role) : [];
+    const granted = owner ? grantedCatalogScopes(carried, catalog, minRole(token.role, owner.role)) : [];
     return scopesFor(token.role, token.environment, granted);
   }
 

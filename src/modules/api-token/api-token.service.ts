@@ -8,7 +8,7 @@ import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText, requiredText } from '../../common/validation';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { AppError, badInput, conflict, forbidden, notFound } from '../../errors';
 import { policyOf, TokenCreationPolicy } from '../account/account.entity';
 import { User, UserStatus } from '../user/user.entity';
@@ -202,29 +202,28 @@ export class ApiTokenService {
     const environment = environmentOf(input.environment);
     const now = clock.now();
     const generated = generateSecret();
-    const token = await this.dataSource.transaction(async (em) => {
-      // The account row lock serialises creates per account: the limit and name checks below are exact.
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    // The account row lock serialises creates per account: the limit and name checks below are exact;
+    // `actor` is the caller read again after it.
+    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor, account) => {
       const policy = policyOf(account);
-      assertMayMint(principal, policy.tokenCreation);
+      assertMayMint(actor, policy.tokenCreation);
 
-      const ownerId = input.ownerId ?? principal.userId;
+      const ownerId = input.ownerId ?? actor.userId;
       // Look the owner up in the caller's account first: a user of another account is NOT_FOUND, never FORBIDDEN.
-      const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: principal.accountId });
+      const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: actor.accountId });
       if (!owner) throw notFound('User');
-      if (ownerId !== principal.userId && !isAdminRole(principal.role)) {
+      if (ownerId !== actor.userId && !isAdminRole(actor.role)) {
         throw forbidden('Only OWNER and ADMIN may issue tokens for another user');
       }
       if (owner.status !== UserStatus.ACTIVE) throw badInput('ownerId', 'this user is deactivated');
 
-      const ceiling = minRole(principal.role, owner.role);
+      const ceiling = minRole(actor.role, owner.role);
       const role = input.role ?? ceiling;
       if (!roleAtLeast(ceiling, role)) {
         throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
       }
       const expiresAt = resolveExpiry(input, policy, now);
-      const catalogScopes = await resolveRequestedScopes(em, principal, owner.role, input.scopes);
+      const catalogScopes = await resolveRequestedScopes(em, actor, owner.role, role, input.scopes);
 
       // Names compare case-insensitively in the application, not by the database's collation
       // (MySQL's unicode_ci would also equate "cafe" and "café"; SQLite is case-sensitive).
@@ -239,7 +238,7 @@ export class ApiTokenService {
         throw conflict(`A token named "${name}" already exists for this user; choose another name`);
       }
 
-      const active = await this.countActive(em, principal.accountId, now);
+      const active = await this.countActive(em, actor.accountId, now);
       if (active >= policy.maxActiveTokens) {
         throw new AppError('TOKEN_LIMIT_REACHED', `The account already has ${active} active tokens, its limit (${policy.maxActiveTokens}); revoke one first`, {
           limit: policy.maxActiveTokens,
@@ -248,9 +247,9 @@ export class ApiTokenService {
       const saved = await em.save(
         em.getRepository(ApiToken).create({
           id: newId(),
-          accountId: principal.accountId,
+          accountId: actor.accountId,
           ownerId,
-          createdById: principal.userId,
+          createdById: actor.userId,
           name,
           description,
           username: generateUsername(),
@@ -272,7 +271,7 @@ export class ApiTokenService {
           deletedAt: null,
         }),
       );
-      await tokenChanged(em, principal, 'token.created', saved, now);
+      await tokenChanged(em, actor, 'token.created', saved, now);
       return saved;
     });
     this.knownSecrets?.add(generated.digest);
@@ -294,17 +293,15 @@ export class ApiTokenService {
     }
     const now = clock.now();
     const generated = generateSecret();
-    const token = await this.dataSource.transaction(async (em) => {
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
-      const token = await this.findVisible(em, principal, args.id, true);
+    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor, account) => {
+      const token = await this.findVisible(em, actor, args.id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
       if (status !== TokenStatus.ACTIVE) throw badInput('id', `a ${status.toLowerCase()} token cannot be regenerated; create a new one`);
       const policy = policyOf(account);
-      assertMayMint(principal, policy.tokenCreation);
-      if (!roleAtLeast(principal.role, token.role)) {
-        throw forbidden(`You cannot regenerate a token whose role (${token.role}) is above yours (${principal.role})`);
+      assertMayMint(actor, policy.tokenCreation);
+      if (!roleAtLeast(actor.role, token.role)) {
+        throw forbidden(`You cannot regenerate a token whose role (${token.role}) is above yours (${actor.role})`);
       }
       const expiresAt = resolveExpiry(args, policy, now, true);
       if (expiresAt !== undefined) token.expiresAt = expiresAt;
@@ -314,7 +311,7 @@ export class ApiTokenService {
       token.hint = generated.hint;
       token.regeneratedAt = now;
       const saved = await em.save(token);
-      await tokenChanged(em, principal, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
+      await tokenChanged(em, actor, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
       return saved;
     });
     this.cache.invalidateToken(token.id);
@@ -324,14 +321,14 @@ export class ApiTokenService {
 
   async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const now = clock.now();
-    const token = await this.dataSource.transaction(async (em) => {
-      const token = await this.findVisible(em, principal, id, true);
+    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor) => {
+      const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
       if (token.storedStatus === TokenStatus.REVOKED) return token;
-      this.markRevoked(token, now, principal.userId);
+      this.markRevoked(token, now, actor.userId);
       const saved = await em.save(token);
-      await tokenChanged(em, principal, 'token.revoked', saved, now);
+      await tokenChanged(em, actor, 'token.revoked', saved, now);
       return saved;
     });
     this.cache.invalidateToken(token.id);
@@ -340,8 +337,8 @@ export class ApiTokenService {
 
   async delete(principal: Principal, id: string): Promise<string> {
     const now = clock.now();
-    const token = await this.dataSource.transaction(async (em) => {
-      const token = await this.findVisible(em, principal, id, true);
+    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor) => {
+      const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
       if (status === TokenStatus.DELETED) return token;
@@ -351,7 +348,7 @@ export class ApiTokenService {
       token.previousSecretHash = null;
       token.previousSecretExpiresAt = null;
       const saved = await em.save(token);
-      await tokenChanged(em, principal, 'token.deleted', saved, now);
+      await tokenChanged(em, actor, 'token.deleted', saved, now);
       return saved;
     });
     this.cache.invalidateToken(token.id);

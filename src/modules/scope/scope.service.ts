@@ -6,7 +6,7 @@ import { newId } from '../../common/ids';
 import { isRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText } from '../../common/validation';
 import { badInput, conflict, forbidden, notFound } from '../../errors';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { recordAudit } from '../audit/audit';
 import { ApiToken } from '../api-token/api-token.entity';
 import { AccountScope, CreateScopeInput } from './account-scope.entity';
@@ -31,13 +31,16 @@ export function validScopeName(field: string, raw: string): string {
 /**
  * Which catalog scopes a new token may carry: each must be in the caller's
  * account catalog (else BAD_USER_INPUT naming it), the owner and the issuer's
- * effective role must both reach its minRole, and a request authenticated by
- * an API token may only pass on catalog scopes that token itself carries.
+ * effective role must both reach its minRole (else FORBIDDEN), so must the
+ * new token's own role (else BAD_USER_INPUT: a READ_ONLY token asking for a
+ * MEMBER scope contradicts itself), and a request authenticated by an API
+ * token may only pass on catalog scopes that token itself carries.
  */
 export async function resolveRequestedScopes(
   em: EntityManager,
   principal: Principal,
   ownerRole: Role,
+  tokenRole: Role,
   requested: readonly string[] | null | undefined,
 ): Promise<string[]> {
   if (!requested || requested.length === 0) return [];
@@ -55,6 +58,9 @@ export async function resolveRequestedScopes(
     if (!roleAtLeast(ownerRole, scope.minRole)) {
       throw forbidden(`The scope "${n}" requires ${scope.minRole}; the token's owner is ${ownerRole}`);
     }
+    if (!roleAtLeast(tokenRole, scope.minRole)) {
+      throw badInput('scopes', `"${n}" requires ${scope.minRole}; a ${tokenRole} token cannot carry it (ask for role ${scope.minRole} or higher, or drop the scope)`);
+    }
     if (principal.via === 'apiToken' && !(principal.catalogScopes ?? []).includes(n)) {
       throw forbidden(`The scope "${n}" is not carried by the API token making this request`);
     }
@@ -64,17 +70,18 @@ export async function resolveRequestedScopes(
 
 /**
  * The catalog scopes a token still grants: those still in its account's catalog
- * whose minRole the owner's current role reaches.
+ * whose minRole the token's effective role (the lower of its own role and its
+ * owner's current role) reaches.
  */
 export function grantedCatalogScopes(
   stored: readonly string[],
   catalog: ReadonlyMap<string, Role> | readonly Pick<AccountScope, 'name' | 'minRole'>[],
-  ownerRole: Role,
+  effectiveRole: Role,
 ): string[] {
   const map = catalog instanceof Map ? catalog : new Map((catalog as readonly Pick<AccountScope, 'name' | 'minRole'>[]).map((s) => [s.name, s.minRole]));
   return stored.filter((name) => {
     const min = map.get(name);
-    return min !== undefined && roleAtLeast(ownerRole, min);
+    return min !== undefined && roleAtLeast(effectiveRole, min);
   });
 }
 
@@ -95,21 +102,19 @@ export class ScopeService {
     const minRole = input.minRole ?? Role.MEMBER;
     if (!isRole(minRole)) throw badInput('minRole', 'must be a role');
     const now = clock.now();
-    const saved = await this.dataSource.transaction(async (em) => {
-      // The account lock serialises catalog changes: the uniqueness check below is exact.
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    // The account lock serialises catalog changes: the uniqueness check below is exact.
+    const saved = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
         throw conflict(`The scope "${name}" already exists in this account's catalog`);
       }
       const row = await repo.save(
-        repo.create({ id: newId(), accountId: principal.accountId, name, description, minRole, createdById: principal.userId, createdAt: now }),
+        repo.create({ id: newId(), accountId: actor.accountId, name, description, minRole, createdById: actor.userId, createdAt: now }),
       );
       await recordAudit(em, {
-        accountId: principal.accountId,
+        accountId: actor.accountId,
         action: 'scope.created',
-        principal,
+        principal: actor,
         targetType: 'account_scope',
         targetId: row.id,
         details: { name, minRole },
@@ -121,9 +126,7 @@ export class ScopeService {
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
-    await this.dataSource.transaction(async (em) => {
-      const account = await lockAccount(em, principal.accountId);
-      if (!account) throw notFound('Account');
+    await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
       const scope = await em.getRepository(AccountScope).findOneBy({ id, accountId: principal.accountId });
       if (!scope) throw notFound('Scope');
       // Strip it from the tokens that carry it, so a later scope of the same name is not granted to them.
@@ -146,7 +149,7 @@ export class ScopeService {
       await recordAudit(em, {
         accountId: principal.accountId,
         action: 'scope.deleted',
-        principal,
+        principal: actor,
         targetType: 'account_scope',
         targetId: scope.id,
         details: { name: scope.name, minRole: scope.minRole, tokens: carriers.length },

@@ -14,6 +14,7 @@ import { Role } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { badInput, conflict, unauthenticated } from '../../errors';
 import { Account } from '../account/account.entity';
+import type { TokenCache } from '../../auth/token-cache';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
 import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
@@ -32,6 +33,8 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: SessionTokens,
     private readonly throttle: ThrottleService,
+    /** Told when a session ends, so an in-process gateway forgets it at once. */
+    private readonly tokenCache?: TokenCache,
   ) {}
 
   /** A new account whose first user is its OWNER, signed in. */
@@ -113,7 +116,7 @@ export class AuthService {
       if (!session || session.revokedAt) return { error: BAD_REFRESH };
       if (row.usedAt) {
         await this.revokeSession(em, session.id, 'refresh_token_reuse');
-        return { error: BAD_REFRESH };
+        return { error: BAD_REFRESH, ended: session.id };
       }
       if (row.expiresAt.getTime() <= now.getTime()) return { error: BAD_REFRESH };
       const claimed = await em
@@ -124,7 +127,7 @@ export class AuthService {
         .execute();
       if (claimed.affected !== 1) {
         await this.revokeSession(em, session.id, 'refresh_token_reuse');
-        return { error: BAD_REFRESH };
+        return { error: BAD_REFRESH, ended: session.id };
       }
       const user = await em.getRepository(User).findOneBy({ id: session.userId });
       if (!user || user.status !== UserStatus.ACTIVE) return { error: BAD_REFRESH };
@@ -132,7 +135,10 @@ export class AuthService {
       return { payload: await this.issue(em, user, session.id) };
     });
     // The reuse revocation must be committed, so the error is thrown outside the transaction.
-    if ('error' in outcome) throw unauthenticated(outcome.error);
+    if ('error' in outcome) {
+      if ('ended' in outcome && outcome.ended) this.tokenCache?.sessionEnded(outcome.ended);
+      throw unauthenticated(outcome.error);
+    }
     return outcome.payload;
   }
 
@@ -141,7 +147,10 @@ export class AuthService {
     if (refreshToken.trim() === '') throw badInput('refreshToken', 'must not be empty');
     if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 100) return true;
     const row = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: digestRefreshToken(refreshToken) });
-    if (row) await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout'));
+    if (row) {
+      await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout'));
+      this.tokenCache?.sessionEnded(row.sessionId);
+    }
     return true;
   }
 

@@ -8,7 +8,7 @@ import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagin
 import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { auditUser } from '../audit/audit';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
 import { CreateUserInput } from './user.inputs';
@@ -41,7 +41,8 @@ export class UserService {
     if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
     const passwordHash = await this.hasher.hash(input.password);
     return withUniqueEmail(() =>
-      this.dataSource.transaction(async (em) => {
+      withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+        if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
         if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
         const user = em.getRepository(User).create({
           id: newId(),
@@ -53,30 +54,30 @@ export class UserService {
           passwordHash,
           deactivatedAt: null,
         });
-        await auditUser(em, principal, 'user.created', user, { email, role: input.role });
+        await auditUser(em, actor, 'user.created', user, { email, role: input.role });
         return em.save(user);
       }),
     );
   }
 
   async updateRole(principal: Principal, id: string, role: Role): Promise<User> {
-    return this.changeUser(principal, id, async (em, user) => {
-      if (!roleAtLeast(principal.role, role)) throw forbidden(`You cannot grant role ${role}, above your own`);
+    return this.changeUser(principal, id, async (em, user, actor) => {
+      if (!roleAtLeast(actor.role, role)) throw forbidden(`You cannot grant role ${role}, above your own`);
       if (user.role === role) return user;
       if (user.role === Role.OWNER && user.status === UserStatus.ACTIVE) await this.assertAnotherOwner(em, user);
-      await auditUser(em, principal, 'user.role_changed', user, { from: user.role, to: role });
+      await auditUser(em, actor, 'user.role_changed', user, { from: user.role, to: role });
       user.role = role;
       return em.save(user);
     });
   }
 
   async deactivate(principal: Principal, id: string): Promise<User> {
-    return this.changeUser(principal, id, async (em, user) => {
+    return this.changeUser(principal, id, async (em, user, actor) => {
       if (user.status === UserStatus.DEACTIVATED) return user;
       if (user.role === Role.OWNER) await this.assertAnotherOwner(em, user);
       user.status = UserStatus.DEACTIVATED;
       user.deactivatedAt = clock.now();
-      await auditUser(em, principal, 'user.deactivated', user);
+      await auditUser(em, actor, 'user.deactivated', user);
       await em
         .createQueryBuilder()
         .update(Session)
@@ -88,28 +89,28 @@ export class UserService {
   }
 
   async reactivate(principal: Principal, id: string): Promise<User> {
-    return this.changeUser(principal, id, async (em, user) => {
+    return this.changeUser(principal, id, async (em, user, actor) => {
       if (user.status === UserStatus.ACTIVE) return user;
       user.status = UserStatus.ACTIVE;
       user.deactivatedAt = null;
-      await auditUser(em, principal, 'user.reactivated', user);
+      await auditUser(em, actor, 'user.reactivated', user);
       return em.save(user);
     });
   }
 
   /**
    * Shared frame for admin changes to a user: the account row is locked (so
-   * the "one active OWNER" rule holds under concurrency), the target must be in
-   * the caller's account (else NOT_FOUND) and not outrank the caller, and the
-   * token cache forgets the user before the mutation returns.
+   * the "one active OWNER" rule holds under concurrency) and the caller read
+   * again after it (withAuthority: `actor` is the caller as they are now), the
+   * target must be in the caller's account (else NOT_FOUND) and not outrank
+   * the caller, and the token cache forgets the user before the mutation returns.
    */
-  private async changeUser(principal: Principal, id: string, change: (em: EntityManager, user: User) => Promise<User>): Promise<User> {
-    const user = await this.dataSource.transaction(async (em) => {
-      await lockAccount(em, principal.accountId);
-      const target = await em.getRepository(User).findOneBy({ id, accountId: principal.accountId });
+  private async changeUser(principal: Principal, id: string, change: (em: EntityManager, user: User, actor: Principal) => Promise<User>): Promise<User> {
+    const user = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+      const target = await em.getRepository(User).findOneBy({ id, accountId: actor.accountId });
       if (!target) throw notFound('User');
-      if (!roleAtLeast(principal.role, target.role)) throw forbidden(`You cannot change a user whose role (${target.role}) is above yours`);
-      return change(em, target);
+      if (!roleAtLeast(actor.role, target.role)) throw forbidden(`You cannot change a user whose role (${target.role}) is above yours`);
+      return change(em, target, actor);
     });
     this.tokenCache.invalidateUser(user.id);
     return user;

@@ -8,7 +8,7 @@ import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole } from '../../common/roles';
-import { lockAccount } from '../../db/locks';
+import { withAuthority } from '../../auth/authority';
 import { badInput, forbidden, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
@@ -65,24 +65,23 @@ export class WebhookService {
     const unknown = events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
     if (unknown !== undefined) throw badInput('events', `"${unknown.slice(0, 40)}" is not one of ${WEBHOOK_EVENTS.join(', ')}`);
     const secret = newWebhookSecret();
-    const webhook = await this.dataSource.transaction(async (em) => {
-      await lockAccount(em, principal.accountId);
-      const count = await em.getRepository(Webhook).countBy({ accountId: principal.accountId });
+    const webhook = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+      const count = await em.getRepository(Webhook).countBy({ accountId: actor.accountId });
       if (count >= MAX_WEBHOOKS_PER_ACCOUNT) throw badInput('url', `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`);
       const saved = await em.save(
         em.getRepository(Webhook).create({
           id: newId(),
-          accountId: principal.accountId,
+          accountId: actor.accountId,
           url,
           events,
           secretCiphertext: this.box.encrypt(secret),
-          createdById: principal.userId,
+          createdById: actor.userId,
         }),
       );
       await recordAudit(em, {
-        accountId: principal.accountId,
+        accountId: actor.accountId,
         action: 'webhook.created',
-        principal,
+        principal: actor,
         targetType: 'webhook',
         targetId: saved.id,
         details: { url, events },
@@ -99,15 +98,15 @@ export class WebhookService {
 
   async delete(principal: Principal, id: string): Promise<string> {
     this.assertAdmin(principal);
-    return this.dataSource.transaction(async (em) => {
-      const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: principal.accountId });
+    return withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+      const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: actor.accountId });
       if (!hook) throw notFound('Webhook');
       await em.getRepository(WebhookDelivery).delete({ webhookId: hook.id });
       await em.getRepository(Webhook).delete({ id: hook.id });
       await recordAudit(em, {
-        accountId: principal.accountId,
+        accountId: actor.accountId,
         action: 'webhook.deleted',
-        principal,
+        principal: actor,
         targetType: 'webhook',
         targetId: hook.id,
         details: { url: hook.url, events: hook.events },
