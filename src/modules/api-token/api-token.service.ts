@@ -7,7 +7,7 @@ import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
-import { optionalText, requiredText } from '../../common/validation';
+import { optionalText, requiredText, searchText } from '../../common/validation';
 import { lockAccount } from '../../db/locks';
 import { AppError, badInput, conflict, forbidden, notFound } from '../../errors';
 import { policyOf, TokenCreationPolicy } from '../account/account.entity';
@@ -177,7 +177,8 @@ export class ApiTokenService {
       });
     }
     if (f.search !== undefined && f.search !== null && f.search.trim() !== '') {
-      const s = f.search.trim();
+      // Names and descriptions are stored in NFC: a search typed in NFD must find them.
+      const s = searchText(f.search);
       if (s.length > 100) throw badInput('filter.search', 'must be at most 100 characters');
       const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
       qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });

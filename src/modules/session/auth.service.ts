@@ -11,7 +11,7 @@ import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { Role } from '../../common/roles';
-import { normalizeEmail, requiredText } from '../../common/validation';
+import { canonicalEmail, normalizeEmail, requiredText } from '../../common/validation';
 import { badInput, conflict, unauthenticated } from '../../errors';
 import { Account } from '../account/account.entity';
 import { SignUpInput } from '../user/user.inputs';
@@ -67,7 +67,8 @@ export class AuthService {
   async login(emailInput: string, password: string, ip?: string): Promise<AuthPayload> {
     if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
     if (password === '') throw badInput('password', 'must not be empty');
-    const email = emailInput.trim().toLowerCase();
+    // The form addresses are stored in (NFC, lower case): an address typed in NFD finds its user.
+    const email = canonicalEmail(emailInput);
     // Brute force: failures counted per address (whether or not it exists, so the lock reveals nothing)
     // and per client IP, in the database so every replica shares them; locked before any bcrypt work.
     const counters = [
