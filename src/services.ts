@@ -8,6 +8,7 @@ import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
 import { UserService } from './modules/user/user.service';
+import { EmailConflicts } from './modules/user/email-conflicts';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { AuditService } from './modules/audit/audit.service';
 import { NotificationService } from './modules/notification/notification.service';
@@ -36,10 +37,11 @@ export function createServices(
   deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
+  const emailConflicts = new EmailConflicts(dataSource, deps.throttle);
   return {
     accounts: new AccountService(dataSource),
-    users: new UserService(dataSource, hasher, deps.tokenCache),
-    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle),
+    users: new UserService(dataSource, hasher, deps.tokenCache, emailConflicts),
+    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),

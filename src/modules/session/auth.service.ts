@@ -12,11 +12,12 @@ import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { Role } from '../../common/roles';
 import { canonicalEmail, normalizeEmail, requiredText } from '../../common/validation';
-import { badInput, conflict, unauthenticated } from '../../errors';
+import { badInput, unauthenticated } from '../../errors';
 import { Account } from '../account/account.entity';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
-import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
+import { EmailConflicts } from '../user/email-conflicts';
+import { EmailTaken, withUniqueEmail } from '../user/user.errors';
 import { auditLoginFailure, auditSession, recordAudit } from '../audit/audit';
 import { AuthPayload } from './auth-payload.type';
 import { POLICIES, throttleKey, ThrottleService } from '../throttle/throttle.service';
@@ -32,18 +33,25 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: SessionTokens,
     private readonly throttle: ThrottleService,
+    private readonly conflicts: EmailConflicts,
   ) {}
 
-  /** A new account whose first user is its OWNER, signed in. */
-  async signUp(input: SignUpInput): Promise<AuthPayload> {
+  /**
+   * A new account whose first user is its OWNER, signed in. A taken address is
+   * refused (CONFLICT), and those refusals are rationed per client IP.
+   */
+  async signUp(input: SignUpInput, ip?: string): Promise<AuthPayload> {
     const accountName = requiredText('accountName', input.accountName, 100);
     const email = normalizeEmail('email', input.email);
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
+    const counters = this.conflicts.counters(ip);
+    await this.conflicts.assertOpen(counters);
     const passwordHash = await this.hasher.hash(input.password);
+    const taken = () => this.conflicts.refuse({ email, via: 'sign_up', counters });
     return withUniqueEmail(() =>
       this.dataSource.transaction(async (em) => {
-        if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
+        if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
         const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
         const user = await em.save(
           em.getRepository(User).create({
@@ -60,6 +68,7 @@ export class AuthService {
         await recordAudit(em, { accountId: account.id, action: 'user.created', actorId: user.id, targetType: 'user', targetId: user.id, details: { role: Role.OWNER, signUp: true } });
         return this.startSession(em, user);
       }),
+      taken,
     );
   }
 
