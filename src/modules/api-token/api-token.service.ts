@@ -82,6 +82,21 @@ function assertMayMint(principal: Principal, policy: TokenCreationPolicy): void 
   }
 }
 
+/**
+ * A token acts as its owner, and whoever holds its secret is that owner. So
+ * a caller may issue a token for another user, or regenerate one of theirs
+ * (which hands out a new secret), only as OWNER/ADMIN and only for a user
+ * whose current role is not above their own: never an OWNER's by an ADMIN.
+ * Revoking and deleting give no secret and stay open to admins.
+ */
+function assertMayIssueFor(principal: Principal, owner: { id: string; role: Role }): void {
+  if (owner.id === principal.userId) return;
+  if (!isAdminRole(principal.role)) throw forbidden('Only OWNER and ADMIN may issue or regenerate tokens for another user');
+  if (!roleAtLeast(principal.role, owner.role)) {
+    throw forbidden(`You cannot issue or regenerate tokens for a user whose role (${owner.role}) is above yours (${principal.role})`);
+  }
+}
+
 function environmentOf(value: string | null | undefined): string | null {
   if (value === null || value === undefined || value.trim() === '') return null;
   const v = value.trim();
@@ -214,9 +229,7 @@ export class ApiTokenService {
       // Look the owner up in the caller's account first: a user of another account is NOT_FOUND, never FORBIDDEN.
       const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: principal.accountId });
       if (!owner) throw notFound('User');
-      if (ownerId !== principal.userId && !isAdminRole(principal.role)) {
-        throw forbidden('Only OWNER and ADMIN may issue tokens for another user');
-      }
+      assertMayIssueFor(principal, owner);
       if (owner.status !== UserStatus.ACTIVE) throw badInput('ownerId', 'this user is deactivated');
 
       const ceiling = minRole(principal.role, owner.role);
@@ -306,6 +319,12 @@ export class ApiTokenService {
       assertMayMint(principal, policy.tokenCreation);
       if (!roleAtLeast(principal.role, token.role)) {
         throw forbidden(`You cannot regenerate a token whose role (${token.role}) is above yours (${principal.role})`);
+      }
+      if (token.ownerId !== principal.userId) {
+        // The owner's current role: a user promoted since the token was issued is judged as they are now.
+        const owner = await em.getRepository(User).findOneBy({ id: token.ownerId, accountId: principal.accountId });
+        if (!owner) throw notFound('API token');
+        assertMayIssueFor(principal, owner);
       }
       const expiresAt = resolveExpiry(args, policy, now, true);
       if (expiresAt !== undefined) token.expiresAt = expiresAt;
