@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
+import type { Logger } from './logger';
 import { PasswordHasher } from './auth/passwords';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
@@ -34,7 +35,7 @@ export function createServices(
     Config,
     'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
-  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets },
+  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets; logger?: Logger },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
   const emailConflicts = new EmailConflicts(dataSource, deps.throttle);
@@ -53,6 +54,6 @@ export function createServices(
       maxAttempts: config.webhookMaxAttempts,
       retryBaseMs: config.webhookRetryBaseMs,
       signingKey: config.sessionSigningKey,
-    }),
+    }, deps.logger?.child({ component: 'webhooks' })),
   };
 }
