@@ -34,8 +34,8 @@ export const RESOLVERS = [
   ScopeResolver,
 ] as const;
 
-/** Federation v2 link: every directive the subgraph uses is imported. */
-export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])';
+/** Federation v2 link: every directive the subgraph uses is imported (@key on entities, @shareable on PageInfo). */
+export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])';
 
 let base: GraphQLSchema | undefined;
 let subgraph: GraphQLSchema | undefined;

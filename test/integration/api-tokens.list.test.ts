@@ -186,6 +186,9 @@ describe('pagination', () => {
       pages.push(c.nodes.length);
       seen.push(...c.nodes.map((n: any) => n.id));
       expect(c.pageInfo.endCursor).toBe(c.edges[c.edges.length - 1].cursor);
+      // Relay's other two fields: forward-only paging never reports a previous page.
+      expect(c.pageInfo.startCursor).toBe(c.edges[0].cursor);
+      expect(c.pageInfo.hasPreviousPage).toBe(false);
       if (!c.pageInfo.hasNextPage) break;
       after = c.pageInfo.endCursor;
     }
@@ -201,7 +204,7 @@ describe('pagination', () => {
 
     // first: 0 counts without listing; the default page size is 20.
     const none = (await app.ok(LIST, { first: 0 }, owner.session)).apiTokens;
-    expect(none).toMatchObject({ totalCount: 26, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+    expect(none).toMatchObject({ totalCount: 26, nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
     expect((await app.ok('{ apiTokens { nodes { id } } }', {}, owner.session)).apiTokens.nodes).toHaveLength(20);
 
     // Another account's cursor shows nothing of ours.
