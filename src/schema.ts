@@ -8,7 +8,7 @@ import { applyMiddleware } from 'graphql-middleware';
 import gql from 'graphql-tag';
 import { buildSchemaSync, createResolversMap } from 'type-graphql';
 import { createPermissions, PERMISSIONS, RULES } from './authz/permissions';
-import { referenceResolvers } from './federation/reference-resolvers';
+import { guardEntities, referenceResolvers } from './federation/reference-resolvers';
 import { AccountResolver } from './modules/account/account.resolver';
 import { ApiTokenFieldResolver } from './modules/api-token/api-token.field-resolver';
 import { ApiTokenResolver } from './modules/api-token/api-token.resolver';
@@ -34,8 +34,8 @@ export const RESOLVERS = [
   ScopeResolver,
 ] as const;
 
-/** Federation v2 link: every directive the subgraph uses is imported. */
-export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])';
+/** Federation v2 link: every directive the subgraph uses is imported (@key on entities, @shareable on PageInfo). */
+export const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])';
 
 let base: GraphQLSchema | undefined;
 let subgraph: GraphQLSchema | undefined;
@@ -63,6 +63,7 @@ export function buildSubgraph(): GraphQLSchema {
   subgraph = buildSubgraphSchema([
     { typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`, resolvers: resolvers as never },
   ]);
+  guardEntities(subgraph);
   return subgraph;
 }
 

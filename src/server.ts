@@ -97,7 +97,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const usage = new UsageRecorder(ds, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(ds);
   const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
-  const services = createServices(ds, config, { sessionTokens, tokenCache, throttle, knownSecrets: authenticator.knownSecrets });
+  const services = createServices(ds, config, { sessionTokens, tokenCache, throttle, knownSecrets: authenticator.knownSecrets, logger });
   const scheduler = createScheduler(ds, config, services, logger);
 
   const identityKeys = parseIdentityKey(config.identityPrivateKey);

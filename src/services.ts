@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
+import type { Logger } from './logger';
 import { PasswordHasher } from './auth/passwords';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
@@ -8,6 +9,7 @@ import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
 import { UserService } from './modules/user/user.service';
+import { EmailConflicts } from './modules/user/email-conflicts';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { AuditService } from './modules/audit/audit.service';
 import { NotificationService } from './modules/notification/notification.service';
@@ -33,13 +35,14 @@ export function createServices(
     Config,
     'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
-  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets },
+  deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets; logger?: Logger },
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
+  const emailConflicts = new EmailConflicts(dataSource, deps.throttle);
   return {
     accounts: new AccountService(dataSource),
-    users: new UserService(dataSource, hasher, deps.tokenCache),
-    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, deps.tokenCache),
+    users: new UserService(dataSource, hasher, deps.tokenCache, emailConflicts),
+    auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts, deps.tokenCache),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
@@ -51,6 +54,6 @@ export function createServices(
       maxAttempts: config.webhookMaxAttempts,
       retryBaseMs: config.webhookRetryBaseMs,
       signingKey: config.sessionSigningKey,
-    }),
+    }, deps.logger?.child({ component: 'webhooks' })),
   };
 }

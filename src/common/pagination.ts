@@ -1,4 +1,4 @@
-import { ArgsType, ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { ArgsType, ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
 import { isId } from './ids';
 
@@ -15,10 +15,24 @@ export class PageArgs {
   after?: string | null;
 }
 
-@ObjectType()
+/**
+ * Relay's PageInfo, all four fields, marked `@shareable`: every Relay-style
+ * subgraph defines its own, and federation composes a value type defined in
+ * several subgraphs only when each marks it shareable and each can resolve
+ * every field of it (a subgraph with `hasPreviousPage` would otherwise fail
+ * composition on ours).
+ */
+@ObjectType({ description: 'Relay page information. Shareable: other subgraphs may define the same type.' })
+@Directive('@shareable')
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
+
+  @Field({ description: 'Always false: these connections page forward only (first/after), which the Relay spec allows' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The first edge\'s cursor; null on an empty page' })
+  startCursor!: string | null;
 
   @Field(() => String, { nullable: true })
   endCursor!: string | null;
@@ -86,6 +100,11 @@ export function toPage<T extends { id: string }>(rows: T[], first: number, total
     edges,
     nodes,
     totalCount,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: false,
+      startCursor: edges.length ? edges[0].cursor : null,
+      endCursor: edges.length ? edges[edges.length - 1].cursor : null,
+    },
   };
 }

@@ -34,6 +34,7 @@ async function main(): Promise<number> {
     sessionTokens: new SessionTokens(config.sessionSigningKey),
     tokenCache: new TokenCache(0, 0, Date.now),
     throttle: new ThrottleService(dataSource),
+    logger,
   });
   const scheduler = createScheduler(dataSource, config, services, logger);
   try {

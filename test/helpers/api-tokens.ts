@@ -11,7 +11,7 @@ export const CREATE = `mutation($input: CreateApiTokenInput!) { createApiToken(i
 export const GET = `query($id: ID!) { apiToken(id: $id) { ${TOKEN_FIELDS} } }`;
 export const LIST = `query($filter: ApiTokenFilter, $first: Int, $after: String) {
   apiTokens(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id } }
     nodes { id name role status environment expiresAt expiringSoon owner { id } createdBy { id } } } }`;
 export const REVOKE = `mutation($id: ID!) { revokeApiToken(id: $id) { ${TOKEN_FIELDS} } }`;

@@ -186,6 +186,9 @@ describe('pagination', () => {
       pages.push(c.nodes.length);
       seen.push(...c.nodes.map((n: any) => n.id));
       expect(c.pageInfo.endCursor).toBe(c.edges[c.edges.length - 1].cursor);
+      // Relay's other two fields: forward-only paging never reports a previous page.
+      expect(c.pageInfo.startCursor).toBe(c.edges[0].cursor);
+      expect(c.pageInfo.hasPreviousPage).toBe(false);
       if (!c.pageInfo.hasNextPage) break;
       after = c.pageInfo.endCursor;
     }
@@ -201,7 +204,7 @@ describe('pagination', () => {
 
     // first: 0 counts without listing; the default page size is 20.
     const none = (await app.ok(LIST, { first: 0 }, owner.session)).apiTokens;
-    expect(none).toMatchObject({ totalCount: 26, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+    expect(none).toMatchObject({ totalCount: 26, nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } });
     expect((await app.ok('{ apiTokens { nodes { id } } }', {}, owner.session)).apiTokens.nodes).toHaveLength(20);
 
     // Another account's cursor shows nothing of ours.
@@ -220,8 +223,9 @@ describe('SQL statements', () => {
     const people = [owner, admin, ...members];
     const made: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const issuer = i % 2 ? owner : admin;
       const ownerOf = people[i % people.length];
+      // An ADMIN may not issue for the OWNER (whoever holds the secret acts as the owner).
+      const issuer = i % 2 || ownerOf === owner ? owner : admin;
       made.push((await createToken(app, issuer, { name: `bulk-${i}`, ownerId: ownerOf.id, role: 'MEMBER' })).id);
     }
     for (let i = 0; i < 100; i += 4) await app.ok(REVOKE, { id: made[i] }, (i % 8 ? owner : admin).session);

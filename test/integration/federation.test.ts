@@ -96,12 +96,36 @@ describe('the tokens service as a federation subgraph', () => {
     expect(res.code).toBe('UNAUTHENTICATED');
   });
 
-  test('malformed representations are refused, not crashed on', async () => {
-    const res = await app.gql(ENTITIES, { reps: [{ __typename: 'Nope', id: 'x' }] }, world.owner.session);
-    expect(res.status).toBeLessThan(500);
-    expect(res.errors?.length).toBeGreaterThan(0);
+  test.each([
+    ['an unknown __typename', [{ __typename: 'Secret-Sauce-4711', id: 'x' }], 'representations[0].__typename: names no type of this subgraph; entities are Account, ApiToken, User'],
+    ['no __typename', [{ id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
+    ['an empty __typename', [{ __typename: '', id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
+    ['a __typename that is not a string', [{ __typename: ['User'], id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
+    ['a type that is no entity', [{ __typename: 'User', id: 'x' }, { __typename: 'Webhook', id: 'x' }], 'representations[1].__typename: "Webhook" is not an entity type of this subgraph; entities are Account, ApiToken, User'],
+    ['an inherited property name', [{ __typename: 'constructor', id: 'x' }], 'representations[0].__typename: names no type of this subgraph; entities are Account, ApiToken, User'],
+    ['a string', ['User:x'], 'representations[0]: must be an object with __typename (one of Account, ApiToken, User) and id'],
+    ['a number', [42], 'representations[0]: must be an object with __typename (one of Account, ApiToken, User) and id'],
+    ['a list', [[{ __typename: 'User', id: 'x' }]], 'representations[0]: must be an object with __typename (one of Account, ApiToken, User) and id'],
+  ])('%s is BAD_USER_INPUT naming the representation, without echoing it or logging an error', async (_what, reps, message) => {
+    const logged = app.logs.length;
+    const res = await app.gql(ENTITIES, { reps }, world.owner.session);
+    expect(res.status).toBe(200);
+    expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', message]]);
+    expect(res.data).toBeNull();
+    expect(res.raw).not.toMatch(/Secret-Sauce|User:x|stack|_entities resolver/);
+    // Nothing at warn level or above (pino: 40 warn, 50 error), and no stack anywhere in the log.
+    const lines = app.logs.slice(logged).map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(JSON.stringify(lines)).not.toMatch(/stack|Secret-Sauce/);
+  });
+
+  test('a representation without an id resolves to null', async () => {
     const noId = await app.ok(ENTITIES, { reps: [{ __typename: 'User' }] }, world.owner.session);
     expect(noId._entities).toEqual([null]);
+  });
+
+  test('an anonymous caller is refused before the representations are looked at', async () => {
+    expect((await app.fail(ENTITIES, { reps: [{ __typename: 'Nope' }] })).code).toBe('UNAUTHENTICATED');
   });
 
   test('references are batched: resolving 30 tokens and 4 users costs a constant number of statements', async () => {

@@ -32,6 +32,36 @@ describe('supergraph composition', () => {
     expect(Object.fromEntries(urls)).toEqual({ tokens: 'http://tokengate:4000/graphql', inventory: 'http://inventory:4002/graphql' });
   });
 
+  describe('a Relay-style subgraph that defines its own PageInfo', () => {
+    // What every Relay subgraph writes: the spec's PageInfo, shareable, next to its own connections.
+    const relaySdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable"])
+      type Query { products(first: Int, after: String): ProductConnection! }
+      type ProductConnection { edges: [ProductEdge!]! pageInfo: PageInfo! }
+      type ProductEdge { cursor: String! node: Product! }
+      type Product @key(fields: "id") { id: ID! name: String! }
+      type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }`;
+
+    test('composes with the tokens subgraph and the inventory example (The Guild\'s composer, as `npm run compose` uses)', () => {
+      const sdl = composeSupergraph([
+        { name: 'tokens', url: 'http://tokens/graphql', typeDefs: tokensSdl },
+        { name: 'inventory', url: 'http://inventory/graphql', typeDefs: INVENTORY_SDL },
+        { name: 'catalog', url: 'http://catalog/graphql', typeDefs: relaySdl },
+      ]);
+      // One PageInfo in the supergraph, resolvable from both subgraphs, with every Relay field.
+      const pageInfo = /type PageInfo[^{]*\{[^}]*\}/.exec(sdl)?.[0] ?? '';
+      expect(pageInfo).toMatch(/@join__type\(graph: CATALOG\)/);
+      expect(pageInfo).toMatch(/@join__type\(graph: TOKENS\)/);
+      for (const field of ['hasNextPage: Boolean!', 'hasPreviousPage: Boolean!', 'startCursor: String', 'endCursor: String']) expect(pageInfo).toContain(field);
+      expect(sdl).toMatch(/products\(first: Int, after: String\): ProductConnection! @join__field\(graph: CATALOG\)/);
+    });
+
+    test('the tokens subgraph declares PageInfo @shareable, with the four fields of the Relay spec', () => {
+      expect(tokensSdl).toMatch(/import: \[[^\]]*"@shareable"/);
+      expect(tokensSdl).toMatch(/type PageInfo\s+@shareable\s*\{/);
+      for (const field of ['hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor']) expect(tokensSdl).toMatch(new RegExp(`^\\s+${field}: `, 'm'));
+    });
+  });
+
   test('a conflicting subgraph fails composition with a readable error', () => {
     const bad = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])\ntype User @key(fields: "id") { id: ID! email: Int! }';
     expect(() => composeSupergraph([

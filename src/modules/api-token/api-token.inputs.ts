@@ -22,7 +22,7 @@ export class CreateApiTokenInput {
   @Field(() => Boolean, { nullable: true, description: 'Never expire; refused when the account sets maxTokenLifetimeDays' })
   neverExpires?: boolean | null;
 
-  @Field(() => ID, { nullable: true, description: 'OWNER and ADMIN may issue a token for another user of their account' })
+  @Field(() => ID, { nullable: true, description: 'OWNER and ADMIN may issue a token for another user of their account whose role is not above theirs' })
   ownerId?: string | null;
 
   @Field(() => [String], {

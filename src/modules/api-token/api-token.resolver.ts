@@ -31,7 +31,7 @@ export class ApiTokenResolver {
     return ctx.services.apiTokens.create(principalOf(ctx), input);
   }
 
-  @Mutation(() => CreatedApiToken, { description: 'A new secret for the same token; the old one stops working at once, or after gracePeriodSeconds' })
+  @Mutation(() => CreatedApiToken, { description: "A new secret for the same token; the old one stops working at once, or after gracePeriodSeconds. Another user's token: as for issuing (OWNER/ADMIN, owner's role not above yours)." })
   regenerateApiToken(@Args(() => RegenerateApiTokenArgs) args: RegenerateApiTokenArgs, @Ctx() ctx: Context): Promise<CreatedApiToken> {
     return ctx.services.apiTokens.regenerate(principalOf(ctx), args);
   }

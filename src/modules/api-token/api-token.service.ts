@@ -7,7 +7,7 @@ import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
-import { optionalText, requiredText } from '../../common/validation';
+import { optionalText, requiredText, searchText } from '../../common/validation';
 import { withAuthority } from '../../auth/authority';
 import { AppError, badInput, conflict, forbidden, notFound } from '../../errors';
 import { policyOf, TokenCreationPolicy } from '../account/account.entity';
@@ -79,6 +79,21 @@ const CREATION_FLOOR: Record<TokenCreationPolicy, Role> = {
 function assertMayMint(principal: Principal, policy: TokenCreationPolicy): void {
   if (!roleAtLeast(principal.role, CREATION_FLOOR[policy])) {
     throw forbidden(`This account's token policy (${policy}) does not let your role (${principal.role}) create or regenerate tokens`);
+  }
+}
+
+/**
+ * A token acts as its owner, and whoever holds its secret is that owner. So
+ * a caller may issue a token for another user, or regenerate one of theirs
+ * (which hands out a new secret), only as OWNER/ADMIN and only for a user
+ * whose current role is not above their own: never an OWNER's by an ADMIN.
+ * Revoking and deleting give no secret and stay open to admins.
+ */
+function assertMayIssueFor(principal: Principal, owner: { id: string; role: Role }): void {
+  if (owner.id === principal.userId) return;
+  if (!isAdminRole(principal.role)) throw forbidden('Only OWNER and ADMIN may issue or regenerate tokens for another user');
+  if (!roleAtLeast(principal.role, owner.role)) {
+    throw forbidden(`You cannot issue or regenerate tokens for a user whose role (${owner.role}) is above yours (${principal.role})`);
   }
 }
 
@@ -177,7 +192,8 @@ export class ApiTokenService {
       });
     }
     if (f.search !== undefined && f.search !== null && f.search.trim() !== '') {
-      const s = f.search.trim();
+      // Names and descriptions are stored in NFC: a search typed in NFD must find them.
+      const s = searchText(f.search);
       if (s.length > 100) throw badInput('filter.search', 'must be at most 100 characters');
       const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
       qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });
@@ -212,9 +228,7 @@ export class ApiTokenService {
       // Look the owner up in the caller's account first: a user of another account is NOT_FOUND, never FORBIDDEN.
       const owner = await em.getRepository(User).findOneBy({ id: ownerId, accountId: actor.accountId });
       if (!owner) throw notFound('User');
-      if (ownerId !== actor.userId && !isAdminRole(actor.role)) {
-        throw forbidden('Only OWNER and ADMIN may issue tokens for another user');
-      }
+      assertMayIssueFor(actor, owner);
       if (owner.status !== UserStatus.ACTIVE) throw badInput('ownerId', 'this user is deactivated');
 
       const ceiling = minRole(actor.role, owner.role);
@@ -302,6 +316,12 @@ export class ApiTokenService {
       assertMayMint(actor, policy.tokenCreation);
       if (!roleAtLeast(actor.role, token.role)) {
         throw forbidden(`You cannot regenerate a token whose role (${token.role}) is above yours (${actor.role})`);
+      }
+      if (token.ownerId !== actor.userId) {
+        // The owner's current role: a user promoted since the token was issued is judged as they are now.
+        const owner = await em.getRepository(User).findOneBy({ id: token.ownerId, accountId: actor.accountId });
+        if (!owner) throw notFound('API token');
+        assertMayIssueFor(actor, owner);
       }
       const expiresAt = resolveExpiry(args, policy, now, true);
       if (expiresAt !== undefined) token.expiresAt = expiresAt;

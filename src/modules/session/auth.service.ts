@@ -11,13 +11,14 @@ import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { Role } from '../../common/roles';
-import { normalizeEmail, requiredText } from '../../common/validation';
-import { badInput, conflict, unauthenticated } from '../../errors';
+import { canonicalEmail, normalizeEmail, requiredText } from '../../common/validation';
+import { badInput, unauthenticated } from '../../errors';
 import { Account } from '../account/account.entity';
 import type { TokenCache } from '../../auth/token-cache';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
-import { EMAIL_TAKEN, withUniqueEmail } from '../user/user.errors';
+import { EmailConflicts } from '../user/email-conflicts';
+import { EmailTaken, withUniqueEmail } from '../user/user.errors';
 import { auditLoginFailure, auditSession, recordAudit } from '../audit/audit';
 import { AuthPayload } from './auth-payload.type';
 import { POLICIES, throttleKey, ThrottleService } from '../throttle/throttle.service';
@@ -33,20 +34,27 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: SessionTokens,
     private readonly throttle: ThrottleService,
+    private readonly conflicts: EmailConflicts,
     /** Told when a session ends, so an in-process gateway forgets it at once. */
     private readonly tokenCache?: TokenCache,
   ) {}
 
-  /** A new account whose first user is its OWNER, signed in. */
-  async signUp(input: SignUpInput): Promise<AuthPayload> {
+  /**
+   * A new account whose first user is its OWNER, signed in. A taken address is
+   * refused (CONFLICT), and those refusals are rationed per client IP.
+   */
+  async signUp(input: SignUpInput, ip?: string): Promise<AuthPayload> {
     const accountName = requiredText('accountName', input.accountName, 100);
     const email = normalizeEmail('email', input.email);
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
+    const counters = this.conflicts.counters(ip);
+    await this.conflicts.assertOpen(counters);
     const passwordHash = await this.hasher.hash(input.password);
+    const taken = () => this.conflicts.refuse({ email, via: 'sign_up', counters });
     return withUniqueEmail(() =>
       this.dataSource.transaction(async (em) => {
-        if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
+        if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
         const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
         const user = await em.save(
           em.getRepository(User).create({
@@ -63,6 +71,7 @@ export class AuthService {
         await recordAudit(em, { accountId: account.id, action: 'user.created', actorId: user.id, targetType: 'user', targetId: user.id, details: { role: Role.OWNER, signUp: true } });
         return this.startSession(em, user);
       }),
+      taken,
     );
   }
 
@@ -70,7 +79,8 @@ export class AuthService {
   async login(emailInput: string, password: string, ip?: string): Promise<AuthPayload> {
     if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
     if (password === '') throw badInput('password', 'must not be empty');
-    const email = emailInput.trim().toLowerCase();
+    // The form addresses are stored in (NFC, lower case): an address typed in NFD finds its user.
+    const email = canonicalEmail(emailInput);
     // Brute force: failures counted per address (whether or not it exists, so the lock reveals nothing)
     // and per client IP, in the database so every replica shares them; locked before any bcrypt work.
     const counters = [

@@ -7,7 +7,7 @@ import { AuthPayload } from './auth-payload.type';
 export class SessionResolver {
   @Mutation(() => AuthPayload, { description: 'Create an account; the caller becomes its OWNER and is signed in' })
   signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayload> {
-    return ctx.services.auth.signUp(input).then((p) => actAs(ctx, p));
+    return ctx.services.auth.signUp(input, ctx.ip).then((p) => actAs(ctx, p));
   }
 
   @Mutation(() => AuthPayload)

@@ -22,6 +22,13 @@ export const POLICIES = {
   loginPerIp: { freeFailures: 30, windowMs: 15 * 60_000, baseLockMs: 1000, maxLockMs: 15 * 60_000 },
   /** Per client IP: well-formed but invalid API tokens presented (malformed ones cost nothing to refuse). */
   tokenPerIp: { freeFailures: 50, windowMs: 5 * 60_000, baseLockMs: 1000, maxLockMs: 5 * 60_000 },
+  /**
+   * Per client IP: signUp and createUser refused because the e-mail address is taken (each refusal says the
+   * address is registered somewhere). 10 in an hour, then 1 min, 2 min … up to an hour.
+   */
+  emailConflictPerIp: { freeFailures: 10, windowMs: 60 * 60_000, baseLockMs: 60_000, maxLockMs: 60 * 60_000 },
+  /** Per signed-in caller: createUser refused for a taken address, wherever they call from. */
+  emailConflictPerActor: { freeFailures: 10, windowMs: 60 * 60_000, baseLockMs: 60_000, maxLockMs: 60 * 60_000 },
 } satisfies Record<string, ThrottlePolicy>;
 
 /** Leak reports per client IP: every report counts, `perMinute` free in a minute, then short locks. */

@@ -28,7 +28,7 @@ export class UserResolver {
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: add a user with a role no higher than their own' })
   createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.create(principalOf(ctx), input);
+    return ctx.services.users.create(principalOf(ctx), input, ctx.ip);
   }
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: never above their own role; the account keeps an active OWNER' })

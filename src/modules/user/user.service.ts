@@ -12,7 +12,8 @@ import { withAuthority } from '../../auth/authority';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
 import { CreateUserInput } from './user.inputs';
-import { EMAIL_TAKEN, withUniqueEmail } from './user.errors';
+import { EmailConflicts } from './email-conflicts';
+import { EmailTaken, withUniqueEmail } from './user.errors';
 import { User, UserStatus } from './user.entity';
 
 export class UserService {
@@ -20,6 +21,7 @@ export class UserService {
     private readonly dataSource: DataSource,
     private readonly hasher: PasswordHasher,
     private readonly tokenCache: TokenCache,
+    private readonly conflicts: EmailConflicts,
   ) {}
 
   /** Admins list the whole account; everyone else only themselves. Oldest first. */
@@ -34,16 +36,20 @@ export class UserService {
     return toPage(rows, size, totalCount);
   }
 
-  async create(principal: Principal, input: CreateUserInput): Promise<User> {
+  /** A taken address is refused (CONFLICT); those refusals are rationed per client IP and per caller. */
+  async create(principal: Principal, input: CreateUserInput, ip?: string): Promise<User> {
     const email = normalizeEmail('email', input.email);
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
     if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
+    const counters = this.conflicts.counters(ip, principal);
+    await this.conflicts.assertOpen(counters);
     const passwordHash = await this.hasher.hash(input.password);
+    const taken = () => this.conflicts.refuse({ email, via: 'create_user', principal, counters });
     return withUniqueEmail(() =>
       withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
         if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
-        if (await em.getRepository(User).existsBy({ email })) throw conflict(EMAIL_TAKEN);
+        if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
         const user = em.getRepository(User).create({
           id: newId(),
           accountId: principal.accountId,
@@ -57,6 +63,7 @@ export class UserService {
         await auditUser(em, actor, 'user.created', user, { email, role: input.role });
         return em.save(user);
       }),
+      taken,
     );
   }
 

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Principal } from '../../auth/principal';
@@ -13,7 +12,7 @@ import { badInput, forbidden, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
 import { WEBHOOK_EVENTS } from './webhook-events';
-import { blockedAddressReason, guardedLookup, validateWebhookUrl } from './webhook-url';
+import { blockedAddressReason, classifyAddress, deliveryErrorMessage, guardedLookup, validateWebhookUrl } from './webhook-url';
 import { CreatedWebhook, DeliveryStatus, Webhook, WebhookDelivery } from './webhook.entity';
 
 export const MAX_WEBHOOKS_PER_ACCOUNT = 20;
@@ -28,7 +27,10 @@ export interface WebhookSettings {
 
 export interface HttpOutcome {
   status: number | null;
+  /** Shown to admins in the attempt log: a fixed phrase, never an address (deliveryErrorMessage). */
   error: string | null;
+  /** For the operator's log only: Node's error code (ECONNREFUSED, EBLOCKED…), no address. */
+  cause?: string;
 }
 
 /** Delay before attempt n+1 after n failed attempts: base, 2×base, 4×base… capped at a day. */
@@ -179,7 +181,9 @@ export class WebhookService {
         'x-tokengate-signature': `v1=${signWebhook(secret, timestamp, delivery.payload)}`,
       });
     } catch (err) {
-      outcome = { status: null, error: (err as Error).message.slice(0, 200) };
+      // Decrypting the secret (SESSION_SIGNING_KEY rotated) or building the request failed: nothing was sent.
+      this.logger?.error({ err, deliveryId: id, webhookId: hook.id }, 'webhook delivery could not be prepared');
+      outcome = { status: null, error: 'the delivery could not be prepared; see the service log', cause: 'EPREPARE' };
     }
     const ms = Date.now() - started;
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
@@ -204,7 +208,7 @@ export class WebhookService {
         .updateEntity(false)
         .execute(),
     );
-    if (!ok) this.logger?.warn({ deliveryId: id, webhookId: hook.id, status: outcome.status, error: outcome.error, attemptCount, giveUp }, 'webhook delivery failed');
+    if (!ok) this.logger?.warn({ deliveryId: id, webhookId: hook.id, status: outcome.status, error: outcome.error, cause: outcome.cause, attemptCount, giveUp }, 'webhook delivery failed');
     return true;
   }
 
@@ -212,9 +216,10 @@ export class WebhookService {
   private post(rawUrl: string, body: string, headers: Record<string, string>): Promise<HttpOutcome> {
     const url = new URL(rawUrl);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host)) {
+    if (classifyAddress(host) !== null) {
+      // An address in the URL itself (the admin wrote it), checked again: the setting may have changed since.
       const reason = blockedAddressReason(host, this.settings.allowPrivate);
-      if (reason) return Promise.resolve({ status: null, error: `refused to connect to ${host}: ${reason}` });
+      if (reason) return Promise.resolve({ status: null, error: `refused: the URL points at a ${reason}`, cause: 'EBLOCKED' });
     }
     const client = url.protocol === 'https:' ? https : http;
     return new Promise((resolve) => {
@@ -232,8 +237,10 @@ export class WebhookService {
           res.on('error', () => resolve({ status: res.statusCode ?? null, error: `HTTP ${res.statusCode}` }));
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.settings.timeoutMs} ms`)));
-      req.on('error', (err) => resolve({ status: null, error: err.message.slice(0, 200) }));
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        resolve({ status: null, error: deliveryErrorMessage(err, this.settings.timeoutMs), cause: typeof err.code === 'string' ? err.code : 'EUNKNOWN' }),
+      );
       req.end(body);
     });
   }
