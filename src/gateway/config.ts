@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { Config, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -22,6 +22,8 @@ export interface GatewayConfig {
   production: boolean;
   /** TRUST_PROXY, as for the tokens service: which X-Forwarded-For hops name the client (rate limits, usage). */
   trustProxy: boolean | number | string;
+  /** LOG_LEVEL, as for the tokens service. */
+  logLevel: Config['logLevel'];
 }
 
 type Env = Record<string, string | undefined>;
@@ -66,5 +68,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
     production,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: parseLogLevel(env, 'info'),
   };
 }
