@@ -8,10 +8,11 @@ export const MAX_PAGE_SIZE = 100;
 /**
  * totalCount counts at most this many items (as large code hosts cap their
  * counts); totalCountIsCapped says when there are more. Counting stops there, so
- * asking for totalCount costs the same on an account of 10,000 tokens as on one
- * of a million.
+ * asking for totalCount costs the same on an account of 1,000 tokens as on one
+ * of a million. (A cap of 10,000 cost 4–8 times a small account's listing in
+ * bench/scale.mjs: reading 10,000 index entries is not free.)
  */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 /** first/after for every connection; extend it for a connection's own arguments. */
 @ArgsType()
