@@ -506,7 +506,8 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
   // The audit trail: spread over accounts as their tokens are, and a few failed sign-ins naming no account.
   const ar = new Rng(`${o.seed}|audit`);
   for (let i = 0; i < o.audit; i++) {
-    const createdMs = now - ar.next() * 365 * DAY_MS;
+    // Oldest first over the last year (appends to the primary key, as the service does).
+    const createdMs = now - 365 * DAY_MS * (1 - (i + ar.next()) / o.audit);
     if (ar.chance(0.02) || totalTokens === 0) {
       await audit.push([ar.uuid7(createdMs), null, 'auth.failed', null, null, null, null, 'unknown_email', ip(ar), ar.pick(AGENTS), null, at(createdMs), at(createdMs)]);
       continue;

@@ -37,6 +37,15 @@ describe('container image and compose stack', () => {
     }
   });
 
+  test('the image and the compose stack run the active LTS line, which .ci/run also tests', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile)?.[1];
+    const secrets = /image: node:(\d+)-bookworm-slim/.exec(read('docker-compose.yml'))?.[1];
+    expect(image).toBe('24');
+    expect(secrets).toBe(image);
+    const lines = /^for major in ([\d ]+); do$/m.exec(read('.ci/run'))?.[1].split(' ');
+    expect(lines).toEqual(['22', '24']);
+  });
+
   test('the compose services run entry points the build produces', () => {
     const compose = read('docker-compose.yml');
     const commands = [...compose.matchAll(/command: \["node", "(dist\/[^"]+)"\]/g)].map((m) => m[1]);
