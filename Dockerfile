@@ -6,14 +6,13 @@
 # Stages: toolchain (compilers for native modules) → build (all deps, tsc) and
 # prod-deps (production deps only) → runtime (slim, no compilers, non-root).
 #
-# npm: use the npm 10 that ships with node:20. Do not upgrade to npm 11 here:
-# npm 11.19 writes a lock without other platforms' optional packages and its own
-# `npm ci` then rejects that lock as out of sync (see .ci/run); npm 10's `npm ci`
-# accepts the committed lock. npm 10 ignores package.json's "allowScripts"
-# (npm 11), so the same policy is applied by hand: install with --ignore-scripts,
-# then run the install scripts of the two native modules that need them.
+# Node: the active LTS line (24; see README "Node.js support"). Its npm 11
+# accepts the committed lock (`npm ci`), which lists every platform's optional
+# packages. The install-script policy (package.json "allowScripts") is applied
+# by hand so that it holds for any npm: install with --ignore-scripts, then run
+# the install scripts of the two native modules that need them.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS toolchain
 # better-sqlite3 compiles from source (node-gyp: python3, make, g++) when no

@@ -137,6 +137,13 @@ export function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** LOG_LEVEL, for the tokens service and the gateway alike. */
+export function parseLogLevel(env: Env, fallback: Config['logLevel']): Config['logLevel'] {
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || fallback) as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return logLevel;
+}
+
 export function parseEnvName(raw: string | undefined): Config['env'] {
   const v = (raw ?? 'development').trim().toLowerCase();
   if (v === '' || v === 'development' || v === 'dev') return 'development';
@@ -281,6 +288,26 @@ function secretFromEnv(env: Env, name: string): string {
   }
 }
 
+/**
+ * SESSION_SIGNING_KEY, or when it is unset the file SESSION_SIGNING_KEY_FILE
+ * names (the compose stack generates one into its secrets volume); at least 32
+ * characters. Required in production; in development one is generated once
+ * under DATA_DIR.
+ */
+export function parseSessionSigningKey(env: Env, production: boolean, dataDir: string): string {
+  const key = secretFromEnv(env, 'SESSION_SIGNING_KEY');
+  if (key === '') {
+    if (production) {
+      throw new ConfigError(
+        'SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_FILE) is required in production: a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
+      );
+    }
+    return developmentSigningKey(dataDir);
+  }
+  if (key.length < 32) throw new ConfigError(`SESSION_SIGNING_KEY must be at least 32 characters long (got ${key.length})`);
+  return key;
+}
+
 /** GATEWAY_SECRET (or GATEWAY_SECRET_FILE): shared by the gateway and its subgraphs; at least 32 characters. */
 export function parseGatewaySecret(env: Env): string | undefined {
   const secret = secretFromEnv(env, 'GATEWAY_SECRET');
@@ -372,20 +399,9 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(env.DATA_DIR?.trim() || 'data');
   const databaseUrl = parseDatabaseUrl(env.DATABASE_URL);
 
-  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || (nodeEnv === 'test' ? 'silent' : 'info')) as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logLevel = parseLogLevel(env, nodeEnv === 'test' ? 'silent' : 'info');
 
-  let sessionSigningKey = env.SESSION_SIGNING_KEY?.trim() ?? '';
-  if (sessionSigningKey === '') {
-    if (production) {
-      throw new ConfigError(
-        'SESSION_SIGNING_KEY is required in production: set it to a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
-      );
-    }
-    sessionSigningKey = developmentSigningKey(dataDir);
-  } else if (sessionSigningKey.length < 32) {
-    throw new ConfigError(`SESSION_SIGNING_KEY must be at least 32 characters long (got ${sessionSigningKey.length})`);
-  }
+  const sessionSigningKey = parseSessionSigningKey(env, production, dataDir);
 
   const gatewaySecret = parseGatewaySecret(env);
   const requireGateway = bool(env, 'TOKENS_REQUIRE_GATEWAY', false);

@@ -75,7 +75,17 @@ export interface GeneratedSecret {
 }
 
 export function generateSecret(): GeneratedSecret {
-  const body = SECRET_PREFIX + randomBase62(RANDOM_LENGTH);
+  return secretFromRandom(randomBase62(RANDOM_LENGTH));
+}
+
+/**
+ * The secret made of these 36 base62 characters (prefix and checksum added).
+ * generateSecret() draws them from crypto.randomBytes; the seeder derives them
+ * from its seed, so the benchmarks can re-derive a seeded token's secret.
+ */
+export function secretFromRandom(random: string): GeneratedSecret {
+  if (random.length !== RANDOM_LENGTH || !/^[0-9A-Za-z]+$/.test(random)) throw new Error(`a secret needs ${RANDOM_LENGTH} base62 characters`);
+  const body = SECRET_PREFIX + random;
   const secret = body + checksumOf(body);
   return { secret, digest: digestSecret(secret), hint: hintOf(secret) };
 }

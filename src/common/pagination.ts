@@ -1,9 +1,18 @@
 import { ArgsType, ClassType, Directive, Field, Int, ObjectType } from 'type-graphql';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../errors';
 import { isId } from './ids';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+/**
+ * totalCount counts at most this many items (as large code hosts cap their
+ * counts); totalCountIsCapped says when there are more. Counting stops there, so
+ * asking for totalCount costs the same on an account of 1,000 tokens as on one
+ * of a million. (A cap of 10,000 cost 4–8 times a small account's listing in
+ * bench/scale.mjs: reading 10,000 index entries is not free.)
+ */
+export const COUNT_CAP = 1_000;
 
 /** first/after for every connection; extend it for a connection's own arguments. */
 @ArgsType()
@@ -42,7 +51,34 @@ export interface Page<T> {
   edges: Array<{ cursor: string; node: T }>;
   nodes: T[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Counted on first use: a request that does not select totalCount sends no COUNT. */
+  totalCount: PromiseLike<number>;
+  totalCountIsCapped: PromiseLike<boolean>;
+}
+
+/**
+ * totalCount and totalCountIsCapped from one count, run only when GraphQL
+ * resolves one of them (it awaits a field's value through `then`), and at most
+ * once. `count(limit)` counts at most `limit` rows.
+ */
+export function lazyCount(count: (limit: number) => Promise<number>): Pick<Page<never>, 'totalCount' | 'totalCountIsCapped'> {
+  let counted: Promise<number> | undefined;
+  const run = () => (counted ??= count(COUNT_CAP + 1));
+  return {
+    totalCount: { then: (ok, fail) => run().then((n) => Math.min(n, COUNT_CAP)).then(ok, fail) },
+    totalCountIsCapped: { then: (ok, fail) => run().then((n) => n > COUNT_CAP).then(ok, fail) },
+  };
+}
+
+/**
+ * The number of rows a query matches, counting no further than `limit`:
+ * `SELECT COUNT(*) FROM (SELECT 1 … LIMIT limit)`, so the database stops
+ * reading index entries at the limit. Inside a transaction, pass its manager.
+ */
+export async function countUpTo<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, limit: number, manager: EntityManager = qb.connection.manager): Promise<number> {
+  const [sql, parameters] = qb.clone().select('1', 'one').orderBy().limit(limit).getQueryAndParameters();
+  const rows: Array<{ n: number | string }> = await manager.query(`SELECT COUNT(*) AS n FROM (${sql}) counted`, parameters);
+  return Number(rows[0].n);
 }
 
 /**
@@ -61,7 +97,7 @@ export function Connection<T extends object>(name: string, nodeType: ClassType<T
   }
 
   @ObjectType(`${name}Connection`)
-  class ConnectionType implements Page<T> {
+  class ConnectionType {
     @Field(() => [Edge])
     edges!: Edge[];
 
@@ -71,8 +107,11 @@ export function Connection<T extends object>(name: string, nodeType: ClassType<T
     @Field(() => PageInfo)
     pageInfo!: PageInfo;
 
-    @Field(() => Int, { description: 'Matching items across all pages' })
+    @Field(() => Int, { description: `Matching items across all pages, counted up to ${COUNT_CAP.toLocaleString('en')}: see totalCountIsCapped` })
     totalCount!: number;
+
+    @Field({ description: `true when more than ${COUNT_CAP.toLocaleString('en')} items match; totalCount is then ${COUNT_CAP.toLocaleString('en')}` })
+    totalCountIsCapped!: boolean;
   }
   return ConnectionType;
 }
@@ -92,14 +131,14 @@ export function validatePageSize(first: number | null | undefined): number {
   return n;
 }
 
-/** Build a page from rows fetched with LIMIT first + 1. */
-export function toPage<T extends { id: string }>(rows: T[], first: number, totalCount: number): Page<T> {
+/** Build a page from rows fetched with LIMIT first + 1, and the page's count (run only if asked for). */
+export function toPage<T extends { id: string }>(rows: T[], first: number, count: (limit: number) => Promise<number>): Page<T> {
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
   return {
     edges,
     nodes,
-    totalCount,
+    ...lazyCount(count),
     pageInfo: {
       hasNextPage: rows.length > first,
       hasPreviousPage: false,

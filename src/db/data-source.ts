@@ -8,6 +8,7 @@ import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { CountingQueryLogger } from './query-logger';
 import { supportsRowLocks } from './locks';
+import { clock, DAY_MS } from '../common/clock';
 
 export type DbKind = 'mysql' | 'sqlite';
 
@@ -97,4 +98,17 @@ export async function initializeDatabase(dataSource: DataSource, runMigrations: 
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const m of applied) logger.info({ migration: m.name }, 'applied migration');
   }
+  if (!supportsRowLocks(dataSource)) {
+    // The embedded database is synchronised, not migrated: tokens written before api_token.nextNoticeAt existed
+    // have none. Their next scheduler pass looks at them once (what was sent is never sent again).
+    await dataSource.transaction((em) =>
+      em.query(
+        `UPDATE "api_token" SET "nextNoticeAt" = ? WHERE "nextNoticeAt" IS NULL AND "storedStatus" = 'ACTIVE' AND "expiresAt" IS NOT NULL AND "expiresAt" > ?`,
+        [sqliteTime(clock.now()), sqliteTime(new Date(clock.nowMs() - 7 * DAY_MS))],
+      ),
+    );
+  }
 }
+
+/** better-sqlite3 binds no Date: as TypeORM stores it, 'YYYY-MM-DD HH:MM:SS.SSS' UTC. */
+const sqliteTime = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');

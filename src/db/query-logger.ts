@@ -11,6 +11,12 @@ export class CountingQueryLogger implements TypeOrmLogger {
   count = 0;
   /** The last statements' SQL text (never parameters), for tests and diagnostics. */
   readonly recent: string[] = [];
+  /**
+   * Sees every statement with its parameters, in memory only (the query-plan
+   * test runs EXPLAIN on what the service really sends). Unset by default;
+   * nothing here writes parameters anywhere.
+   */
+  onStatement?: (sql: string, parameters: readonly unknown[] | undefined) => void;
   constructor(private readonly logger: Logger) {}
 
   private remember(query: string): void {
@@ -19,8 +25,9 @@ export class CountingQueryLogger implements TypeOrmLogger {
     if (this.recent.length > 200) this.recent.shift();
   }
 
-  logQuery(query: string): void {
+  logQuery(query: string, parameters?: unknown[]): void {
     this.remember(query);
+    this.onStatement?.(query, parameters);
     if (this.logger.isLevelEnabled('trace')) this.logger.trace({ sql: query }, 'sql');
   }
   logQueryError(error: string | Error, query: string): void {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bool, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseRequestLimits } from '../config';
+import { bool, Config, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -29,6 +29,8 @@ export interface GatewayConfig {
   introspection: boolean;
   /** TRUST_PROXY, as for the tokens service: which X-Forwarded-For hops name the client (rate limits, usage). */
   trustProxy: boolean | number | string;
+  /** LOG_LEVEL, as for the tokens service. */
+  logLevel: Config['logLevel'];
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,5 +77,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     production,
     introspection: bool(env, 'INTROSPECTION', !production),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: parseLogLevel(env, 'info'),
   };
 }

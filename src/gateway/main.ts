@@ -17,7 +17,7 @@ import { startGateway } from './gateway';
 /** npm run gateway: serve the supergraph at SUPERGRAPH_PATH on GATEWAY_PORT. */
 async function main() {
   const config = loadGatewayConfig();
-  const logger = createLogger((process.env.LOG_LEVEL as never) || 'info');
+  const logger = createLogger(config.logLevel);
   let verifier: CredentialVerifier;
   let close = async () => undefined as void;
   let onHit: ((u: import('./auth').GatewayUser, ip: string | undefined) => void) | undefined;

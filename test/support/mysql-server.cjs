@@ -81,7 +81,8 @@ async function waitForPort(port, child, timeoutMs) {
 
 /**
  * Start a server. Resolves with { url, adminUrl, port, dataDir, stop() }. `url`
- * has no database; tests create their own (e2e_*).
+ * has no database; tests create their own (e2e_*). options: { port, extraArgs }
+ * (more server options; a later option wins over an earlier one).
  */
 async function startServer(options = {}) {
   const found = findServer();
@@ -126,6 +127,8 @@ async function startServer(options = {}) {
     '--innodb-buffer-pool-size=128M',
     '--innodb-flush-log-at-trx-commit=2',
     '--max-connections=500',
+    // Overrides for large data (bench/scale.mjs): e.g. a bigger buffer pool and redo log.
+    ...(options.extraArgs || []),
     ...(found.flavour === 'mariadb' ? ['--skip-log-bin'] : ['--skip-log-bin', '--mysqlx=OFF']),
     ...userArgs,
   ];
@@ -178,7 +181,8 @@ module.exports = { findServer, startServer, freePort };
 
 if (require.main === module) {
   // Manual use: `node test/support/mysql-server.cjs` prints a URL and runs until Ctrl-C.
-  startServer().then((s) => {
+  // MYSQLD_ARGS: extra server options, e.g. "--innodb-buffer-pool-size=4G" for a big seeded database.
+  startServer({ extraArgs: (process.env.MYSQLD_ARGS || '').split(/\s+/).filter(Boolean) }).then((s) => {
     process.stdout.write(`${s.flavour} listening: ${s.url}/<database>\n`);
     const end = () => s.stop().then(() => process.exit(0));
     process.on('SIGINT', end);

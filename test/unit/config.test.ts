@@ -21,7 +21,7 @@ describe('loadConfig', () => {
   });
 
   test('production refuses to start without SESSION_SIGNING_KEY and says what to set', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp() })).toThrow(/SESSION_SIGNING_KEY is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: tmp() })).toThrow(/SESSION_SIGNING_KEY \(or SESSION_SIGNING_KEY_FILE\) is required in production/);
   });
 
   test('production turns Sandbox and introspection off by default', () => {
@@ -121,7 +121,29 @@ describe('loadGatewayConfig: the same limit variables as the tokens service', ()
   });
 });
 
-describe('secrets from files (GATEWAY_SECRET_FILE, IDENTITY_PRIVATE_KEY_FILE)', () => {
+describe('secrets from files (SESSION_SIGNING_KEY_FILE, GATEWAY_SECRET_FILE, IDENTITY_PRIVATE_KEY_FILE)', () => {
+  test('production takes the session signing key from SESSION_SIGNING_KEY_FILE; SESSION_SIGNING_KEY wins over it', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'session-signing-key'), `${'s'.repeat(48)}\n`);
+    const file = { SESSION_SIGNING_KEY_FILE: join(dir, 'session-signing-key') };
+    expect(loadConfig({ ...file, NODE_ENV: 'production', DATA_DIR: dir }).sessionSigningKey).toBe('s'.repeat(48));
+    expect(loadConfig({ ...file, NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY: KEY }).sessionSigningKey).toBe(KEY);
+    // An empty value (compose's ${SESSION_SIGNING_KEY:-}) counts as unset.
+    expect(loadConfig({ ...file, NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY: '' }).sessionSigningKey).toBe('s'.repeat(48));
+  });
+
+  test('a short or unreadable SESSION_SIGNING_KEY_FILE stops start-up with the variable named', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'short'), 'too short');
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'short') })).toThrow(/SESSION_SIGNING_KEY must be at least 32 characters long \(got 9\)/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'missing') })).toThrow(
+      /SESSION_SIGNING_KEY_FILE names a file that cannot be read \(ENOENT\)/,
+    );
+    // Development never falls back to a generated key when a named file is missing: that would hide the mistake.
+    expect(() => loadConfig({ DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'missing') })).toThrow(ConfigError);
+  });
+
+
   test('both services read the gateway secret and the identity key from files, as the compose stack does', () => {
     const dir = tmp();
     const pem = generateIdentityKeyPem();

@@ -41,6 +41,15 @@ describe('container image and compose stack', () => {
     }
   });
 
+  test('the image and the compose stack run the active LTS line, which .ci/run also tests', () => {
+    const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile)?.[1];
+    const secrets = /image: node:(\d+)-bookworm-slim/.exec(read('docker-compose.yml'))?.[1];
+    expect(image).toBe('24');
+    expect(secrets).toBe(image);
+    const lines = /^for major in ([\d ]+); do$/m.exec(read('.ci/run'))?.[1].split(' ');
+    expect(lines).toEqual(['22', '24']);
+  });
+
   test('the compose services run entry points the build produces', () => {
     const compose = read('docker-compose.yml');
     const commands = [...compose.matchAll(/command: \["node", "(dist\/[^"]+)"\]/g)].map((m) => m[1]);
@@ -54,7 +63,7 @@ describe('container image and compose stack', () => {
     expect(tokens).toMatchObject({ NODE_ENV: 'production', SANDBOX: 'true', INTROSPECTION: 'false' });
     expect(gateway).toMatchObject({ NODE_ENV: 'production', INTROSPECTION: 'false' });
     // What the services make of it (the secret files are the secrets service's, absent here).
-    const noFiles = { GATEWAY_SECRET_FILE: '', IDENTITY_PRIVATE_KEY_FILE: '', DATA_DIR: mkdtempSync(join(tmpdir(), 'tg-compose-')) };
+    const noFiles = { GATEWAY_SECRET_FILE: '', IDENTITY_PRIVATE_KEY_FILE: '', SESSION_SIGNING_KEY_FILE: '', SESSION_SIGNING_KEY: 'k'.repeat(40), DATA_DIR: mkdtempSync(join(tmpdir(), 'tg-compose-')) };
     const config = loadConfig({ ...tokens, ...noFiles });
     expect([config.sandbox, config.introspection]).toEqual([true, false]);
     const gw = loadGatewayConfig({ ...gateway, ...noFiles, GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() });

@@ -3,6 +3,7 @@ import { Throttle1795429334842 } from './1795429334842-Throttle';
 import { ExactEmail1795429859851 } from './1795429859851-ExactEmail';
 import { AuditUsageNotificationsWebhooks1795429831915 } from './1795429831915-AuditUsageNotificationsWebhooks';
 import { AccountScopes1795432656686 } from './1795432656686-AccountScopes';
+import { ScaleIndexes1795450000000 } from './1795450000000-ScaleIndexes';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
-export const MIGRATIONS: Function[] = [Initial1795427371998, Throttle1795429334842, AuditUsageNotificationsWebhooks1795429831915, ExactEmail1795429859851, AccountScopes1795432656686];
+export const MIGRATIONS: Function[] = [Initial1795427371998, Throttle1795429334842, AuditUsageNotificationsWebhooks1795429831915, ExactEmail1795429859851, AccountScopes1795432656686, ScaleIndexes1795450000000];

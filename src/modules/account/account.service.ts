@@ -5,6 +5,8 @@ import { recordAudit } from '../audit/audit';
 import { withAuthority } from '../../auth/authority';
 import { Account, AccountPolicy, policyOf } from './account.entity';
 import { AccountPolicyInput } from './account.inputs';
+import { ApiToken } from '../api-token/api-token.entity';
+import { clock } from '../../common/clock';
 
 export const MAX_LIFETIME_DAYS = 3650;
 export const MAX_ACTIVE_TOKENS_LIMIT = 10_000;
@@ -56,8 +58,20 @@ export class AccountService {
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
       } as AccountPolicy);
       await recordAudit(em, { accountId: account.id, action: 'account.policy_updated', principal: actor, targetType: 'account', targetId: account.id, details: { from: policyOf(account), to: next } });
+      const thresholdsChanged = next.expiryNotificationDays.join(',') !== account.expiryNotificationDays.join(',');
       Object.assign(account, next);
       await em.save(account);
+      if (thresholdsChanged) {
+        // Different thresholds: the scheduler looks at every pending token of the account again on its next pass
+        // (a notice already sent is never repeated; see ExpiryNotifier).
+        await em
+          .createQueryBuilder()
+          .update(ApiToken)
+          .set({ nextNoticeAt: clock.now() })
+          .where("accountId = :accountId AND storedStatus = 'ACTIVE' AND expiresAt IS NOT NULL", { accountId: account.id })
+          .updateEntity(false)
+          .execute();
+      }
       return policyOf(account);
     });
   }

@@ -17,7 +17,14 @@ registerEnumType(TokenStatus, { name: 'TokenStatus', description: 'EXPIRED is de
 export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | TokenStatus.DELETED;
 
 @Entity('api_token')
+// Listings page newest first by id within an account: InnoDB appends the primary key (id) to every secondary
+// index, so (accountId) serves the unfiltered listing, (accountId, role) the role filter, and so on, in id order.
+@Index('idx_api_token_account', ['accountId'])
 @Index('idx_api_token_account_status', ['accountId', 'storedStatus'])
+@Index('idx_api_token_account_role', ['accountId', 'role'])
+@Index('idx_api_token_account_environment', ['accountId', 'environment'])
+// Counts of ACTIVE tokens by expiry (the token limit, apiTokenAlerts) from the index alone.
+@Index('idx_api_token_account_expiry', ['accountId', 'storedStatus', 'expiresAt'])
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A personal API token. Its secret is shown once, at creation or regeneration, and never stored.' })
 export class ApiToken extends Timestamped {
@@ -91,10 +98,19 @@ export class ApiToken extends Timestamped {
   @DateTimeColumn({ nullable: true })
   previousSecretExpiresAt!: Date | null;
 
-  @Index('idx_api_token_expires_at')
   @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true, description: 'null = never expires' })
   expiresAt!: Date | null;
+
+  /**
+   * When the scheduler next has to look at this token for an expiry notice
+   * (the next threshold crossing); null when no notice is pending (no expiry,
+   * revoked, deleted, or the series is over). The scheduler reads only tokens
+   * whose time has come, so a pass costs what is due, not the table's size.
+   */
+  @Index('idx_api_token_next_notice')
+  @DateTimeColumn({ nullable: true })
+  nextNoticeAt!: Date | null;
 
   @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true })

@@ -1,11 +1,11 @@
-import { Brackets, DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../auth/principal';
 import { TokenCache } from '../../auth/token-cache';
 import { digestSecret, generateSecret, generateUsername, isWellFormedSecret } from '../../auth/token-format';
 import type { KnownSecrets } from '../../auth/known-secrets';
 import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText, requiredText, searchText } from '../../common/validation';
 import { withAuthority } from '../../auth/authority';
@@ -14,7 +14,7 @@ import { policyOf, TokenCreationPolicy } from '../account/account.entity';
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
-import { resolveExpiry } from './expiry';
+import { firstNoticeAt, resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
 import { recordAudit } from '../audit/audit';
@@ -107,6 +107,18 @@ function environmentOf(value: string | null | undefined): string | null {
 /** Token names are unique per owner regardless of letter case. */
 const foldName = (name: string): string => name.normalize('NFC').toLowerCase();
 
+/** The index that serves an account-wide listing with this filter in id order (every secondary index ends in id). */
+function listingIndex(f: ApiTokenFilter): string {
+  if (f.owner) return 'idx_api_token_owner';
+  if (f.issuedBy) return 'idx_api_token_created_by';
+  if (f.role?.length === 1) return 'idx_api_token_account_role';
+  if (f.environment != null) return 'idx_api_token_account_environment';
+  const statuses = f.status ?? [];
+  if (statuses.length === 1 && (statuses[0] === TokenStatus.REVOKED || statuses[0] === TokenStatus.DELETED)) return 'idx_api_token_account_status';
+  if (f.expiringWithinDays != null) return 'idx_api_token_account_status';
+  return 'idx_api_token_account';
+}
+
 export const isExpiringSoon = (t: ApiToken, now: Date): boolean =>
   tokenStatus(t, now) === TokenStatus.ACTIVE && t.expiresAt !== null && t.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_DAYS * DAY_MS;
 
@@ -148,15 +160,41 @@ export class ApiTokenService {
     return this.findVisible(this.dataSource.manager, principal, id);
   }
 
+  /**
+   * Newest first, by keyset (id < cursor). OWNER and ADMIN page through the
+   * account with one indexed query. Everyone else sees the tokens they own or
+   * issued: one indexed query for each half, merged here, because a single
+   * query with `ownerId = me OR createdById = me` makes the database gather and
+   * sort every such token for each page.
+   */
   async list(principal: Principal, filter: ApiTokenFilter | null | undefined, first?: number | null, after?: string | null): Promise<Page<ApiToken>> {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
-    const qb = this.visible(this.dataSource.getRepository(ApiToken).createQueryBuilder('t'), principal);
-    this.applyFilter(qb, filter ?? {}, clock.now());
-    const totalCount = await qb.clone().getCount();
-    if (afterId) qb.andWhere('t.id < :afterId', { afterId });
-    const rows = size === 0 ? [] : await qb.orderBy('t.id', 'DESC').take(size + 1).getMany();
-    return toPage(rows, size, totalCount);
+    const now = clock.now();
+    const matching = () => {
+      const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t').where('t.accountId = :accountId', { accountId: principal.accountId });
+      this.applyFilter(qb, filter ?? {}, now);
+      return qb;
+    };
+    // The index each query walks, newest first, named for MySQL: left to itself the optimiser may walk the
+    // primary key backwards and filter by account, which reads the whole table for an account with old tokens.
+    const halves = isAdminRole(principal.role)
+      ? [matching().useIndex(listingIndex(filter ?? {}))]
+      : [
+          matching().andWhere('t.ownerId = :me', { me: principal.userId }).useIndex('idx_api_token_owner'),
+          matching().andWhere('t.createdById = :me AND t.ownerId <> :me', { me: principal.userId }).useIndex('idx_api_token_created_by'),
+        ];
+    const counting = halves.map((qb) => qb.clone());
+    const page = async (qb: SelectQueryBuilder<ApiToken>) => {
+      if (afterId) qb.andWhere('t.id < :afterId', { afterId });
+      return qb.orderBy('t.id', 'DESC').limit(size + 1).getMany();
+    };
+    const rows = size === 0 ? [] : (await Promise.all(halves.map(page))).flat().sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, size + 1);
+    return toPage(rows, size, async (limit) => {
+      let n = 0;
+      for (const qb of counting) n += await countUpTo(qb, limit);
+      return n;
+    });
   }
 
   /** For the exclamation mark: the caller's visible tokens expiring within 7 days, and those already expired. */
@@ -180,8 +218,10 @@ export class ApiTokenService {
       qb.andWhere('t.role IN (:...roles)', { roles: f.role });
     }
     if (f.environment !== undefined && f.environment !== null) {
-      // Environments are ASCII identifiers: LOWER() gives the same case-insensitive match on MySQL and SQLite.
-      qb.andWhere('LOWER(t.environment) = LOWER(:environment)', { environment: f.environment.trim() });
+      // Case-insensitive and still indexed: MySQL's unicode_ci collation compares so already; SQLite needs NOCASE
+      // (ASCII folding, which is what environments are made of).
+      const nocase = qb.connection.options.type === 'better-sqlite3' ? ' COLLATE NOCASE' : '';
+      qb.andWhere(`t.environment = :environment${nocase}`, { environment: f.environment.trim() });
     }
     if (f.expiringWithinDays !== undefined && f.expiringWithinDays !== null) {
       const d = f.expiringWithinDays;
@@ -198,18 +238,20 @@ export class ApiTokenService {
       const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
       qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });
     }
-    const statuses = f.status ?? [TokenStatus.ACTIVE, TokenStatus.EXPIRED, TokenStatus.REVOKED];
-    if (statuses.length === 0) throw badInput('filter.status', 'must list at least one status, or be omitted');
-    qb.andWhere(
-      new Brackets((b) => {
-        for (const s of new Set(statuses)) {
-          if (s === TokenStatus.ACTIVE) b.orWhere("(t.storedStatus = 'ACTIVE' AND (t.expiresAt IS NULL OR t.expiresAt > :now))", { now });
-          if (s === TokenStatus.EXPIRED) b.orWhere("(t.storedStatus = 'ACTIVE' AND t.expiresAt <= :now)", { now });
-          if (s === TokenStatus.REVOKED) b.orWhere("t.storedStatus = 'REVOKED'");
-          if (s === TokenStatus.DELETED) b.orWhere("t.storedStatus = 'DELETED'");
-        }
-      }),
-    );
+    const requested = f.status ?? [TokenStatus.ACTIVE, TokenStatus.EXPIRED, TokenStatus.REVOKED];
+    if (requested.length === 0) throw badInput('filter.status', 'must list at least one status, or be omitted');
+    // As stored values (EXPIRED is a stored ACTIVE past its expiry), so the database can use its indexes.
+    const statuses = new Set(requested);
+    const stored = [
+      ...(statuses.has(TokenStatus.ACTIVE) || statuses.has(TokenStatus.EXPIRED) ? [TokenStatus.ACTIVE] : []),
+      ...(statuses.has(TokenStatus.REVOKED) ? [TokenStatus.REVOKED] : []),
+      ...(statuses.has(TokenStatus.DELETED) ? [TokenStatus.DELETED] : []),
+    ];
+    qb.andWhere('t.storedStatus IN (:...stored)', { stored });
+    if (statuses.has(TokenStatus.ACTIVE) && !statuses.has(TokenStatus.EXPIRED)) {
+      qb.andWhere("(t.storedStatus <> 'ACTIVE' OR t.expiresAt IS NULL OR t.expiresAt > :now)", { now });
+    }
+    if (statuses.has(TokenStatus.EXPIRED) && !statuses.has(TokenStatus.ACTIVE)) qb.andWhere("(t.storedStatus <> 'ACTIVE' OR t.expiresAt <= :now)", { now });
   }
 
   async create(principal: Principal, input: CreateApiTokenInput): Promise<CreatedApiToken> {
@@ -252,7 +294,7 @@ export class ApiTokenService {
         throw conflict(`A token named "${name}" already exists for this user; choose another name`);
       }
 
-      const active = await this.countActive(em, actor.accountId, now);
+      const active = await this.countActive(em, actor.accountId, now, policy.maxActiveTokens);
       if (active >= policy.maxActiveTokens) {
         throw new AppError('TOKEN_LIMIT_REACHED', `The account already has ${active} active tokens, its limit (${policy.maxActiveTokens}); revoke one first`, {
           limit: policy.maxActiveTokens,
@@ -275,6 +317,7 @@ export class ApiTokenService {
           previousSecretHash: null,
           previousSecretExpiresAt: null,
           expiresAt,
+          nextNoticeAt: firstNoticeAt(expiresAt, account.expiryNotificationDays),
           lastUsedAt: null,
           useCount: 0,
           lastUsedIps: [],
@@ -292,12 +335,13 @@ export class ApiTokenService {
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
   }
 
-  private countActive(em: EntityManager, accountId: string, now: Date): Promise<number> {
-    return em
-      .getRepository(ApiToken)
-      .createQueryBuilder('t')
-      .where("t.accountId = :accountId AND t.storedStatus = 'ACTIVE' AND (t.expiresAt IS NULL OR t.expiresAt > :now)", { accountId, now })
-      .getCount();
+  /** ACTIVE tokens of the account, counted no further than `limit` (the policy's maximum). */
+  private countActive(em: EntityManager, accountId: string, now: Date, limit: number): Promise<number> {
+    return countUpTo(
+      em.getRepository(ApiToken).createQueryBuilder('t').where("t.accountId = :accountId AND t.storedStatus = 'ACTIVE' AND (t.expiresAt IS NULL OR t.expiresAt > :now)", { accountId, now }),
+      limit,
+      em,
+    );
   }
 
   async regenerate(principal: Principal, args: RegenerateApiTokenArgs): Promise<CreatedApiToken> {
@@ -324,7 +368,10 @@ export class ApiTokenService {
         assertMayIssueFor(actor, owner);
       }
       const expiresAt = resolveExpiry(args, policy, now, true);
-      if (expiresAt !== undefined) token.expiresAt = expiresAt;
+      if (expiresAt !== undefined) {
+        token.expiresAt = expiresAt;
+        token.nextNoticeAt = firstNoticeAt(expiresAt, account.expiryNotificationDays); // a new expiry starts a new series
+      }
       token.previousSecretHash = grace > 0 ? token.secretHash : null;
       token.previousSecretExpiresAt = grace > 0 ? new Date(now.getTime() + grace * 1000) : null;
       token.secretHash = generated.digest;
@@ -365,6 +412,7 @@ export class ApiTokenService {
       if (status === TokenStatus.ACTIVE) throw badInput('id', 'this token is active: revoke it first, then delete it');
       token.storedStatus = TokenStatus.DELETED;
       token.deletedAt = now;
+      token.nextNoticeAt = null;
       token.previousSecretHash = null;
       token.previousSecretExpiresAt = null;
       const saved = await em.save(token);
@@ -412,6 +460,7 @@ export class ApiTokenService {
     token.storedStatus = TokenStatus.REVOKED;
     token.revokedAt = now;
     token.revokedById = by;
+    token.nextNoticeAt = null;
     token.previousSecretHash = null;
     token.previousSecretExpiresAt = null;
   }

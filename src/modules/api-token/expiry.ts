@@ -35,3 +35,20 @@ export function resolveExpiry(req: ExpiryRequest, policy: AccountPolicy, now: Da
   const byDefault = new Date(now.getTime() + policy.defaultTokenLifetimeDays * DAY_MS);
   return latest && latest < byDefault ? latest : byDefault;
 }
+
+/**
+ * When the scheduler first has to look at a token for expiry notices: its
+ * expiry minus the account's largest threshold (thresholds already passed at
+ * creation make that moment now or earlier, so the next pass sends the nearest
+ * one). null = never (no expiry, or notices off).
+ */
+export function firstNoticeAt(expiresAt: Date | null, thresholds: number[]): Date | null {
+  if (!expiresAt || thresholds.length === 0) return null;
+  return new Date(expiresAt.getTime() - Math.max(...thresholds) * DAY_MS);
+}
+
+/** After a pass at `now` handled a token: the next threshold crossing still ahead, or null when the series is over. */
+export function nextNoticeAfter(expiresAt: Date, thresholds: number[], now: Date): Date | null {
+  const ahead = thresholds.map((t) => expiresAt.getTime() - t * DAY_MS).filter((ms) => ms > now.getTime());
+  return ahead.length ? new Date(Math.min(...ahead)) : null;
+}

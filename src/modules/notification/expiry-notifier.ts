@@ -1,4 +1,5 @@
 import { DataSource, In } from 'typeorm';
+import { nextNoticeAfter } from '../api-token/expiry';
 import type { Logger } from 'pino';
 import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
@@ -12,8 +13,8 @@ import { enqueueWebhookEvent } from '../webhook/webhook-events';
 import type { Mailer } from './mailer';
 import { EmailStatus, Notification, NotificationKind, NotificationSettings, TokenExpiryNotice } from './notification.entity';
 
-/** The largest threshold an account may set (account.service validatePolicy). */
-const MAX_THRESHOLD_DAYS = 365;
+/** Tokens read per query by a pass. */
+const NOTICE_BATCH = 500;
 /** A token that expired longer ago than this gets no "expired" notice (e.g. when notices were off for a long time). */
 const EXPIRED_NOTICE_WINDOW_MS = 7 * DAY_MS;
 const MAX_EMAIL_ATTEMPTS = 5;
@@ -54,34 +55,61 @@ export class ExpiryNotifier {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Reads only the tokens whose nextNoticeAt has come (an index range, in
+   * batches by (nextNoticeAt, id)), sends each its nearest due notice, and
+   * moves nextNoticeAt to the next threshold crossing (null when the series is
+   * over). A pass therefore costs what is due, whatever the table holds. A
+   * token whose notice failed keeps its nextNoticeAt: the next pass retries it.
+   */
   async run(): Promise<ExpiryPassResult> {
     const now = clock.now();
-    const tokens = await this.dataSource
-      .getRepository(ApiToken)
-      .createQueryBuilder('t')
-      .where("t.storedStatus = 'ACTIVE' AND t.expiresAt IS NOT NULL AND t.expiresAt <= :horizon AND t.expiresAt > :oldest", {
-        horizon: new Date(now.getTime() + MAX_THRESHOLD_DAYS * DAY_MS),
-        oldest: new Date(now.getTime() - EXPIRED_NOTICE_WINDOW_MS),
-      })
-      .getMany();
-    const accountIds = [...new Set(tokens.map((t) => t.accountId))];
-    const accounts = accountIds.length
-      ? await this.dataSource.getRepository(Account).find({ where: { id: In(accountIds) }, select: { id: true, expiryNotificationDays: true } })
-      : [];
-    const thresholdsOf = new Map(accounts.map((a) => [a.id, a.expiryNotificationDays]));
     const result: ExpiryPassResult = { notices: 0, notifications: 0, emails: 0 };
-    for (const token of tokens) {
-      const threshold = dueThreshold(token.expiresAt!, thresholdsOf.get(token.accountId) ?? [], now);
-      if (threshold === null) continue;
-      try {
-        const n = await this.notify(token.id, token.expiresAt!, threshold);
-        if (n > 0) {
-          result.notices += 1;
-          result.notifications += n;
+    let after: { at: Date; id: string } | undefined;
+    for (;;) {
+      const qb = this.dataSource
+        .getRepository(ApiToken)
+        .createQueryBuilder('t')
+        .innerJoin('t.accountRef', 'a')
+        .addSelect('a.expiryNotificationDays')
+        .where('t.nextNoticeAt <= :now', { now });
+      if (after) qb.andWhere('(t.nextNoticeAt > :afterAt OR (t.nextNoticeAt = :afterAt AND t.id > :afterId))', { afterAt: after.at, afterId: after.id });
+      const batch = await qb.orderBy('t.nextNoticeAt', 'ASC').addOrderBy('t.id', 'ASC').limit(NOTICE_BATCH).getMany();
+      if (batch.length === 0) break;
+      const moves: Array<{ id: string; expiresAt: Date | null; next: Date | null }> = [];
+      for (const token of batch) {
+        const thresholds = token.accountRef?.expiryNotificationDays ?? [];
+        const expiresAt = token.expiresAt;
+        if (token.storedStatus !== TokenStatus.ACTIVE || !expiresAt) {
+          moves.push({ id: token.id, expiresAt, next: null });
+          continue;
         }
-      } catch (err) {
-        this.logger.error({ err, tokenId: token.id }, 'expiry notice failed; the next pass retries it');
+        const tooOld = expiresAt.getTime() <= now.getTime() - EXPIRED_NOTICE_WINDOW_MS;
+        const threshold = tooOld ? null : dueThreshold(expiresAt, thresholds, now);
+        try {
+          if (threshold !== null) {
+            const n = await this.notify(token.id, expiresAt, threshold);
+            if (n > 0) {
+              result.notices += 1;
+              result.notifications += n;
+            }
+          }
+          moves.push({ id: token.id, expiresAt, next: tooOld ? null : nextNoticeAfter(expiresAt, thresholds, now) });
+        } catch (err) {
+          this.logger.error({ err, tokenId: token.id }, 'expiry notice failed; the next pass retries it');
+        }
       }
+      // Only if the expiry is still the one handled: a regenerate meanwhile set its own series.
+      await this.dataSource.transaction(async (em) => {
+        for (const m of moves) {
+          const qb = em.createQueryBuilder().update(ApiToken).set({ nextNoticeAt: m.next }).where('id = :id', { id: m.id });
+          if (m.expiresAt) qb.andWhere('expiresAt = :expiresAt', { expiresAt: m.expiresAt });
+          await qb.updateEntity(false).execute();
+        }
+      });
+      const last = batch[batch.length - 1];
+      after = { at: last.nextNoticeAt!, id: last.id };
+      if (batch.length < NOTICE_BATCH) break;
     }
     result.emails = await this.sendPendingEmails();
     return result;
@@ -142,13 +170,14 @@ export class ExpiryNotifier {
   /** Send queued e-mails, each claimed first so two replicas never send the same one. */
   async sendPendingEmails(limit = 100): Promise<number> {
     const now = clock.now();
-    const pending = await this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .where("n.emailStatus = 'PENDING' OR (n.emailStatus = 'SENDING' AND n.emailLockedUntil <= :now)", { now })
-      .orderBy('n.id', 'ASC')
-      .limit(limit)
-      .getMany();
+    // Two indexed queries, (emailStatus, id) each, rather than one OR the database would have to sort.
+    const queued = (status: EmailStatus, n: number) => {
+      const qb = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.emailStatus = :status', { status });
+      if (status === EmailStatus.SENDING) qb.andWhere('n.emailLockedUntil <= :now', { now });
+      return qb.orderBy('n.id', 'ASC').limit(n).getMany();
+    };
+    const pending = await queued(EmailStatus.PENDING, limit);
+    if (pending.length < limit) pending.push(...(await queued(EmailStatus.SENDING, limit - pending.length)));
     let sent = 0;
     for (const n of pending) {
       const lease = new Date(clock.nowMs() + 5 * 60_000);

@@ -81,7 +81,7 @@ export class Scheduler {
     const usageRowsPruned = await this.usage.prune(this.settings.usageRetentionDays);
     const cutoff = new Date(clock.nowMs() - DELIVERY_RETENTION_DAYS * DAY_MS);
     const pruned = await this.dataSource.transaction((em) =>
-      em.createQueryBuilder().delete().from(WebhookDelivery).where("status <> 'PENDING' AND updatedAt < :cutoff", { cutoff }).execute(),
+      em.createQueryBuilder().delete().from(WebhookDelivery).where("status IN ('SUCCEEDED', 'FAILED') AND updatedAt < :cutoff", { cutoff }).execute(),
     );
     const result = { ...expiry, webhookAttempts, usageRowsPruned, deliveriesPruned: pruned.affected ?? 0 };
     if (result.notices || result.emails || webhookAttempts || usageRowsPruned) this.logger.info(result, 'scheduler pass');

@@ -4,7 +4,7 @@ import { Principal } from '../../auth/principal';
 import { TokenCache } from '../../auth/token-cache';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { auditUser } from '../audit/audit';
@@ -30,10 +30,10 @@ export class UserService {
     const afterId = decodeCursor(after);
     const qb = this.dataSource.getRepository(User).createQueryBuilder('u').where('u.accountId = :acc', { acc: principal.accountId });
     if (!isAdminRole(principal.role)) qb.andWhere('u.id = :uid', { uid: principal.userId });
-    const totalCount = await qb.clone().getCount();
+    const counting = qb.clone();
     if (afterId) qb.andWhere('u.id > :afterId', { afterId });
     const rows = size === 0 ? [] : await qb.orderBy('u.id', 'ASC').take(size + 1).getMany();
-    return toPage(rows, size, totalCount);
+    return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 
   /** A taken address is refused (CONFLICT); those refusals are rationed per client IP and per caller. */

@@ -85,6 +85,7 @@ export const attemptsTransformer = {
 @Entity('webhook_delivery')
 @Index('idx_webhook_delivery_webhook', ['webhookId', 'id'])
 @Index('idx_webhook_delivery_due', ['status', 'nextAttemptAt'])
+@Index('idx_webhook_delivery_finished', ['status', 'updatedAt'])
 @ObjectType()
 export class WebhookDelivery extends Timestamped {
   @IdColumn()

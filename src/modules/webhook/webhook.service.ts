@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole } from '../../common/roles';
 import { withAuthority } from '../../auth/authority';
 import { badInput, forbidden, notFound } from '../../errors';
@@ -127,11 +127,14 @@ export class WebhookService {
     const qb = this.dataSource
       .getRepository(WebhookDelivery)
       .createQueryBuilder('d')
-      .where('d.webhookId = :webhookId AND d.accountId = :acc', { webhookId, acc: principal.accountId });
-    const totalCount = await qb.clone().getCount();
+      // The webhook was found in the caller's account just above: its id alone scopes the deliveries, and
+      // (webhookId, id) then answers the count from the index.
+      .where('d.webhookId = :webhookId', { webhookId: hook.id })
+      .useIndex('idx_webhook_delivery_webhook');
+    const counting = qb.clone();
     if (afterId) qb.andWhere('d.id < :afterId', { afterId });
     const rows = size === 0 ? [] : await qb.orderBy('d.id', 'DESC').take(size + 1).getMany();
-    return toPage(rows, size, totalCount);
+    return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 
   /** Send every delivery that is due (one batch). Returns how many attempts were made. */
