@@ -33,6 +33,7 @@ import { buildSchema } from './schema';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
 import { CORS_POLICY, securityHeaders } from './http/security-headers';
+import { consoleRoutes } from './http/console';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
@@ -328,6 +329,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       });
     },
   );
+
+  app.use(consoleRoutes({ enabled: config.console, logger }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

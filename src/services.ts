@@ -6,6 +6,7 @@ import { TokenCache } from './auth/token-cache';
 import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
+import { SessionService } from './modules/session/session.service';
 import { UserService } from './modules/user/user.service';
 import { ThrottleService } from './modules/throttle/throttle.service';
 import { AuditService } from './modules/audit/audit.service';
@@ -18,6 +19,7 @@ export interface Services {
   accounts: AccountService;
   users: UserService;
   auth: AuthService;
+  sessions: SessionService;
   apiTokens: ApiTokenService;
   audit: AuditService;
   notifications: NotificationService;
@@ -39,6 +41,7 @@ export function createServices(
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle),
+    sessions: new SessionService(dataSource),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),

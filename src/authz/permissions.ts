@@ -76,6 +76,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     auditEvents: 'adminReader',
     /** The account's scope catalog: every user of the account. */
     scopes: 'authenticated',
+    /** The caller's own sessions (the service scopes by caller). */
+    sessions: 'authenticated',
     /** Federation: reference resolvers apply the same visibility as the root queries. */
     _entities: 'authenticated',
     _service: 'schemaReader',
@@ -85,6 +87,10 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     login: 'publicMutation',
     refreshSession: 'publicMutation',
     logout: 'publicMutation',
+    /** The caller's own password and sessions; the service refuses changePassword over an API token. */
+    changePassword: 'writer',
+    revokeSession: 'writer',
+    revokeOtherSessions: 'writer',
     revokeLeakedApiToken: 'publicMutation',
     createApiToken: 'writer',
     regenerateApiToken: 'writer',
@@ -115,6 +121,7 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   PageInfo: { '*': 'authenticated' },
   CreatedApiToken: { '*': 'authenticated' },
   AuthPayload: { '*': 'authenticated' },
+  Session: { '*': 'authenticated' },
   /** Usage history of a token the caller can see (the parent query checked visibility). */
   ApiTokenUsageDay: { '*': 'authenticated' },
   ApiTokenUsageByIp: { '*': 'authenticated' },
