@@ -35,10 +35,12 @@ export function Shell({ children }: { children: ReactNode }) {
   const { session } = useSession();
   const [location] = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
-  const [alerts] = useQuery({ query: AlertsQuery, requestPolicy: 'cache-and-network' });
+  const [alerts, refreshAlerts] = useQuery({ query: AlertsQuery, requestPolicy: 'cache-and-network' });
   useEffect(() => {
     setMenuOpen(false);
-  }, [location]);
+    // Tokens also change outside this page (other people, scripts, time): re-count on every page change.
+    refreshAlerts({ requestPolicy: 'network-only' });
+  }, [location, refreshAlerts]);
   if (!session) return null;
   const user = session.user;
   const admin = isAdmin(user.role);

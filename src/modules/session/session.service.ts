@@ -1,7 +1,8 @@
 import { Brackets, DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
-import { notFound } from '../../errors';
+import { isId } from '../../common/ids';
+import { badInput, notFound } from '../../errors';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { auditSession } from '../audit/audit';
 import { Session } from './session.entity';
@@ -60,6 +61,7 @@ export class SessionService {
 
   /** End one of the caller's sessions (the current one too: that is signing out). */
   async revoke(p: Principal, id: string): Promise<string> {
+    if (!isId(id)) throw badInput('id', 'is not an id');
     const ended = await this.dataSource.transaction(async (em) => {
       const found = await em.getRepository(Session).findOneBy({ id, userId: p.userId, accountId: p.accountId, revokedAt: IsNull() });
       if (!found) return false;
