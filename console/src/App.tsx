@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo } from 'react';
+import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import { Redirect, Route, Router, Switch, useLocation, useSearch } from 'wouter';
 import { createApiClient } from './client';
@@ -7,7 +7,8 @@ import { Shell } from './Shell';
 import { SignIn, SignUp } from './pages/Auth';
 import { Tokens } from './pages/Tokens';
 import { CreateToken } from './pages/CreateToken';
-import { Loading } from './ui';
+import { Loading, Unavailable } from './ui';
+import { isAdmin } from './session';
 
 // Screens past the first one load on demand: the sign-in page and the token list stay small.
 const TokenDetail = lazy(() => import('./pages/TokenDetail'));
@@ -58,12 +59,12 @@ function SignedIn() {
           <Route path="/tokens" component={Tokens} />
           <Route path="/tokens/new" component={CreateToken} />
           <Route path="/tokens/:id">{(params) => <TokenDetail id={params.id} />}</Route>
-          <Route path="/users" component={Users} />
-          <Route path="/policy" component={Policy} />
-          <Route path="/scopes" component={Scopes} />
-          <Route path="/webhooks">{() => <Webhooks />}</Route>
-          <Route path="/webhooks/:id">{(params) => <Webhooks selected={params.id} />}</Route>
-          <Route path="/audit" component={Audit} />
+          <Route path="/users">{() => <AdminOnly>{<Users />}</AdminOnly>}</Route>
+          <Route path="/policy">{() => <AdminOnly>{<Policy />}</AdminOnly>}</Route>
+          <Route path="/scopes">{() => <AdminOnly>{<Scopes />}</AdminOnly>}</Route>
+          <Route path="/webhooks">{() => <AdminOnly>{<Webhooks />}</AdminOnly>}</Route>
+          <Route path="/webhooks/:id">{(params) => <AdminOnly>{<Webhooks selected={params.id} />}</AdminOnly>}</Route>
+          <Route path="/audit">{() => <AdminOnly>{<Audit />}</AdminOnly>}</Route>
           <Route path="/notifications" component={Notifications} />
           <Route path="/profile" component={Profile} />
           <Route path="/sign-in">
@@ -82,6 +83,13 @@ function SignedIn() {
       </Suspense>
     </Shell>
   );
+}
+
+/** Account administration: not offered to MEMBER and READ_ONLY users (the API refuses them anyway). */
+function AdminOnly({ children }: { children: ReactNode }) {
+  const { session } = useSession();
+  if (!isAdmin(session?.user.role)) return <Unavailable errors={[{ code: 'FORBIDDEN', message: 'Only owners and admins manage the account.' }]} />;
+  return <>{children}</>;
 }
 
 /** Back to where the visitor was going before signing in (same-origin console paths only). */

@@ -129,6 +129,8 @@ function compactDetails(json: string): string {
   }
 }
 
+const AUDIT_TYPES = { additionalTypenames: ['AuditEvent', 'ApiToken', 'User'] };
+
 export default function Audit() {
   const search = useSearch();
   const [location, navigate] = useLocation();
@@ -156,7 +158,7 @@ export default function Audit() {
     ...(since ? { since: new Date(`${since}T00:00:00`).toISOString() } : {}),
     ...(until ? { until: new Date(`${until}T00:00:00`).toISOString() } : {}),
   };
-  const [result] = useQuery({ query: AuditQuery, variables: { filter, first: 50, after } });
+  const [result] = useQuery({ query: AuditQuery, variables: { filter, first: 50, after }, context: AUDIT_TYPES });
   const errors = apiErrors(result.error);
   if (!result.data && errors.some((e) => e.code === 'FORBIDDEN')) return <Unavailable errors={errors} />;
   const names = new Map((result.data?.users.nodes ?? []).map((u) => [u.id, u.name]));

@@ -18,10 +18,12 @@ const MarkRead = graphql(`
   mutation MarkRead($ids: [ID!]!) { markNotificationsRead(ids: $ids) }
 `);
 
+const NOTICE_TYPES = { additionalTypenames: ['Notification'] };
+
 export default function Notifications() {
   const [unreadOnly, setUnreadOnly] = useState(false);
   const [after, setAfter] = useState<string | null>(null);
-  const [result] = useQuery({ query: NotificationsQuery, variables: { unreadOnly, after } });
+  const [result] = useQuery({ query: NotificationsQuery, variables: { unreadOnly, after }, context: NOTICE_TYPES });
   const [markResult, mark] = useMutation(MarkRead);
   useEffect(() => {
     document.title = 'Notifications · Tokengate';

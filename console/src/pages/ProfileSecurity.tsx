@@ -63,8 +63,10 @@ function describeAgent(ua: string | null): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
+const SESSION_TYPES = { additionalTypenames: ['Session'] };
+
 export function SessionsCard() {
-  const [result] = useQuery({ query: SessionsQuery, requestPolicy: 'cache-and-network' });
+  const [result] = useQuery({ query: SessionsQuery, context: SESSION_TYPES });
   const [revokeResult, revoke] = useMutation(RevokeSession);
   const [othersResult, revokeOthers] = useMutation(RevokeOthers);
   const [confirmOthers, setConfirmOthers] = useState(false);

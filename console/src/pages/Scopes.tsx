@@ -15,8 +15,11 @@ const DeleteScope = graphql(`
   mutation DeleteScope($id: ID!) { deleteScope(id: $id) }
 `);
 
+// An empty list names no type: say which mutations should refresh it.
+const SCOPE_TYPES = { additionalTypenames: ['AccountScope'] };
+
 export default function Scopes() {
-  const [result] = useQuery({ query: ScopesQuery });
+  const [result] = useQuery({ query: ScopesQuery, context: SCOPE_TYPES });
   const [createResult, create] = useMutation(CreateScope);
   const [deleteResult, remove] = useMutation(DeleteScope);
   const [form, setForm] = useState({ name: '', description: '', minRole: 'MEMBER' as Role });

@@ -13,6 +13,8 @@ const UsersForFilters = graphql(`
 `);
 
 const PAGE_SIZE = 20;
+// An empty page names no ApiToken: token mutations must still refresh it.
+const TOKEN_TYPES = { additionalTypenames: ['ApiToken'] };
 type Filter = NonNullable<VariablesOf<typeof TokensQuery>['filter']>;
 type Row = ResultOf<typeof TokenRow>;
 
@@ -61,7 +63,7 @@ export function Tokens() {
   if (env) filter.environment = env;
   if (q) filter.search = q;
 
-  const [result] = useQuery({ query: TokensQuery, variables: { filter, first: PAGE_SIZE, after } });
+  const [result] = useQuery({ query: TokensQuery, variables: { filter, first: PAGE_SIZE, after }, context: TOKEN_TYPES });
   const [usersResult] = useQuery({ query: UsersForFilters, pause: !admin });
   const users = usersResult.data?.users.nodes ?? [];
   const conn = result.data?.apiTokens;

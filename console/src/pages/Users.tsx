@@ -29,6 +29,8 @@ const Reactivate = graphql(`
   mutation Reactivate($id: ID!) { reactivateUser(id: $id) { id status deactivatedAt } }
 `);
 
+const USER_TYPES = { additionalTypenames: ['User'] };
+
 interface UserRow {
   id: string;
   name: string;
@@ -41,7 +43,7 @@ export default function Users() {
   const { session } = useSession();
   const me = session!.user;
   const [after, setAfter] = useState<string | null>(null);
-  const [result] = useQuery({ query: UsersQuery, variables: { after } });
+  const [result] = useQuery({ query: UsersQuery, variables: { after }, context: USER_TYPES });
   const [creating, setCreating] = useState(false);
   const [roleChange, setRoleChange] = useState<{ user: UserRow; role: Role } | null>(null);
   const [statusChange, setStatusChange] = useState<UserRow | null>(null);

@@ -34,8 +34,12 @@ const EVENTS = [
   { name: 'token.expired', text: 'A token has expired' },
 ];
 
+// An empty list names no type: say which mutations should refresh it.
+const WEBHOOK_TYPES = { additionalTypenames: ['Webhook'] };
+const DELIVERY_TYPES = { additionalTypenames: ['WebhookDelivery'] };
+
 export default function Webhooks({ selected }: { selected?: string }) {
-  const [result] = useQuery({ query: WebhooksQuery });
+  const [result] = useQuery({ query: WebhooksQuery, context: WEBHOOK_TYPES });
   const [createResult, create] = useMutation(CreateWebhook);
   const [deleteResult, remove] = useMutation(DeleteWebhook);
   const [url, setUrl] = useState('');
@@ -190,7 +194,7 @@ export default function Webhooks({ selected }: { selected?: string }) {
 
 function DeliveryList({ id }: { id: string }) {
   const [after, setAfter] = useState<string | null>(null);
-  const [result] = useQuery({ query: Deliveries, variables: { id, after } });
+  const [result] = useQuery({ query: Deliveries, variables: { id, after }, context: DELIVERY_TYPES });
   if (!result.data && result.fetching) return <Loading />;
   const conn = result.data?.webhookDeliveries;
   if (!conn) return <ErrorList errors={apiErrors(result.error).length ? apiErrors(result.error) : ['This webhook does not exist (any more).']} />;
