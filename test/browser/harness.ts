@@ -88,7 +88,7 @@ export async function go(page: Page, path: string): Promise<void> {
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  await page.evaluate('document.fonts.ready.then(() => true)');
+  await page.evaluate('window.scrollTo(0, 0); document.fonts.ready.then(() => true)');
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage, animations: 'disabled', caret: 'hide' });
 }
 
