@@ -108,7 +108,9 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     createScope: 'adminWriter',
     deleteScope: 'adminWriter',
   },
-  Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader' },
+  Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader', tokenRules: 'authenticated' },
+  /** What the token form needs (creation policy, lifetimes), for every user of the account. */
+  TokenRules: { '*': 'authenticated' },
   AccountPolicy: { '*': 'authenticated' },
   /** Anyone who can see a token can see the id and name of the users it references. */
   User: { '*': 'selfOrAdmin', id: 'authenticated', name: 'authenticated' },

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, LOGIN, PASSWORD, signUp, type Actor } from '../helpers/world';
+import { setPolicy } from '../helpers/api-tokens';
 import { axe, ConsoleHarness, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
 
 /**
@@ -31,6 +32,14 @@ async function signedIn(actor: Actor, viewport?: { width: number; height: number
   await signInInUi(page, actor.email);
   return page;
 }
+/** Poll a condition (page.waitForFunction would evaluate a string in the page, which its CSP forbids). */
+async function until(check: () => Promise<boolean>, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 async function expectClean(page: Page) {
   expect(serious(await axe(page))).toEqual([]);
 }
@@ -52,6 +61,31 @@ describe('a MEMBER', () => {
     expect(roles).toEqual(['Member', 'Read-only']);
     expect(await page.getByLabel('Owner', { exact: true }).count()).toBe(0);
     await expectClean(page);
+  });
+});
+
+describe('under an ADMINS_ONLY policy', () => {
+  test('a MEMBER is offered no Create token and no Regenerate, and the form explains who may', async () => {
+    const own = await createToken(h.app, member, { name: 'before-the-policy' });
+    await setPolicy(h.app, owner, { tokenCreation: 'ADMINS_ONLY' });
+    try {
+      const page = await signedIn(member);
+      await row(page, 'before-the-policy').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByRole('link', { name: 'Create token' }).count()).toBe(0);
+      await go(page, `/tokens/${own.id}`);
+      await page.getByRole('heading', { level: 1, name: /before-the-policy/ }).waitFor();
+      await page.getByRole('button', { name: 'Revoke' }).waitFor(); // revoking stays theirs
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByRole('button', { name: 'Regenerate' }).count()).toBe(0);
+      await go(page, '/tokens/new');
+      await page.getByRole('heading', { name: 'Your role cannot create tokens here' }).waitFor();
+      expect(await page.getByText('This account lets only owners and admins create and regenerate tokens.', { exact: false }).isVisible()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Create token' }).count()).toBe(0);
+      await expectClean(page);
+    } finally {
+      await setPolicy(h.app, owner, { tokenCreation: 'ALL_MEMBERS' });
+    }
   });
 });
 
@@ -129,7 +163,7 @@ describe('an admin', () => {
     await row(page, 'Nina New').waitFor();
     await row(page, 'Nina New').getByLabel('Role of Nina New').selectOption('ADMIN');
     await page.getByRole('alertdialog', { name: 'Make Nina New Admin?' }).getByRole('button', { name: 'Change role' }).click();
-    await page.waitForFunction(`document.querySelector('[aria-label="Role of Nina New"]').value === 'ADMIN'`);
+    await until(async () => (await page.getByLabel('Role of Nina New').inputValue()) === 'ADMIN');
     const token = await createToken(h.app, member, { name: 'stops-on-deactivate' });
     await row(page, 'Max Member').getByRole('button', { name: 'Deactivate' }).click();
     await page.getByRole('alertdialog', { name: 'Deactivate Max Member?' }).getByRole('button', { name: 'Deactivate' }).click();

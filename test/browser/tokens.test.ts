@@ -206,6 +206,7 @@ describe('keyboard only', () => {
     const page = await h.open();
     await signUpInUi(page, 'Alan Turing', 'Bletchley');
     // From the top of the tokens page: Tab to "Create token", Enter.
+    await page.getByRole('link', { name: 'Create your first token' }).waitFor();
     await page.locator('body').focus();
     let onCreate = false;
     for (let i = 0; i < 30 && !onCreate; i++) {

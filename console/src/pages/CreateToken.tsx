@@ -7,12 +7,13 @@ import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '../session';
 import { TokenRow } from '../tokens';
-import { Button, ErrorList, Field, Loading, PageHeader, Select, TextInput } from '../ui';
+import { Button, EmptyState, ErrorList, Field, Loading, PageHeader, Select, TextInput } from '../ui';
+import { CREATION_TEXT } from '../rules';
 
 const FormData = graphql(`
   query CreateTokenForm($admin: Boolean!) {
     me { id role }
-    account { policy @include(if: $admin) { defaultTokenLifetimeDays maxTokenLifetimeDays tokenCreation } }
+    account { id tokenRules { defaultTokenLifetimeDays maxTokenLifetimeDays tokenCreation canCreateTokens } }
     users(first: 100) @include(if: $admin) { nodes { id name email role status } }
     scopes { id name description minRole }
   }
@@ -28,6 +29,8 @@ const Create = graphql(
 );
 
 export const DAY_MS = 864e5;
+// The rules change with the policy (updateAccountPolicy answers an AccountPolicy), the catalog with its scopes.
+const FORM_TYPES = { additionalTypenames: ['AccountPolicy', 'AccountScope', 'User'] };
 const PRESETS = [7, 30, 90, 365];
 
 export interface ExpiryChoice {
@@ -37,13 +40,7 @@ export interface ExpiryChoice {
 
 /** The expiry options the account policy allows, the policy's default first and preselected. */
 export function expiryChoices(policy: { defaultTokenLifetimeDays: number | null; maxTokenLifetimeDays: number | null } | undefined): { choices: ExpiryChoice[]; initial: string } {
-  if (!policy) {
-    // Only OWNER and ADMIN can read the policy; the server applies it to everyone else's choice.
-    return {
-      choices: [{ value: 'default', label: 'Account default' }, ...PRESETS.map((d) => ({ value: String(d), label: `${d} days` })), { value: 'date', label: 'Pick a date…' }, { value: 'never', label: 'Never' }],
-      initial: 'default',
-    };
-  }
+  if (!policy) return { choices: [], initial: '' };
   const max = policy.maxTokenLifetimeDays;
   const def = policy.defaultTokenLifetimeDays;
   const choices: ExpiryChoice[] = PRESETS.filter((d) => max === null || d <= max).map((d) => ({ value: String(d), label: d === def ? `${d} days (account default)` : `${d} days` }));
@@ -62,11 +59,11 @@ export function CreateToken() {
   const { session } = useSession();
   const admin = isAdmin(session?.user.role);
   const [, navigate] = useLocation();
-  const [data] = useQuery({ query: FormData, variables: { admin } });
+  const [data] = useQuery({ query: FormData, variables: { admin }, context: FORM_TYPES });
   const [result, create] = useMutation(Create);
   const [created, setCreated] = useState<{ secret: string; id: string; name: string; username: string } | null>(null);
 
-  const policy = data.data?.account.policy;
+  const policy = data.data?.account.tokenRules;
   const { choices, initial } = useMemo(() => expiryChoices(policy ?? undefined), [policy]);
   const myRole = (data.data?.me?.role ?? session?.user.role ?? 'READ_ONLY') as Role;
   const users = (data.data?.users?.nodes ?? []).filter((u) => u.status === 'ACTIVE');
@@ -101,7 +98,7 @@ export function CreateToken() {
     setLocalError(null);
     let expiresAt: string | undefined;
     let neverExpires: boolean | undefined;
-    const isDefault = !policy ? choice === 'default' : choice === initial;
+    const isDefault = choice === initial;
     if (choice === 'never') neverExpires = true;
     else if (choice === 'date') {
       if (!date) {
@@ -109,7 +106,7 @@ export function CreateToken() {
         return;
       }
       expiresAt = new Date(`${date}T23:59:59`).toISOString();
-    } else if (!isDefault && choice !== 'default') expiresAt = new Date(Date.now() + Number(choice) * DAY_MS).toISOString();
+    } else if (!isDefault) expiresAt = new Date(Date.now() + Number(choice) * DAY_MS).toISOString();
     const r = await create(
       {
         input: {
@@ -159,6 +156,12 @@ export function CreateToken() {
       />
       {data.fetching && !data.data ? (
         <Loading />
+      ) : policy && !policy.canCreateTokens ? (
+        <EmptyState title="Your role cannot create tokens here" icon="key">
+          <p>
+            This account lets only {CREATION_TEXT[policy.tokenCreation]} create and regenerate tokens. Ask one of them to issue a token for you{admin ? ', or change the account policy' : ''}.
+          </p>
+        </EmptyState>
       ) : (
         <form className="form card card-body form-grid" onSubmit={submit} noValidate aria-label="New token">
           <TextInput label="Name" name="name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={byField.name} hint="What uses it, e.g. “ci-deploy” or “k8s-production”. Unique among the owner’s tokens." autoFocus />

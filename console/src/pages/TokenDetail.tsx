@@ -9,6 +9,7 @@ import { isAdmin, useSession } from '../session';
 import { UsageChart, fillDays } from '../UsageChart';
 import { Button, Card, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
 import { TokenActionDialog } from './Tokens';
+import { useTokenRules } from '../rules';
 import { AuditTable, AuditFields } from './Audit';
 
 const Detail = graphql(
@@ -47,6 +48,7 @@ export default function TokenDetail({ id }: { id: string }) {
   const [result, refetch] = useQuery({ query: Detail, variables: { id, admin } });
   const [dialog, setDialog] = useState<'revoke' | 'delete' | 'regenerate' | null>(null);
   const [regenerated, setRegenerated] = useState<{ secret: string; name: string; username: string; grace: number } | null>(null);
+  const { rules } = useTokenRules();
   const t = result.data?.apiToken;
   useEffect(() => {
     document.title = `${t?.name ?? 'Token'} · Tokengate`;
@@ -111,9 +113,11 @@ export default function TokenDetail({ id }: { id: string }) {
           <>
             {t.status === 'ACTIVE' && (
               <>
-                <Button icon="refresh" onClick={() => setDialog('regenerate')}>
-                  Regenerate
-                </Button>
+                {rules?.canCreateTokens && (
+                  <Button icon="refresh" onClick={() => setDialog('regenerate')}>
+                    Regenerate
+                  </Button>
+                )}
                 <Button variant="danger" onClick={() => setDialog('revoke')}>
                   Revoke
                 </Button>

@@ -6,6 +6,7 @@ import { graphql, type ResultOf, type VariablesOf } from '../graphql';
 import { Icon } from '../icons';
 import { isAdmin, ROLE_LABEL, ROLES, useSession } from '../session';
 import { DeleteToken, RevokeToken, STATUS_OPTIONS, TokenRow, TokensQuery } from '../tokens';
+import { CREATION_TEXT, useTokenRules } from '../rules';
 import { Button, ConfirmDialog, EmptyState, ErrorList, ExpiringMark, Loading, PageHeader, RoleBadge, StatusBadge, When } from '../ui';
 
 const UsersForFilters = graphql(`
@@ -65,6 +66,8 @@ export function Tokens() {
 
   const [result] = useQuery({ query: TokensQuery, variables: { filter, first: PAGE_SIZE, after }, context: TOKEN_TYPES });
   const [usersResult] = useQuery({ query: UsersForFilters, pause: !admin });
+  const { rules } = useTokenRules();
+  const canCreate = rules?.canCreateTokens ?? false;
   const users = usersResult.data?.users.nodes ?? [];
   const conn = result.data?.apiTokens;
   const rows: readonly Row[] = conn?.nodes ?? [];
@@ -93,9 +96,11 @@ export function Tokens() {
         title="API tokens"
         description={admin ? 'Every token of your account: who issued it, whom it acts as, and how it is used.' : 'The tokens you own or issued.'}
         actions={
-          <Link href="/tokens/new" className="btn btn-primary btn-md">
-            <Icon name="plus" size={16} /> Create token
-          </Link>
+          canCreate && (
+            <Link href="/tokens/new" className="btn btn-primary btn-md">
+              <Icon name="plus" size={16} /> Create token
+            </Link>
+          )
         }
       />
       <form className="filters" role="search" aria-label="Filter tokens" onSubmit={(e) => e.preventDefault()}>
@@ -189,15 +194,18 @@ export function Tokens() {
         <EmptyState
           title="No API tokens yet"
           action={
-            <Link href="/tokens/new" className="btn btn-primary btn-md">
-              <Icon name="plus" size={16} /> Create your first token
-            </Link>
+            canCreate && (
+              <Link href="/tokens/new" className="btn btn-primary btn-md">
+                <Icon name="plus" size={16} /> Create your first token
+              </Link>
+            )
           }
         >
           <p>
             An API token lets a script, a CI job or a package manager call the API as you, without your password: with a role you choose (never above your own), an optional environment,
             and an expiry date. Its secret is shown once, when you create it; revoke it here the moment it is no longer needed.
           </p>
+          {rules && !canCreate && <p>In this account only {CREATION_TEXT[rules.tokenCreation]} create tokens: ask one of them to issue one for you.</p>}
         </EmptyState>
       )}
       {conn && conn.totalCount === 0 && filtered && (
