@@ -1,5 +1,8 @@
 import type { Page } from 'playwright-core';
-import { auth, createToken, LOGIN, PASSWORD } from '../helpers/world';
+import { addUser, auth, createToken, LOGIN, PASSWORD, signUp } from '../helpers/world';
+import { ApiTokenUsage } from '../../src/modules/usage/api-token-usage.entity';
+import { ApiToken } from '../../src/modules/api-token/api-token.entity';
+import { newId } from '../../src/common/ids';
 import { CONSOLE_CSP } from '../../src/http/console';
 import { axe, ConsoleHarness, go, PHONE, serious, shot, signInInUi, signUpInUi, startConsole } from './harness';
 
@@ -234,5 +237,44 @@ describe('keyboard only', () => {
     await page.getByRole('button', { name: 'Copied', exact: true }).waitFor();
     expect(await clipboard(page)).toBe(secret);
     expect((await h.app.ok(ME, {}, auth.apiKey(secret))).me.name).toBe('Alan Turing');
+  });
+});
+
+describe('a lived-in account (the README\'s pictures)', () => {
+  test('the tokens table and a token with 30 days of use', async () => {
+    const ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
+    const charles = await addUser(h.app, ada, 'MEMBER', 'Charles Babbage');
+    const ci = await createToken(h.app, ada, { name: 'ci-deploy', role: 'MEMBER', environment: 'production', description: 'GitHub Actions: deploys main' });
+    await createToken(h.app, ada, { name: 'k8s-production', role: 'READ_ONLY', environment: 'production', expiresAt: new Date(Date.now() + 3 * DAY).toISOString() });
+    await createToken(h.app, ada, { name: 'npm-publish', role: 'MEMBER', environment: 'staging', description: 'Publishes the @engines packages' });
+    await createToken(h.app, ada, { name: 'charles-laptop', ownerId: charles.id, expiresAt: new Date(Date.now() + 30 * DAY).toISOString() });
+    const old = await createToken(h.app, charles, { name: 'old-jenkins' });
+    await h.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: old.id }, ada.session);
+    // 30 days of history for ci-deploy, as the usage flush would have written it day by day.
+    const ds = h.app.db.dataSource;
+    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+    for (let i = 29; i >= 0; i--) {
+      const day = new Date(today - i * DAY).toISOString().slice(0, 10);
+      const weekday = new Date(today - i * DAY).getUTCDay();
+      const requests = weekday === 0 || weekday === 6 ? 3 + (i % 4) : 40 + ((i * 37) % 55);
+      for (const [ip, share] of [['203.0.113.10', 0.8], ['198.51.100.7', 0.2]] as const) {
+        await ds.getRepository(ApiTokenUsage).insert({ id: newId(), tokenId: ci.id, accountId: ada.accountId, day, environment: 'production', ip, requests: Math.round(requests * share), createdAt: new Date(), updatedAt: new Date() });
+      }
+    }
+    const recorded = (await ds.getRepository(ApiTokenUsage).find({ where: { tokenId: ci.id } })).reduce((s, r) => s + r.requests, 0);
+    await ds.getRepository(ApiToken).update({ id: ci.id }, { useCount: recorded, lastUsedAt: new Date(Date.now() - 20 * 60_000), lastUsedIps: ['203.0.113.10', '198.51.100.7'] });
+    const page = await h.open();
+    await signInInUi(page, ada.email);
+    await row(page, 'k8s-production').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await row(page, 'k8s-production').getByRole('img', { name: /Expires within 7 days/ }).isVisible()).toBe(true);
+    expect(await row(page, 'old-jenkins').getByText('Revoked').isVisible()).toBe(true);
+    expect(await row(page, 'charles-laptop').getByText('issued by Ada Lovelace').isVisible()).toBe(true);
+    await shot(page, 'tokens', false);
+    await row(page, 'ci-deploy').getByRole('link', { name: 'ci-deploy' }).click();
+    await page.getByText(`${recorded} requests in the last 30 days`, { exact: false }).waitFor();
+    expect(await page.locator('.chart-bar').count()).toBe(30);
+    await page.getByText('203.0.113.10').first().waitFor();
+    await shot(page, 'token-detail');
   });
 });

@@ -222,15 +222,11 @@ export function Tokens() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Username</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Environment</th>
+                  <th scope="col">Role · environment</th>
                   <th scope="col">Owner / issued by</th>
                   <th scope="col">Expires</th>
                   <th scope="col">Last used</th>
                   <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -258,10 +254,10 @@ export function Tokens() {
                     <td data-label="Username">
                       <code>{t.username}</code>
                     </td>
-                    <td data-label="Role">
+                    <td data-label="Role · env">
                       <RoleBadge role={t.role} />
+                      <div className="sub">{t.environment ? <span className="chip chip-env">{t.environment}</span> : 'any environment'}</div>
                     </td>
-                    <td data-label="Environment">{t.environment ? <span className="chip chip-env">{t.environment}</span> : <span className="muted">Any</span>}</td>
                     <td data-label="Owner / issued by">
                       <div>{t.owner.name}</div>
                       {t.createdBy.id !== t.owner.id && <div className="sub">issued by {t.createdBy.name}</div>}
@@ -276,14 +272,14 @@ export function Tokens() {
                     </td>
                     <td data-label="Last used">
                       <When iso={t.lastUsedAt} empty="Never used" />
-                      <div className="sub">
-                        {t.useCount} {t.useCount === 1 ? 'request' : 'requests'}
-                      </div>
+                      {t.useCount > 0 && (
+                        <div className="sub">
+                          {t.useCount} {t.useCount === 1 ? 'request' : 'requests'}
+                        </div>
+                      )}
                     </td>
-                    <td data-label="Status">
+                    <td data-label="Status" className="cell-status">
                       <StatusBadge status={t.status} />
-                    </td>
-                    <td className="cell-actions">
                       {t.status === 'ACTIVE' && (
                         <Button size="sm" variant="danger" onClick={() => setConfirm({ kind: 'revoke', token: t })} aria-label={`Revoke ${t.name}`}>
                           Revoke
