@@ -25,7 +25,7 @@ export interface ConsoleHarness {
   app: TestApp;
   browser: Browser;
   /** A fresh browser context (no shared state) with one page at /console/. */
-  open(viewport?: { width: number; height: number }): Promise<Page>;
+  open(viewport?: { width: number; height: number }, options?: { fakeClock?: boolean }): Promise<Page>;
   /** Uncaught page errors and CSP violations seen so far (each test expects none). */
   problems: string[];
   stop(): Promise<void>;
@@ -41,8 +41,10 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   const origin = new URL(app.base).origin;
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
-  async function open(viewport = DESKTOP): Promise<Page> {
+  async function open(viewport = DESKTOP, options: { fakeClock?: boolean } = {}): Promise<Page> {
     const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'UTC', reducedMotion: 'reduce' });
+    // The page's timers and Date under the test's control (page.clock.fastForward), from the first script on.
+    if (options.fakeClock) await context.clock.install();
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
     contexts.push(context);
     const page = await context.newPage();

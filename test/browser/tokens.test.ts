@@ -204,6 +204,50 @@ describe('expiry marks, detail, regenerate', () => {
   });
 });
 
+describe('pagination', () => {
+  test('pages of 20 over the connection, Next and Back', async () => {
+    const page = await h.open();
+    const user = await signUpInUi(page, 'Edsger Dijkstra', 'Shortest Paths');
+    const session = auth.bearer((await h.app.ok(LOGIN, { email: user.email, password: PASSWORD })).login.accessToken);
+    for (let i = 1; i <= 25; i++) await createToken(h.app, session, { name: `paged-${String(i).padStart(2, '0')}` });
+    await go(page, '/notifications');
+    await page.getByRole('heading', { level: 1, name: 'Notifications' }).waitFor();
+    await go(page, '/tokens');
+    await page.getByText('Showing 1–20 of 25').waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(20);
+    expect(await row(page, 'paged-25').count()).toBe(1); // newest first
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Showing 21–25 of 25').waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(5);
+    expect(await row(page, 'paged-01').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.goBack();
+    await page.getByText('Showing 1–20 of 25').waitFor();
+  });
+});
+
+describe('session renewal', () => {
+  test('a minute before the access token expires, the page renews it with refreshSession and carries on with the new one', async () => {
+    const page = await h.open(undefined, { fakeClock: true });
+    await signUpInUi(page, 'Katherine Johnson', 'Trajectories');
+    const first = page.waitForRequest((r) => r.url().endsWith('/graphql') && !!r.headers().authorization);
+    await go(page, '/notifications');
+    const oldAuthorization = (await first).headers().authorization;
+    const renewal = page.waitForResponse((r) => r.url().endsWith('/graphql') && (r.request().postData() ?? '').includes('refreshSession'));
+    await page.clock.fastForward('59:30'); // the access token lasts an hour
+    const answer = await (await renewal).json();
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data.refreshSession.accessToken).toBeTruthy();
+    const next = page.waitForRequest((r) => r.url().endsWith('/graphql') && !!r.headers().authorization);
+    await go(page, '/tokens');
+    const used = (await next).headers().authorization;
+    expect(used).toBe(`Bearer ${answer.data.refreshSession.accessToken}`);
+    expect(used).not.toBe(oldAuthorization);
+    await page.getByRole('heading', { level: 1, name: 'API tokens' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Sign in' }).count()).toBe(0);
+  });
+});
+
 describe('keyboard only', () => {
   test('a token is created, its secret copied and the panel left with Tab, typing, Space and Enter alone', async () => {
     const page = await h.open();
