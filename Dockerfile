@@ -25,7 +25,7 @@ ENV npm_config_update_notifier=false \
     npm_config_fund=false \
     npm_config_audit=false
 
-# ---- build: every dependency, then tsc → dist/
+# ---- build: every dependency, then tsc and vite → dist/
 FROM toolchain AS build
 COPY package.json package-lock.json .npmrc ./
 RUN --mount=type=cache,target=/root/.npm \
@@ -34,6 +34,8 @@ RUN --mount=type=cache,target=/root/.npm \
 COPY tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
 COPY examples ./examples
+# The token console (React + Vite): built into dist/console with the service, served at /console/.
+COPY console ./console
 RUN npm run build
 
 # ---- prod-deps: production dependencies only, native modules built here

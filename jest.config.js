@@ -1,7 +1,8 @@
 /**
- * Three projects in one run: pure unit tests once, and every integration test
- * twice, on the embedded SQLite default and on MySQL/MariaDB. test/run.mjs
- * (npm test) decides whether the MySQL project runs and says so when it can't.
+ * Four projects in one run: pure unit tests once, every integration test
+ * twice, on the embedded SQLite default and on MySQL/MariaDB, and the console's
+ * browser tests in headless Chromium. test/run.mjs (npm test) decides whether
+ * the MySQL and browser projects run and says so when they can't.
  * Integration files also get the secrets-hygiene fetch observer
  * (test/support/secret-hygiene.ts; the check runs in startTestApp's stop()).
  */
@@ -29,6 +30,16 @@ module.exports = {
       setupFilesAfterEnv: ['<rootDir>/test/support/secret-hygiene.ts'],
       globalSetup: '<rootDir>/test/support/mysql-global-setup.cjs',
       globalTeardown: '<rootDir>/test/support/mysql-global-teardown.cjs',
+    },
+    {
+      // The console in headless Chromium, against the service on SQLite (the API's database behaviour is the
+      // integration projects' business). test/run.mjs selects it only when Chromium is installed.
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/env-sqlite.cjs'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/secret-hygiene.ts'],
+      testTimeout: 120_000,
     },
   ],
 };

@@ -26,6 +26,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   sandbox: boolean;
   introspection: boolean;
+  /** Serve the token console (the built single-page app) at /console/. */
+  console: boolean;
   sessionSigningKey: string;
   bcryptRounds: number;
   /** bcrypt operations running at once; default: CPU cores − 1 (at least 1), so one core stays free for the event loop. */
@@ -430,6 +432,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     sandbox,
     introspection: bool(env, 'INTROSPECTION', sandbox),
+    console: bool(env, 'CONSOLE', true),
     sessionSigningKey,
     bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 10, 15),
     bcryptConcurrency: int(env, 'BCRYPT_CONCURRENCY', defaultBcryptConcurrency(), 1, 256),

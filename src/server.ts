@@ -33,6 +33,7 @@ import { ThrottleService } from './modules/throttle/throttle.service';
 import { introspectionPolicy } from './http/introspection-policy';
 import { listenOn } from './http/listen';
 import { CORS_POLICY, securityHeaders } from './http/security-headers';
+import { consoleRoutes } from './http/console';
 import { createServices, Services } from './services';
 import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
@@ -335,6 +336,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   // Routers other than Tokengate's gateway: RFC 8693 token exchange + discovery metadata, and coprocessors.
   app.use(tokenExchange({ config, authenticator, identityKeys, logger }));
   app.use(coprocessors({ config, authenticator, identityKeys, logger }));
+  app.use(consoleRoutes({ enabled: config.console, logger }));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

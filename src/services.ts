@@ -8,6 +8,7 @@ import type { KnownSecrets } from './auth/known-secrets';
 import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
+import { SessionService } from './modules/session/session.service';
 import { UserService } from './modules/user/user.service';
 import { EmailConflicts } from './modules/user/email-conflicts';
 import { ThrottleService } from './modules/throttle/throttle.service';
@@ -21,6 +22,7 @@ export interface Services {
   accounts: AccountService;
   users: UserService;
   auth: AuthService;
+  sessions: SessionService;
   apiTokens: ApiTokenService;
   audit: AuditService;
   notifications: NotificationService;
@@ -43,6 +45,7 @@ export function createServices(
     accounts: new AccountService(dataSource),
     users: new UserService(dataSource, hasher, deps.tokenCache, emailConflicts),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts, deps.tokenCache),
+    sessions: new SessionService(dataSource),
     apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),

@@ -4,7 +4,9 @@
  * and MySQL/MariaDB. MySQL comes from TEST_DATABASE_URL, or a throwaway server
  * started from mariadbd/mysqld when one is installed. Without either, the MySQL
  * run is skipped with a clear message, except under CI (CI=true) or
- * REQUIRE_MYSQL=1, where a missing MySQL fails the run.
+ * REQUIRE_MYSQL=1, where a missing MySQL fails the run. The console's browser
+ * tests (test/browser) run in Debian's chromium (CHROMIUM_PATH to use another);
+ * without it they are skipped with a message, except under CI or REQUIRE_BROWSER=1.
  * Extra arguments go to Jest, e.g. `npm test -- test/integration/api-tokens`.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,10 +18,25 @@ import { join } from 'node:path';
 const require = createRequire(import.meta.url);
 const { findServer } = require('./support/mysql-server.cjs');
 
-const required = process.env.CI === 'true' || process.env.CI === '1' || process.env.REQUIRE_MYSQL === '1';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const required = ci || process.env.REQUIRE_MYSQL === '1';
 const haveMysql = Boolean(process.env.TEST_DATABASE_URL) || Boolean(findServer());
 const args = process.argv.slice(2);
-const projects = haveMysql ? ['unit', 'sqlite', 'mysql'] : ['unit', 'sqlite'];
+// The console's browser tests need Debian's chromium (or CHROMIUM_PATH); under CI a missing browser fails.
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const haveChromium = existsSync(chromium);
+const projects = [...(haveMysql ? ['unit', 'sqlite', 'mysql'] : ['unit', 'sqlite']), ...(haveChromium ? ['browser'] : [])];
+
+if (!haveChromium) {
+  const msg =
+    `Browser tests SKIPPED: no Chromium at ${chromium}.\n` +
+    '  Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to run the console tests (test/browser).';
+  if (ci || process.env.REQUIRE_BROWSER === '1') {
+    process.stderr.write(`\n${msg}\nCI requires the browser tests: failing.\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`\n${msg}\n\n`);
+}
 
 if (!haveMysql) {
   const msg =
@@ -40,6 +57,7 @@ const result = spawnSync(process.execPath, [jest, ...args, '--selectProjects', .
   env: process.env,
 });
 if (!haveMysql) process.stderr.write('\nMySQL run SKIPPED (see above).\n');
+if (!haveChromium) process.stderr.write('\nBrowser tests SKIPPED (see above).\n');
 if (existsSync(summary)) {
   const r = JSON.parse(readFileSync(summary, 'utf8'));
   rmSync(summary, { force: true });

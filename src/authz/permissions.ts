@@ -93,6 +93,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     auditEvents: 'adminReader',
     /** The account's scope catalog: every user of the account. */
     scopes: 'authenticated',
+    /** The caller's own sessions (the service scopes by caller). */
+    sessions: 'authenticated',
     /** Federation: reference resolvers apply the same visibility as the root queries. */
     _entities: 'authenticated',
     _service: 'schemaReader',
@@ -102,6 +104,10 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     login: 'publicMutation',
     refreshSession: 'publicMutation',
     logout: 'publicMutation',
+    /** The caller's own password and sessions; the service refuses changePassword over an API token. */
+    changePassword: 'writer',
+    revokeSession: 'writer',
+    revokeOtherSessions: 'writer',
     revokeLeakedApiToken: 'publicMutation',
     createApiToken: 'writer',
     regenerateApiToken: 'writer',
@@ -119,7 +125,9 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     createScope: 'adminWriter',
     deleteScope: 'adminWriter',
   },
-  Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader' },
+  Account: { id: 'authenticated', name: 'authenticated', policy: 'adminReader', tokenRules: 'authenticated' },
+  /** What the token form needs (creation policy, lifetimes), for every user of the account. */
+  TokenRules: { '*': 'authenticated' },
   AccountPolicy: { '*': 'authenticated' },
   /** Anyone who can see a token can see the id and name of the users it references. */
   User: { '*': 'selfOrAdmin', id: 'authenticated', name: 'authenticated' },
@@ -132,6 +140,7 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   PageInfo: { '*': 'authenticated' },
   CreatedApiToken: { '*': 'authenticated' },
   AuthPayload: { '*': 'authenticated' },
+  Session: { '*': 'authenticated' },
   /** Usage history of a token the caller can see (the parent query checked visibility). */
   ApiTokenUsageDay: { '*': 'authenticated' },
   ApiTokenUsageByIp: { '*': 'authenticated' },

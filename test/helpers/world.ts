@@ -31,7 +31,8 @@ export const auth = {
 };
 
 let seq = 0;
-export const uniqueEmail = (label: string) => `${label}.${process.pid}.${Date.now()}.${++seq}@example.com`;
+/** A fresh address; the label may be a person's name ("Max Member" → max-member.…@example.com). */
+export const uniqueEmail = (label: string) => `${label.replace(/[^A-Za-z0-9.+-]+/g, '-')}.${process.pid}.${Date.now()}.${++seq}@example.com`;
 
 export const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) {
   accessToken refreshToken accessTokenExpiresAt refreshTokenExpiresAt user { id email name role account { id } } } }`;

@@ -143,9 +143,13 @@ test('the schema offers no way to read a secret back', async () => {
     const res = await app.gql(q, { id: 'x' }, world.owner.session);
     expect(res.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   }
-  const schema = await app.ok('{ __schema { types { name fields { name } } } }');
-  const fields = schema.__schema.types.flatMap((t: any) => (t.fields ?? []).map((f: any) => `${t.name}.${f.name}`));
+  const schema = await app.ok('{ __schema { types { name fields { name type { kind name ofType { kind name } } } } } }');
+  // Every field that answers something; a mutation that answers a plain Boolean (changePassword) reads nothing back.
+  const answersData = (t: any, f: any) => !(t.name === 'Mutation' && (f.type.ofType?.name ?? f.type.name) === 'Boolean');
+  const fields = schema.__schema.types.flatMap((t: any) => (t.fields ?? []).filter((f: any) => answersData(t, f)).map((f: any) => `${t.name}.${f.name}`));
   expect(fields.filter((f: string) => /secret|password|hash/i.test(f))).toEqual(['CreatedApiToken.secret', 'CreatedWebhook.secret']); // webhook signing secrets, also shown once
+  const mutations = schema.__schema.types.find((t: any) => t.name === 'Mutation').fields;
+  expect(mutations.find((f: any) => f.name === 'changePassword').type).toEqual({ kind: 'NON_NULL', name: null, ofType: { kind: 'SCALAR', name: 'Boolean' } });
 });
 
 test('no log line contains a secret, a refresh token, an access token or a password', () => {

@@ -38,6 +38,21 @@ export class AccountPolicy {
   expiryNotificationDays!: number[];
 }
 
+@ObjectType({ description: "The part of the account's token policy every user may read: what the token form offers" })
+export class TokenRules {
+  @Field(() => TokenCreationPolicy, { description: 'Who may create and regenerate tokens' })
+  tokenCreation!: TokenCreationPolicy;
+
+  @Field(() => Int, { nullable: true, description: 'Lifetime of a token created without an expiry; null = never expires' })
+  defaultTokenLifetimeDays!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Longest lifetime a token may have; null = unlimited, and "never expires" allowed' })
+  maxTokenLifetimeDays!: number | null;
+
+  @Field({ description: 'Whether the caller (with the role of this request) may create and regenerate tokens' })
+  canCreateTokens!: boolean;
+}
+
 @Entity('account')
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A tenant: its users and tokens are invisible to every other account' })

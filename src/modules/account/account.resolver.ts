@@ -1,7 +1,8 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
 import { principalOf } from '../../common/principal-of';
-import { Account, AccountPolicy, policyOf } from './account.entity';
+import { Account, AccountPolicy, policyOf, TokenRules } from './account.entity';
+import { mayMint } from '../api-token/api-token.service';
 import { AccountPolicyInput } from './account.inputs';
 
 @Resolver(() => Account)
@@ -19,5 +20,16 @@ export class AccountResolver {
   @FieldResolver(() => AccountPolicy, { description: 'OWNER and ADMIN only' })
   policy(@Root() account: Account): AccountPolicy {
     return policyOf(account);
+  }
+
+  @FieldResolver(() => TokenRules, { description: 'Every user: who may create tokens, and the lifetimes a new token may have' })
+  tokenRules(@Root() account: Account, @Ctx() ctx: Context): TokenRules {
+    const policy = policyOf(account);
+    return Object.assign(new TokenRules(), {
+      tokenCreation: policy.tokenCreation,
+      defaultTokenLifetimeDays: policy.defaultTokenLifetimeDays,
+      maxTokenLifetimeDays: policy.maxTokenLifetimeDays,
+      canCreateTokens: mayMint(principalOf(ctx).role, policy.tokenCreation),
+    });
   }
 }

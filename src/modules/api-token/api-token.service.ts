@@ -76,8 +76,11 @@ const CREATION_FLOOR: Record<TokenCreationPolicy, Role> = {
   OWNER_ONLY: Role.OWNER,
 };
 
+/** Whether a caller of this (effective) role may create and regenerate tokens under the policy. */
+export const mayMint = (role: Role, policy: TokenCreationPolicy): boolean => roleAtLeast(role, CREATION_FLOOR[policy]);
+
 function assertMayMint(principal: Principal, policy: TokenCreationPolicy): void {
-  if (!roleAtLeast(principal.role, CREATION_FLOOR[policy])) {
+  if (!mayMint(principal.role, policy)) {
     throw forbidden(`This account's token policy (${policy}) does not let your role (${principal.role}) create or regenerate tokens`);
   }
 }

@@ -12,14 +12,16 @@ import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { Role } from '../../common/roles';
 import { canonicalEmail, normalizeEmail, requiredText } from '../../common/validation';
-import { badInput, unauthenticated } from '../../errors';
+import { badInput, conflict, forbidden, unauthenticated } from '../../errors';
+import type { Principal } from '../../auth/principal';
+import { endOtherSessions } from './session.service';
 import { Account } from '../account/account.entity';
 import type { TokenCache } from '../../auth/token-cache';
 import { SignUpInput } from '../user/user.inputs';
 import { User, UserStatus } from '../user/user.entity';
 import { EmailConflicts } from '../user/email-conflicts';
 import { EmailTaken, withUniqueEmail } from '../user/user.errors';
-import { auditLoginFailure, auditSession, recordAudit } from '../audit/audit';
+import { auditLoginFailure, auditSession, auditUser, recordAudit } from '../audit/audit';
 import { AuthPayload } from './auth-payload.type';
 import { POLICIES, throttleKey, ThrottleService } from '../throttle/throttle.service';
 import { RefreshToken, Session } from './session.entity';
@@ -161,6 +163,49 @@ export class AuthService {
       await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout'));
       this.tokenCache?.sessionEnded(row.sessionId);
     }
+    return true;
+  }
+
+  /**
+   * Change the caller's own password. Only with a session (an API token must not be able to take
+   * over the account). The current password is checked like a sign-in: through the bcrypt queue,
+   * counted against the same brute-force counters as sign-in for this e-mail address and client IP,
+   * audited when wrong. On success every other session of the user ends; API tokens keep working.
+   * Two concurrent changes from the same current password: the first wins, the other gets CONFLICT.
+   */
+  async changePassword(p: Principal, currentPassword: string, newPassword: string, ip?: string): Promise<boolean> {
+    if (p.via !== 'session') throw forbidden('Sign in with your password to change it: an API token cannot');
+    if (currentPassword === '') throw badInput('currentPassword', 'must not be empty');
+    validatePassword(newPassword, 'newPassword');
+    if (newPassword === currentPassword) throw badInput('newPassword', 'must differ from the current password');
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: p.userId, accountId: p.accountId });
+    if (!user || user.status !== UserStatus.ACTIVE) throw unauthenticated();
+    const counters = [
+      { key: throttleKey('login:email', user.email), policy: POLICIES.loginPerAccount },
+      ...(ip ? [{ key: throttleKey('login:ip', ip), policy: POLICIES.loginPerIp }] : []),
+    ];
+    await this.throttle.assertOpen(counters.map((c) => c.key), LOCKED_OUT);
+    if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
+      await auditLoginFailure(this.dataSource, user, 'wrong_current_password');
+      await this.throttle.fail(counters);
+      throw badInput('currentPassword', 'is not your current password');
+    }
+    await this.throttle.succeed(counters[0].key);
+    const passwordHash = await this.hasher.hash(newPassword);
+    const changed = await this.dataSource.transaction(async (em) => {
+      // Conditional on the hash just verified: of two concurrent changes only one applies.
+      const r = await em
+        .createQueryBuilder()
+        .update(User)
+        .set({ passwordHash, updatedAt: clock.now() })
+        .where('id = :id AND passwordHash = :old', { id: user.id, old: user.passwordHash })
+        .execute();
+      if (r.affected !== 1) return false;
+      const ended = await endOtherSessions(em, p, 'password_changed');
+      await auditUser(em, p, 'user.password_changed', user, { otherSessionsEnded: ended });
+      return true;
+    });
+    if (!changed) throw conflict('Your password was changed by another request meanwhile; sign in again with the new one');
     return true;
   }
 

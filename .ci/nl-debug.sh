@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Usage: .ci/node-line.sh MAJOR
+# Runs the unit and SQLite integration suites under Node MAJOR, taken from the
+# npm registry's `node` package (the official binaries, with Node's headers).
+# Native addons are built for one Node ABI, so the suites run in a copy of the
+# work tree whose node_modules hard-links every package except the native ones,
+# which are copied and rebuilt from source against that Node's own headers
+# (prebuilt downloads are not reachable here). The main tree is not touched.
+set -euo pipefail
+major="$1"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/tokengate-node${major}-XXXXXX")"
+echo "work=$work"
+
+echo "== Node ${major}: fetching the node package from the npm registry"
+npm install --prefix "$work/toolchain" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node@${major}" >/dev/null
+# node@N installs node-<platform>-<arch>@N beside it: the binary and include/node.
+binary="$(find "$work/toolchain/node_modules" -path '*/node-*-*/bin/node' -type f | head -n 1)"
+[ -n "$binary" ] && [ -x "$binary" ] || { echo "node@${major}: no binary found under $work/toolchain" >&2; exit 1; }
+platform_pkg="$(dirname "$(dirname "$binary")")"
+export PATH="$platform_pkg/bin:$PATH"
+export npm_config_nodedir="$platform_pkg"   # node-gyp: build against these headers, download nothing
+echo "== Node $(node --version) ($(command -v node))"
+
+echo "== Node ${major}: copying the work tree"
+mkdir "$work/tree"
+(cd "$root" && tar --exclude=./node_modules --exclude=./dist --exclude=./data --exclude=./.git --exclude=./bench/out -cf - .) | tar -xf - -C "$work/tree"
+cp -al "$root/node_modules" "$work/tree/node_modules"
+for pkg in bcrypt better-sqlite3; do
+  rm -rf "$work/tree/node_modules/$pkg"
+  cp -a "$root/node_modules/$pkg" "$work/tree/node_modules/$pkg"
+done
+
+cd "$work/tree"
+echo "== Node ${major}: rebuilding the native addons from source"
+npm rebuild bcrypt better-sqlite3 --build-from-source --foreground-scripts --loglevel=error >"$work/rebuild.log" 2>&1 || { tail -40 "$work/rebuild.log" >&2; exit 1; }
+node -e "require('bcrypt').hashSync('x', 4); new (require('better-sqlite3'))(':memory:').close()"
+
+echo "== Node ${major}: build, unit and SQLite integration suites"
+npm run build --silent
+summary="$work/jest.json"
+status=0
+node node_modules/jest/bin/jest.js --selectProjects sqlite test/integration/users.test --json "--outputFile=$summary" || status=$?
+node -e "const r = require('$summary'); console.log('node ${major}: ' + r.numPassedTests + ' passed, ' + r.numFailedTests + ' failed' + (r.numRuntimeErrorTestSuites ? '; ' + r.numRuntimeErrorTestSuites + ' file(s) failed outside their tests' : ''))"
+exit "$status"

@@ -1,0 +1,230 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useQuery } from 'urql';
+import { Link, useLocation, useSearch } from 'wouter';
+import { apiErrors } from '../client';
+import { graphql, type ResultOf } from '../graphql';
+import { Button, EmptyState, ErrorList, Loading, PageHeader, Unavailable, formatDateTime } from '../ui';
+
+export const AuditFields = graphql(`
+  fragment AuditFields on AuditEvent { id action actorId actorTokenId targetType targetId ip userAgent reason details createdAt }
+`);
+
+const AuditQuery = graphql(
+  `
+  query Audit($filter: AuditEventFilter, $first: Int, $after: String) {
+    auditEvents(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { ...AuditFields }
+    }
+    users(first: 100) { nodes { id name } }
+  }
+`,
+  [AuditFields],
+);
+
+const ACTIONS = [
+  'token.created', 'token.regenerated', 'token.revoked', 'token.deleted', 'token.expiring', 'token.expired',
+  'user.created', 'user.role_changed', 'user.deactivated', 'user.reactivated', 'user.password_changed', 'user.notification_settings_updated',
+  'session.created', 'session.refreshed', 'session.ended', 'auth.failed',
+  'account.policy_updated', 'scope.created', 'scope.deleted', 'webhook.created', 'webhook.deleted',
+];
+
+const ACTION_TEXT: Record<string, string> = {
+  'token.created': 'Token created',
+  'token.regenerated': 'Token regenerated',
+  'token.revoked': 'Token revoked',
+  'token.deleted': 'Token deleted',
+  'token.expiring': 'Expiry notice',
+  'token.expired': 'Token expired',
+  'user.created': 'User created',
+  'user.role_changed': 'Role changed',
+  'user.deactivated': 'User deactivated',
+  'user.reactivated': 'User reactivated',
+  'user.password_changed': 'Password changed',
+  'user.notification_settings_updated': 'Notification settings',
+  'session.created': 'Signed in',
+  'session.refreshed': 'Session renewed',
+  'session.ended': 'Session ended',
+  'auth.failed': 'Authentication failed',
+  'account.policy_updated': 'Policy changed',
+  'scope.created': 'Scope added',
+  'scope.deleted': 'Scope removed',
+  'webhook.created': 'Webhook added',
+  'webhook.deleted': 'Webhook removed',
+};
+
+type Event = ResultOf<typeof AuditFields>;
+
+export function AuditTable({ events, names }: { events: readonly Event[]; names?: Map<string, string> }) {
+  const rows = events;
+  return (
+    <div className="table-wrap">
+      <table className="table audit-table">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">What</th>
+            <th scope="col">Who</th>
+            <th scope="col">Target</th>
+            <th scope="col">From</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((e) => (
+            <tr key={e.id}>
+              <td data-label="When">
+                <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
+              </td>
+              <td data-label="What">
+                <span className={`action action-${e.action.split('.')[0]} ${e.action === 'auth.failed' ? 'action-bad' : ''}`}>{ACTION_TEXT[e.action] ?? e.action}</span>
+                <div className="sub">
+                  <code>{e.action}</code>
+                </div>
+              </td>
+              <td data-label="Who">
+                {e.actorId ? names?.get(e.actorId) ?? <code title={e.actorId}>{e.actorId.slice(0, 8)}…</code> : <span className="muted">—</span>}
+                {e.actorTokenId && <div className="sub">with an API token</div>}
+              </td>
+              <td data-label="Target">
+                {e.targetType === 'api_token' && e.targetId ? (
+                  <Link href={`/tokens/${e.targetId}`}>token {e.targetId.slice(0, 8)}…</Link>
+                ) : e.targetId ? (
+                  <span>
+                    {e.targetType?.replace('_', ' ')} {names?.get(e.targetId) ?? <code title={e.targetId}>{e.targetId.slice(0, 8)}…</code>}
+                  </span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td data-label="From">
+                {e.ip ? <code>{e.ip}</code> : <span className="muted">—</span>}
+                {e.userAgent && (
+                  <div className="sub ua" title={e.userAgent}>
+                    {e.userAgent.slice(0, 40)}
+                  </div>
+                )}
+              </td>
+              <td data-label="Details" className="details-cell">
+                {e.reason && <div>reason: {e.reason}</div>}
+                {e.details && <code className="details">{compactDetails(e.details)}</code>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function compactDetails(json: string): string {
+  try {
+    const o = JSON.parse(json) as Record<string, unknown>;
+    return Object.entries(o)
+      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(' · ');
+  } catch {
+    return json;
+  }
+}
+
+const AUDIT_TYPES = { additionalTypenames: ['AuditEvent', 'ApiToken', 'User'] };
+
+export default function Audit() {
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const params = useMemo(() => new URLSearchParams(search), [search]);
+  const action = params.get('action') ?? '';
+  const actor = params.get('actor') ?? '';
+  const since = params.get('since') ?? '';
+  const until = params.get('until') ?? '';
+  const after = params.get('after');
+  const [target, setTarget] = useState(params.get('target') ?? '');
+  useEffect(() => {
+    document.title = 'Audit log · Tokengate';
+  }, []);
+  const set = (k: string, v: string) => {
+    const next = new URLSearchParams(params);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    next.delete('after');
+    navigate(`${location}?${next}`);
+  };
+  const filter = {
+    ...(action ? { action } : {}),
+    ...(actor ? { actorId: actor } : {}),
+    ...(params.get('target') ? { targetId: params.get('target')! } : {}),
+    ...(since ? { since: new Date(`${since}T00:00:00`).toISOString() } : {}),
+    ...(until ? { until: new Date(`${until}T00:00:00`).toISOString() } : {}),
+  };
+  const [result] = useQuery({ query: AuditQuery, variables: { filter, first: 50, after }, context: AUDIT_TYPES });
+  const errors = apiErrors(result.error);
+  if (!result.data && errors.some((e) => e.code === 'FORBIDDEN')) return <Unavailable errors={errors} />;
+  const names = new Map((result.data?.users.nodes ?? []).map((u) => [u.id, u.name]));
+  const conn = result.data?.auditEvents;
+  return (
+    <div className="page page-wide">
+      <PageHeader title="Audit log" description="Every change to tokens, users, policy and webhooks, every sign-in and every refused credential. Never a secret." />
+      <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => { e.preventDefault(); set('target', target.trim()); }}>
+        <div className="filter">
+          <label htmlFor="a-action">Action</label>
+          <select id="a-action" className="input" value={action} onChange={(e) => set('action', e.target.value)}>
+            <option value="">Any action</option>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {ACTION_TEXT[a] ?? a} ({a})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="a-actor">Who</label>
+          <select id="a-actor" className="input" value={actor} onChange={(e) => set('actor', e.target.value)}>
+            <option value="">Anyone</option>
+            {[...names].map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="a-since">From</label>
+          <input id="a-since" className="input" type="date" value={since} onChange={(e) => set('since', e.target.value)} />
+        </div>
+        <div className="filter">
+          <label htmlFor="a-until">Before</label>
+          <input id="a-until" className="input" type="date" value={until} onChange={(e) => set('until', e.target.value)} />
+        </div>
+        <div className="filter">
+          <label htmlFor="a-target">Target id</label>
+          <input id="a-target" className="input" value={target} placeholder="Press Enter to apply" onChange={(e) => setTarget(e.target.value)} />
+        </div>
+      </form>
+      <ErrorList errors={errors} />
+      {!conn && result.fetching && <Loading />}
+      {conn && conn.totalCount === 0 && (
+        <EmptyState title="No events" icon="list">
+          <p>Nothing matches these filters.</p>
+        </EmptyState>
+      )}
+      {conn && conn.nodes.length > 0 && (
+        <>
+          <AuditTable events={conn.nodes} names={names} />
+          <nav className="pager" aria-label="Pages">
+            <span className="muted">{conn.totalCount} events</span>
+            <div className="pager-buttons">
+              <Button size="sm" disabled={!after} onClick={() => history.back()}>
+                Newer
+              </Button>
+              <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => { const n = new URLSearchParams(params); n.set('after', conn.pageInfo.endCursor ?? ''); navigate(`${location}?${n}`); }}>
+                Older
+              </Button>
+            </div>
+          </nav>
+        </>
+      )}
+    </div>
+  );
+}

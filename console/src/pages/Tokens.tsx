@@ -1,0 +1,350 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { Link, useSearch, useLocation } from 'wouter';
+import { apiErrors } from '../client';
+import { graphql, type ResultOf, type VariablesOf } from '../graphql';
+import { Icon } from '../icons';
+import { isAdmin, ROLE_LABEL, ROLES, useSession } from '../session';
+import { DeleteToken, RevokeToken, STATUS_OPTIONS, TokenRow, TokensQuery } from '../tokens';
+import { CREATION_TEXT, useTokenRules } from '../rules';
+import { Button, ConfirmDialog, EmptyState, ErrorList, ExpiringMark, Loading, PageHeader, RoleBadge, StatusBadge, When } from '../ui';
+
+const UsersForFilters = graphql(`
+  query UsersForFilters { users(first: 100) { nodes { id name email } } }
+`);
+
+const PAGE_SIZE = 20;
+// An empty page names no ApiToken: token mutations must still refresh it.
+const TOKEN_TYPES = { additionalTypenames: ['ApiToken'] };
+type Filter = NonNullable<VariablesOf<typeof TokensQuery>['filter']>;
+type Row = ResultOf<typeof TokenRow>;
+
+/** Filters live in the URL (?status=&role=&issuedBy=&owner=&env=&q=&after=): shareable, and Back works. */
+function useFilters() {
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const params = useMemo(() => new URLSearchParams(search), [search]);
+  const set = (changes: Record<string, string | null>, opts: { replace?: boolean } = {}) => {
+    const next = new URLSearchParams(params);
+    for (const [k, v] of Object.entries(changes)) {
+      if (v) next.set(k, v);
+      else next.delete(k);
+    }
+    if (!('after' in changes)) next.delete('after');
+    const qs = next.toString();
+    navigate(`${location}${qs ? `?${qs}` : ''}`, { replace: opts.replace });
+  };
+  return { params, set };
+}
+
+export function Tokens() {
+  const { session } = useSession();
+  const admin = isAdmin(session?.user.role);
+  const { params, set } = useFilters();
+  const status = params.get('status') ?? '';
+  const role = params.get('role') ?? '';
+  const issuedBy = params.get('issuedBy') ?? '';
+  const owner = params.get('owner') ?? '';
+  const env = params.get('env') ?? '';
+  const q = params.get('q') ?? '';
+  const after = params.get('after');
+  const page = Number(params.get('page') ?? '1') || 1;
+  const filtered = Boolean(status || role || issuedBy || owner || env || q);
+
+  useEffect(() => {
+    document.title = 'API tokens · Tokengate';
+  }, []);
+
+  const filter: Filter = {};
+  if (status === 'ALL') filter.status = ['ACTIVE', 'EXPIRED', 'REVOKED', 'DELETED'];
+  else if (status) filter.status = [status as 'ACTIVE'];
+  if (role) filter.role = [role as 'MEMBER'];
+  if (issuedBy) filter.issuedBy = issuedBy;
+  if (owner) filter.owner = owner;
+  if (env) filter.environment = env;
+  if (q) filter.search = q;
+
+  const [result] = useQuery({ query: TokensQuery, variables: { filter, first: PAGE_SIZE, after }, context: TOKEN_TYPES });
+  const [usersResult] = useQuery({ query: UsersForFilters, pause: !admin });
+  const { rules } = useTokenRules();
+  const canCreate = rules?.canCreateTokens ?? false;
+  const users = usersResult.data?.users.nodes ?? [];
+  const conn = result.data?.apiTokens;
+  const rows: readonly Row[] = conn?.nodes ?? [];
+  const errors = apiErrors(result.error);
+  const [confirm, setConfirm] = useState<{ kind: 'revoke' | 'delete'; token: Row } | null>(null);
+
+  // Text filters apply as you type, a moment after the last key.
+  const [qDraft, setQDraft] = useState(q);
+  const [envDraft, setEnvDraft] = useState(env);
+  useEffect(() => {
+    setQDraft(q);
+  }, [q]);
+  useEffect(() => {
+    setEnvDraft(env);
+  }, [env]);
+  const typing = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const debounce = (key: 'q' | 'env', value: string) => {
+    clearTimeout(typing.current);
+    typing.current = setTimeout(() => set({ [key]: value.trim() || null }, { replace: true }), 300);
+  };
+
+  const from = (page - 1) * PAGE_SIZE + 1;
+  return (
+    <div className="page page-wide">
+      <PageHeader
+        title="API tokens"
+        description={admin ? 'Every token of your account: who issued it, whom it acts as, and how it is used.' : 'The tokens you own or issued.'}
+        actions={
+          canCreate && (
+            <Link href="/tokens/new" className="btn btn-primary btn-md">
+              <Icon name="plus" size={16} /> Create token
+            </Link>
+          )
+        }
+      />
+      <form className="filters" role="search" aria-label="Filter tokens" onSubmit={(e) => e.preventDefault()}>
+        <div className="filter filter-search">
+          <label htmlFor="f-q">Search</label>
+          <div className="input-icon">
+            <Icon name="search" size={16} />
+            <input
+              id="f-q"
+              className="input"
+              type="search"
+              placeholder="Name or description"
+              value={qDraft}
+              onChange={(e) => {
+                setQDraft(e.target.value);
+                debounce('q', e.target.value);
+              }}
+            />
+          </div>
+        </div>
+        <div className="filter">
+          <label htmlFor="f-status">Status</label>
+          <select id="f-status" className="input" value={status} onChange={(e) => set({ status: e.target.value || null })}>
+            {STATUS_OPTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor="f-role">Role</label>
+          <select id="f-role" className="input" value={role} onChange={(e) => set({ role: e.target.value || null })}>
+            <option value="">Any role</option>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r]}
+              </option>
+            ))}
+          </select>
+        </div>
+        {admin && (
+          <>
+            <div className="filter">
+              <label htmlFor="f-issued">Issued by</label>
+              <select id="f-issued" className="input" value={issuedBy} onChange={(e) => set({ issuedBy: e.target.value || null })}>
+                <option value="">Anyone</option>
+                {users.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="filter">
+              <label htmlFor="f-owner">Owner</label>
+              <select id="f-owner" className="input" value={owner} onChange={(e) => set({ owner: e.target.value || null })}>
+                <option value="">Anyone</option>
+                {users.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </>
+        )}
+        <div className="filter">
+          <label htmlFor="f-env">Environment</label>
+          <input
+            id="f-env"
+            className="input"
+            placeholder="e.g. production"
+            value={envDraft}
+            onChange={(e) => {
+              setEnvDraft(e.target.value);
+              debounce('env', e.target.value);
+            }}
+          />
+        </div>
+        {filtered && (
+          <Button variant="ghost" className="filter-clear" onClick={() => set({ status: null, role: null, issuedBy: null, owner: null, env: null, q: null, page: null })}>
+            Clear filters
+          </Button>
+        )}
+      </form>
+
+      <ErrorList errors={errors} />
+      {!conn && result.fetching && <Loading label="Loading tokens…" />}
+      {conn && conn.totalCount === 0 && !filtered && (
+        <EmptyState
+          title="No API tokens yet"
+          action={
+            canCreate && (
+              <Link href="/tokens/new" className="btn btn-primary btn-md">
+                <Icon name="plus" size={16} /> Create your first token
+              </Link>
+            )
+          }
+        >
+          <p>
+            An API token lets a script, a CI job or a package manager call the API as you, without your password: with a role you choose (never above your own), an optional environment,
+            and an expiry date. Its secret is shown once, when you create it; revoke it here the moment it is no longer needed.
+          </p>
+          {rules && !canCreate && <p>In this account only {CREATION_TEXT[rules.tokenCreation]} create tokens: ask one of them to issue one for you.</p>}
+        </EmptyState>
+      )}
+      {conn && conn.totalCount === 0 && filtered && (
+        <EmptyState title="No token matches these filters" icon="search">
+          <p>Change or clear the filters to see more tokens.</p>
+        </EmptyState>
+      )}
+      {conn && rows.length > 0 && (
+        <>
+          <div className="table-wrap">
+            <table className="table tokens-table">
+              <caption className="sr-only">API tokens, {conn.totalCount} in all</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Username</th>
+                  <th scope="col">Role · environment</th>
+                  <th scope="col">Owner / issued by</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((t) => (
+                  <tr key={t.id} data-token-id={t.id}>
+                    <td data-label="Name" className="cell-name">
+                      <div className="name-line">
+                        <Link href={`/tokens/${t.id}`} className="token-link">
+                          {t.name}
+                        </Link>
+                        {t.expiringSoon && t.expiresAt && <ExpiringMark label={`Expires within 7 days (${new Date(t.expiresAt).toUTCString()})`} />}
+                      </div>
+                      <div className="sub">
+                        <code className="hint-code">{t.hint}…</code>
+                        {t.description && <span className="desc">{t.description}</span>}
+                      </div>
+                      <div className="scopes" aria-label="Scopes">
+                        {t.scopes.map((s) => (
+                          <span key={s} className="chip">
+                            {s}
+                          </span>
+                        ))}
+                      </div>
+                    </td>
+                    <td data-label="Username">
+                      <code>{t.username}</code>
+                    </td>
+                    <td data-label="Role · env">
+                      <RoleBadge role={t.role} />
+                      <div className="sub">{t.environment ? <span className="chip chip-env">{t.environment}</span> : 'any environment'}</div>
+                    </td>
+                    <td data-label="Owner / issued by">
+                      <div>{t.owner.name}</div>
+                      {t.createdBy.id !== t.owner.id && <div className="sub">issued by {t.createdBy.name}</div>}
+                    </td>
+                    <td data-label="Expires">
+                      <span className={t.expiringSoon ? 'cell-warn' : undefined}>
+                        <When iso={t.expiresAt} empty="Never" />
+                      </span>
+                      <div className="sub">
+                        created <When iso={t.createdAt} mode="date" />
+                      </div>
+                    </td>
+                    <td data-label="Last used">
+                      <When iso={t.lastUsedAt} empty="Never used" />
+                      {t.useCount > 0 && (
+                        <div className="sub">
+                          {t.useCount} {t.useCount === 1 ? 'request' : 'requests'}
+                        </div>
+                      )}
+                    </td>
+                    <td data-label="Status" className="cell-status">
+                      <StatusBadge status={t.status} />
+                      {t.status === 'ACTIVE' && (
+                        <Button size="sm" variant="danger" onClick={() => setConfirm({ kind: 'revoke', token: t })} aria-label={`Revoke ${t.name}`}>
+                          Revoke
+                        </Button>
+                      )}
+                      {(t.status === 'REVOKED' || t.status === 'EXPIRED') && (
+                        <Button size="sm" variant="ghost" onClick={() => setConfirm({ kind: 'delete', token: t })} aria-label={`Delete ${t.name}`}>
+                          Delete
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pager" aria-label="Pages">
+            <span className="muted" aria-live="polite">
+              Showing {from}–{from + rows.length - 1} of {conn.totalCount}
+            </span>
+            <div className="pager-buttons">
+              <Button size="sm" disabled={page <= 1} onClick={() => history.back()}>
+                Previous
+              </Button>
+              <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => set({ after: conn.pageInfo.endCursor, page: String(page + 1) })}>
+                Next
+              </Button>
+            </div>
+          </nav>
+        </>
+      )}
+      {confirm && <TokenActionDialog {...confirm} onClose={() => setConfirm(null)} />}
+    </div>
+  );
+}
+
+/** Revoke (irreversible) or delete, confirmed by a dialog that names the token. */
+export function TokenActionDialog({ kind, token, onClose, onDone }: { kind: 'revoke' | 'delete'; token: { id: string; name: string }; onClose: () => void; onDone?: () => void }) {
+  const [revokeResult, revoke] = useMutation(RevokeToken);
+  const [deleteResult, remove] = useMutation(DeleteToken);
+  const result = kind === 'revoke' ? revokeResult : deleteResult;
+  return (
+    <ConfirmDialog
+      title={kind === 'revoke' ? `Revoke “${token.name}”?` : `Delete “${token.name}”?`}
+      confirmLabel={kind === 'revoke' ? 'Revoke token' : 'Delete token'}
+      busy={result.fetching}
+      errors={apiErrors(result.error)}
+      onClose={onClose}
+      onConfirm={async () => {
+        const r = kind === 'revoke' ? await revoke({ id: token.id }, { additionalTypenames: ['ApiToken', 'ApiTokenAlerts'] }) : await remove({ id: token.id }, { additionalTypenames: ['ApiToken'] });
+        if (!r.error) {
+          onClose();
+          onDone?.();
+        }
+      }}
+    >
+      {kind === 'revoke' ? (
+        <p>
+          Every system using <strong>{token.name}</strong> loses access immediately. A revoked token cannot be restored; create a new one if you need access again.
+        </p>
+      ) : (
+        <p>
+          <strong>{token.name}</strong> disappears from the list (it stays in the audit trail and under the <em>Deleted</em> status filter).
+        </p>
+      )}
+    </ConfirmDialog>
+  );
+}

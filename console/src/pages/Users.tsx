@@ -1,0 +1,216 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { Link } from 'wouter';
+import { apiErrors, splitErrors } from '../client';
+import { graphql } from '../graphql';
+import { ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '../session';
+import { Button, ConfirmDialog, Dialog, ErrorList, Loading, PageHeader, RoleBadge, Select, StatusBadge, TextInput, Unavailable, When } from '../ui';
+
+const UsersQuery = graphql(`
+  query Users($after: String) {
+    users(first: 50, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes { id name email role status createdAt deactivatedAt }
+    }
+  }
+`);
+
+const CreateUser = graphql(`
+  mutation CreateUser($input: CreateUserInput!) { createUser(input: $input) { id name email role status createdAt deactivatedAt } }
+`);
+const ChangeRole = graphql(`
+  mutation ChangeRole($id: ID!, $role: Role!) { updateUserRole(id: $id, role: $role) { id role } }
+`);
+const Deactivate = graphql(`
+  mutation Deactivate($id: ID!) { deactivateUser(id: $id) { id status deactivatedAt } }
+`);
+const Reactivate = graphql(`
+  mutation Reactivate($id: ID!) { reactivateUser(id: $id) { id status deactivatedAt } }
+`);
+
+const USER_TYPES = { additionalTypenames: ['User'] };
+
+interface UserRow {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  status: string;
+}
+
+export default function Users() {
+  const { session } = useSession();
+  const me = session!.user;
+  const [after, setAfter] = useState<string | null>(null);
+  const [result] = useQuery({ query: UsersQuery, variables: { after }, context: USER_TYPES });
+  const [creating, setCreating] = useState(false);
+  const [roleChange, setRoleChange] = useState<{ user: UserRow; role: Role } | null>(null);
+  const [statusChange, setStatusChange] = useState<UserRow | null>(null);
+  const [, changeRole] = useMutation(ChangeRole);
+  const [roleResult, setRoleResult] = useState<ReturnType<typeof apiErrors>>([]);
+  const [deactivateResult, deactivate] = useMutation(Deactivate);
+  const [reactivateResult, reactivate] = useMutation(Reactivate);
+  useEffect(() => {
+    document.title = 'Users · Tokengate';
+  }, []);
+
+  const errors = apiErrors(result.error);
+  if (!result.data && result.fetching) return <Loading />;
+  if (!result.data) return <Unavailable errors={errors} />;
+  const conn = result.data.users;
+  const manageable = (u: UserRow) => u.id !== me.id && roleAtMost(u.role, me.role);
+
+  return (
+    <div className="page page-wide">
+      <PageHeader
+        title="Users"
+        description="People who sign in to your account. A user's tokens stop working the moment they are deactivated, and work again on reactivation."
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+            Add user
+          </Button>
+        }
+      />
+      <ErrorList errors={[...errors, ...roleResult]} />
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="sr-only">Users, {conn.totalCount} in all</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Added</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {conn.nodes.map((u) => (
+              <tr key={u.id} data-user-id={u.id}>
+                <td data-label="Name">
+                  <div className="strong">
+                    {u.name} {u.id === me.id && <span className="muted">(you)</span>}
+                  </div>
+                  <div className="sub">{u.email}</div>
+                </td>
+                <td data-label="Role">
+                  {manageable(u as UserRow) ? (
+                    <select className="input input-sm" aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => setRoleChange({ user: u as UserRow, role: e.target.value as Role })}>
+                      {ROLES.filter((r) => roleAtMost(r, me.role)).map((r) => (
+                        <option key={r} value={r}>
+                          {ROLE_LABEL[r]}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    <RoleBadge role={u.role as Role} />
+                  )}
+                </td>
+                <td data-label="Status">
+                  <StatusBadge status={u.status} />
+                </td>
+                <td data-label="Added">
+                  <When iso={u.createdAt} mode="date" />
+                </td>
+                <td className="cell-actions">
+                  <Link href={`/tokens?owner=${u.id}`} className="btn btn-ghost btn-sm">
+                    Tokens
+                  </Link>
+                  {manageable(u as UserRow) && (
+                    <Button size="sm" variant={u.status === 'ACTIVE' ? 'danger' : 'secondary'} onClick={() => setStatusChange(u as UserRow)}>
+                      {u.status === 'ACTIVE' ? 'Deactivate' : 'Reactivate'}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <nav className="pager" aria-label="Pages">
+        <span className="muted">{conn.totalCount} users</span>
+        <div className="pager-buttons">
+          <Button size="sm" disabled={!after} onClick={() => setAfter(null)}>
+            First page
+          </Button>
+          <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => setAfter(conn.pageInfo.endCursor)}>
+            Next
+          </Button>
+        </div>
+      </nav>
+      {creating && <CreateUserDialog myRole={me.role} onClose={() => setCreating(false)} />}
+      {roleChange && (
+        <ConfirmDialog
+          title={`Make ${roleChange.user.name} ${ROLE_LABEL[roleChange.role]}?`}
+          confirmLabel="Change role"
+          onClose={() => setRoleChange(null)}
+          onConfirm={async () => {
+            const r = await changeRole({ id: roleChange.user.id, role: roleChange.role });
+            setRoleResult(apiErrors(r.error));
+            setRoleChange(null);
+          }}
+        >
+          <p>
+            {ROLE_LABEL[roleChange.user.role]} → {ROLE_LABEL[roleChange.role]}. Their tokens act with at most the new role from now on.
+          </p>
+        </ConfirmDialog>
+      )}
+      {statusChange && (
+        <ConfirmDialog
+          title={statusChange.status === 'ACTIVE' ? `Deactivate ${statusChange.name}?` : `Reactivate ${statusChange.name}?`}
+          confirmLabel={statusChange.status === 'ACTIVE' ? 'Deactivate' : 'Reactivate'}
+          busy={deactivateResult.fetching || reactivateResult.fetching}
+          errors={apiErrors(statusChange.status === 'ACTIVE' ? deactivateResult.error : reactivateResult.error)}
+          onClose={() => setStatusChange(null)}
+          onConfirm={async () => {
+            const r = statusChange.status === 'ACTIVE' ? await deactivate({ id: statusChange.id }, { additionalTypenames: ['ApiToken'] }) : await reactivate({ id: statusChange.id }, { additionalTypenames: ['ApiToken'] });
+            if (!r.error) setStatusChange(null);
+          }}
+        >
+          {statusChange.status === 'ACTIVE' ? (
+            <p>They are signed out at once, cannot sign in, and every one of their API tokens stops authenticating until you reactivate them.</p>
+          ) : (
+            <p>They can sign in again, and their unrevoked, unexpired tokens work again.</p>
+          )}
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function CreateUserDialog({ myRole, onClose }: { myRole: Role; onClose: () => void }) {
+  const [form, setForm] = useState({ name: '', email: '', password: '', role: 'MEMBER' as Role });
+  const [result, create] = useMutation(CreateUser);
+  const { byField, general } = splitErrors(apiErrors(result.error), ['name', 'email', 'password', 'role']);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const r = await create({ input: { ...form, email: form.email.trim(), name: form.name.trim() } }, { additionalTypenames: ['User'] });
+    if (r.data) onClose();
+  };
+  return (
+    <Dialog title="Add a user" onClose={onClose}>
+      <form className="form" onSubmit={submit} noValidate>
+        <TextInput label="Name" value={form.name} required onChange={(e) => setForm({ ...form, name: e.target.value })} error={byField.name} autoFocus />
+        <TextInput label="E-mail" type="email" value={form.email} required onChange={(e) => setForm({ ...form, email: e.target.value })} error={byField.email} />
+        <TextInput label="Initial password" type="password" autoComplete="new-password" value={form.password} required onChange={(e) => setForm({ ...form, password: e.target.value })} error={byField.password} hint="At least 12 characters. Share it safely; they can change it in their profile." />
+        <Select label="Role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })} error={byField.role}>
+          {ROLES.filter((r) => roleAtMost(r, myRole)).map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABEL[r]}
+            </option>
+          ))}
+        </Select>
+        <ErrorList errors={general} />
+        <div className="form-actions">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={result.fetching}>
+            Add user
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
