@@ -12,7 +12,7 @@
 # by hand so that it holds for any npm: install with --ignore-scripts, then run
 # the install scripts of the two native modules that need them.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS toolchain
 # better-sqlite3 compiles from source (node-gyp: python3, make, g++) when no

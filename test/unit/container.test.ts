@@ -41,13 +41,13 @@ describe('container image and compose stack', () => {
     }
   });
 
-  test('the image and the compose stack run the active LTS line, which .ci/run also tests', () => {
+  test('the image and the compose stack run a Node line that .ci/run tests (22 until 24 passes: README, Node.js support)', () => {
     const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile)?.[1];
     const secrets = /image: node:(\d+)-bookworm-slim/.exec(read('docker-compose.yml'))?.[1];
-    expect(image).toBe('24');
+    expect(image).toBe('22');
     expect(secrets).toBe(image);
     const lines = /^for major in ([\d ]+); do$/m.exec(read('.ci/run'))?.[1].split(' ');
-    expect(lines).toEqual(['22', '24']);
+    expect(lines).toContain(image);
   });
 
   test('the compose services run entry points the build produces', () => {
