@@ -170,11 +170,10 @@ function parseDatabaseUrl(raw: string | undefined): string | undefined {
 }
 
 /**
- * CORS_ORIGINS: comma-separated origins, or * for any. Default: any origin in
- * development (the embedded Apollo Sandbox calls from its own origin), none in
- * production.
+ * CORS_ORIGINS for the tokens service and the gateway: comma-separated origins, or * for any.
+ * Default: any origin in development (the embedded Apollo Sandbox calls from its own origin),
+ * none in production.
  */
-/** CORS_ORIGINS for the tokens service and the gateway: none by default in production, any in development. */
 export function parseCorsOrigins(raw: string | undefined, production: boolean): string[] {
   if (raw === undefined || raw.trim() === '') return production ? [] : ['*'];
   const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);

@@ -5,6 +5,7 @@ import { PasswordHasher } from './auth/passwords';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
 import type { KnownSecrets } from './auth/known-secrets';
+import { authorityOver } from './verification/authority';
 import { AccountService } from './modules/account/account.service';
 import { ApiTokenService } from './modules/api-token/api-token.service';
 import { AuthService } from './modules/session/auth.service';
@@ -41,17 +42,18 @@ export function createServices(
 ): Services {
   const hasher = new PasswordHasher(config.bcryptRounds, { concurrency: config.bcryptConcurrency, queueLimit: config.bcryptQueueLimit });
   const emailConflicts = new EmailConflicts(dataSource, deps.throttle);
+  const withAuthority = authorityOver(dataSource);
   return {
-    accounts: new AccountService(dataSource),
-    users: new UserService(dataSource, hasher, deps.tokenCache, emailConflicts),
+    accounts: new AccountService(dataSource, withAuthority),
+    users: new UserService(dataSource, withAuthority, hasher, deps.tokenCache, emailConflicts),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts, deps.tokenCache),
     sessions: new SessionService(dataSource),
-    apiTokens: new ApiTokenService(dataSource, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
+    apiTokens: new ApiTokenService(dataSource, withAuthority, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),
-    scopes: new ScopeService(dataSource, deps.tokenCache),
-    webhooks: new WebhookService(dataSource, {
+    scopes: new ScopeService(dataSource, withAuthority, deps.tokenCache),
+    webhooks: new WebhookService(dataSource, withAuthority, {
       allowPrivate: config.webhookAllowPrivate,
       timeoutMs: config.webhookTimeoutMs,
       maxAttempts: config.webhookMaxAttempts,

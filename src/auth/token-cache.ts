@@ -1,9 +1,29 @@
 import { Role } from '../common/roles';
-import { User, UserStatus } from '../modules/user/user.entity';
-import { StoredTokenStatus } from '../modules/api-token/api-token.entity';
 
-/** A user's public columns, read together with a credential. */
-export type UserSnapshot = Pick<User, 'id' | 'accountId' | 'email' | 'name' | 'role' | 'status' | 'deactivatedAt' | 'createdAt' | 'updatedAt'>;
+/*
+ * The kernel's own words for what verification caches: no entity is imported
+ * here (src/auth sits below src/modules). The user and token modules' enums
+ * carry the same string values, so their rows fit these types as they are.
+ */
+
+/** A user's status as verification needs it (the user module's UserStatus values). */
+export type SnapshotUserStatus = 'ACTIVE' | 'DEACTIVATED';
+
+/** A token's stored status (the api-token module's TokenStatus values that are stored; EXPIRED is derived). */
+export type SnapshotTokenStatus = 'ACTIVE' | 'REVOKED' | 'DELETED';
+
+/** A user's public columns, read together with a credential (never the password hash). */
+export interface UserSnapshot {
+  id: string;
+  accountId: string;
+  email: string;
+  name: string;
+  role: Role;
+  status: SnapshotUserStatus;
+  deactivatedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 /** What verification needs of a token and its owner, for one of its secrets. */
 export interface VerifiedToken {
@@ -13,7 +33,7 @@ export interface VerifiedToken {
   username: string;
   role: Role;
   environment: string | null;
-  storedStatus: StoredTokenStatus;
+  storedStatus: SnapshotTokenStatus;
   expiresAt: Date | null;
   /** Set when the digest matched the previous secret of a regenerated token: valid until then. */
   graceUntil: Date | null;
@@ -25,7 +45,7 @@ export interface VerifiedToken {
   ownerRole: Role;
   /** The token's catalog scopes that were still in the catalog when read, with their minRole. */
   catalogScopes: ReadonlyArray<{ name: string; minRole: Role }>;
-  ownerStatus: UserStatus;
+  ownerStatus: SnapshotUserStatus;
   /** The owner's public columns as read with the token (no password hash): answers `me` without a query. */
   owner: UserSnapshot;
 }

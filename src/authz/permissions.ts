@@ -28,7 +28,7 @@ const isAdmin = rule('isAdmin', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
 /**
  * The checks behind the `writer` and `adminWriter` rules, as functions: changes that rest on the
  * caller's authority run them again inside their transaction with the caller's fresh role
- * (src/auth/authority.ts), so the rule and the re-check can never drift apart.
+ * (src/verification/authority.ts), so the rule and the re-check can never drift apart.
  */
 export function writerRefusal(principal: Principal | null): AppError | null {
   return isReadOnlyToken(principal) ? forbidden('This request uses a READ_ONLY API token: it may run queries only') : null;

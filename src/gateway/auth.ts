@@ -1,4 +1,4 @@
-import type { Authenticator } from '../auth/authenticator';
+import type { Authenticator } from '../verification/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import type { TokenCache } from '../auth/token-cache';

@@ -6,7 +6,7 @@ import proxyaddr from 'proxy-addr';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { RateLimiter } from '../common/rate-limiter';
-import { AppError, isVariableValueError, withoutVariableValue } from '../errors';
+import { APP_CODES, AppError, isVariableValueError, withoutVariableValue } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
@@ -14,7 +14,6 @@ import { useMemoisedGenericAuth } from './memoised-auth';
 import { useOperationPolicy } from './operation-policy';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
 import { listenOn } from '../http/listen';
-import { APP_CODES } from '../errors';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 
 export type GatewayAuthMode = 'filter' | 'reject';

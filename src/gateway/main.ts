@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { Authenticator } from '../auth/authenticator';
+import { Authenticator } from '../verification/authenticator';
 import { parseIdentityKey } from '../auth/identity-keys';
 import { SessionTokens } from '../auth/session-tokens';
 import { ThrottleService } from '../modules/throttle/throttle.service';
 import { TokenCache } from '../auth/token-cache';
-import { UsageRecorder } from '../auth/usage-recorder';
+import { UsageRecorder } from '../verification/usage-recorder';
 import { clock } from '../common/clock';
 import { ConfigError, loadConfig } from '../config';
 import { createDataSource, initializeDatabase } from '../db/data-source';

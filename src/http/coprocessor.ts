@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import express, { NextFunction, Request, Response, Router } from 'express';
 import type { Config } from '../config';
-import type { Authenticator } from '../auth/authenticator';
+import type { Authenticator } from '../verification/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import { ExchangeTokens, routerClaims } from '../auth/exchange-tokens';
 import type { IdentityKeys } from '../auth/identity-keys';

@@ -1,6 +1,6 @@
 import express, { NextFunction, Request, Response, Router } from 'express';
 import type { Config } from '../config';
-import type { Authenticator } from '../auth/authenticator';
+import type { Authenticator } from '../verification/authenticator';
 import type { Credential } from '../auth/credentials';
 import { ExchangeTokens, TOKEN_TYPES } from '../auth/exchange-tokens';
 import type { IdentityKeys } from '../auth/identity-keys';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { generateIdentityKeyPem, parseIdentityKey } from '../../src/auth/identity-keys';
-import { Authenticator } from '../../src/auth/authenticator';
+import { Authenticator } from '../../src/verification/authenticator';
 import { SessionTokens } from '../../src/auth/session-tokens';
 import { TokenCache } from '../../src/auth/token-cache';
 import { clock } from '../../src/common/clock';
@@ -28,8 +28,8 @@ export interface Supergraph {
   tokensRequests: IncomingHttpHeaders[];
   gateways: Map<string, RunningGateway>;
   supergraphSdl: string;
-  /** `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits. */
   /**
+   * `env`: gateway variables (NODE_ENV, QUERY_MAX_*, BODY_LIMIT_BYTES…) read by the real config loader for the limits.
    * `via`: 'inProcess' shares the tokens service's Authenticator and forgets its cached verdicts when
    * that service changes something (as `npm run dev:supergraph`); 'inProcessSeparate' verifies in-process
    * with its own Authenticator and no token cache, like `npm run gateway` without TOKENS_INTROSPECTION_URL
@@ -135,6 +135,7 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
           introspection: fromEnv.introspection,
           trustProxy: fromEnv.trustProxy,
           log: (level, msg, data) => {
+            // eslint-disable-next-line no-console -- opt-in debugging output (GATEWAY_TEST_LOG)
             if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);
             lines.push(logLine(level, msg, data));
           },

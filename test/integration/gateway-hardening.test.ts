@@ -1,4 +1,4 @@
-import { Authenticator } from '../../src/auth/authenticator';
+import { Authenticator } from '../../src/verification/authenticator';
 import { SessionTokens } from '../../src/auth/session-tokens';
 import { TokenCache } from '../../src/auth/token-cache';
 import { generateSecret } from '../../src/auth/token-format';

@@ -46,8 +46,7 @@ describe('gateway query and request limits', () => {
   let shallow: RunningGateway;
   let memberKey: string;
 
-  /** Subgraph calls made while `fn` runs: a refused operation must make none. */
-  /** Run fn; its result, and how many calls the subgraphs received meanwhile. */
+  /** Run fn; its result, and how many calls the subgraphs received meanwhile (a refused operation must make none). */
   async function subgraphCallsDuring<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number }> {
     const before = sg.tokensRequests.length + sg.inventoryRequests.length;
     const result = await fn();

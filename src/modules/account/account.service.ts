@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Principal } from '../../auth/principal';
 import { badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
-import { withAuthority } from '../../auth/authority';
+import type { WithAuthority } from '../../auth/authority';
 import { Account, AccountPolicy, policyOf } from './account.entity';
 import { AccountPolicyInput } from './account.inputs';
 import { ApiToken } from '../api-token/api-token.entity';
@@ -40,7 +40,10 @@ export function validatePolicy(p: AccountPolicy): AccountPolicy {
 }
 
 export class AccountService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly withAuthority: WithAuthority<Account>,
+  ) {}
 
   async get(principal: Principal): Promise<Account> {
     const account = await this.dataSource.getRepository(Account).findOneBy({ id: principal.accountId });
@@ -52,7 +55,7 @@ export class AccountService {
     for (const field of ['maxActiveTokens', 'tokenCreation', 'expiryNotificationDays'] as const) {
       if (input[field] === null) throw badInput(field, 'cannot be null');
     }
-    return withAuthority(this.dataSource, principal, 'admin', async (em, actor, account) => {
+    return this.withAuthority(principal, 'admin', async (em, actor, account) => {
       const next = validatePolicy({
         ...policyOf(account),
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),

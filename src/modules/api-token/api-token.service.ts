@@ -8,9 +8,9 @@ import { newId } from '../../common/ids';
 import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole, minRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText, requiredText, searchText } from '../../common/validation';
-import { withAuthority } from '../../auth/authority';
+import type { WithAuthority } from '../../auth/authority';
 import { AppError, badInput, conflict, forbidden, notFound } from '../../errors';
-import { policyOf, TokenCreationPolicy } from '../account/account.entity';
+import { Account, policyOf, TokenCreationPolicy } from '../account/account.entity';
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
@@ -135,6 +135,7 @@ export class ApiTokenService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly withAuthority: WithAuthority<Account>,
     private readonly cache: TokenCache,
     private readonly throttle: ThrottleService,
     leakReportsPerMinute: number,
@@ -265,7 +266,7 @@ export class ApiTokenService {
     const generated = generateSecret();
     // The account row lock serialises creates per account: the limit and name checks below are exact;
     // `actor` is the caller read again after it.
-    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor, account) => {
+    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
       const policy = policyOf(account);
       assertMayMint(actor, policy.tokenCreation);
 
@@ -354,7 +355,7 @@ export class ApiTokenService {
     }
     const now = clock.now();
     const generated = generateSecret();
-    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor, account) => {
+    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
       const token = await this.findVisible(em, actor, args.id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
@@ -391,7 +392,7 @@ export class ApiTokenService {
 
   async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const now = clock.now();
-    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor) => {
+    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
@@ -407,7 +408,7 @@ export class ApiTokenService {
 
   async delete(principal: Principal, id: string): Promise<string> {
     const now = clock.now();
-    const token = await withAuthority(this.dataSource, principal, 'writer', async (em, actor) => {
+    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);

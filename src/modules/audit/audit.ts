@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/principal';
-import { clientAddress } from '../../auth/usage-recorder';
+import { clientAddress } from '../../common/client-address';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { RequestMeta, requestMeta } from '../../common/request-meta';

@@ -6,7 +6,8 @@ import { newId } from '../../common/ids';
 import { isRole, Role, roleAtLeast } from '../../common/roles';
 import { optionalText } from '../../common/validation';
 import { badInput, conflict, forbidden, notFound } from '../../errors';
-import { withAuthority } from '../../auth/authority';
+import type { WithAuthority } from '../../auth/authority';
+import type { Account } from '../account/account.entity';
 import { recordAudit } from '../audit/audit';
 import { ApiToken } from '../api-token/api-token.entity';
 import { AccountScope, CreateScopeInput } from './account-scope.entity';
@@ -89,6 +90,7 @@ export function grantedCatalogScopes(
 export class ScopeService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly withAuthority: WithAuthority<Account>,
     private readonly cache: TokenCache,
   ) {}
 
@@ -103,7 +105,7 @@ export class ScopeService {
     if (!isRole(minRole)) throw badInput('minRole', 'must be a role');
     const now = clock.now();
     // The account lock serialises catalog changes: the uniqueness check below is exact.
-    const saved = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+    const saved = await this.withAuthority(principal, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
         throw conflict(`The scope "${name}" already exists in this account's catalog`);
@@ -126,7 +128,7 @@ export class ScopeService {
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
-    await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+    await this.withAuthority(principal, 'admin', async (em, actor) => {
       const scope = await em.getRepository(AccountScope).findOneBy({ id, accountId: principal.accountId });
       if (!scope) throw notFound('Scope');
       // Strip it from the tokens that carry it, so a later scope of the same name is not granted to them.

@@ -8,7 +8,8 @@ import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../c
 import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { auditUser } from '../audit/audit';
-import { withAuthority } from '../../auth/authority';
+import type { WithAuthority } from '../../auth/authority';
+import type { Account } from '../account/account.entity';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
 import { CreateUserInput } from './user.inputs';
@@ -19,6 +20,7 @@ import { User, UserStatus } from './user.entity';
 export class UserService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly withAuthority: WithAuthority<Account>,
     private readonly hasher: PasswordHasher,
     private readonly tokenCache: TokenCache,
     private readonly conflicts: EmailConflicts,
@@ -47,7 +49,7 @@ export class UserService {
     const passwordHash = await this.hasher.hash(input.password);
     const taken = () => this.conflicts.refuse({ email, via: 'create_user', principal, counters });
     return withUniqueEmail(() =>
-      withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+      this.withAuthority(principal, 'admin', async (em, actor) => {
         if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
         if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
         const user = em.getRepository(User).create({
@@ -113,7 +115,7 @@ export class UserService {
    * the caller, and the token cache forgets the user before the mutation returns.
    */
   private async changeUser(principal: Principal, id: string, change: (em: EntityManager, user: User, actor: Principal) => Promise<User>): Promise<User> {
-    const user = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+    const user = await this.withAuthority(principal, 'admin', async (em, actor) => {
       const target = await em.getRepository(User).findOneBy({ id, accountId: actor.accountId });
       if (!target) throw notFound('User');
       if (!roleAtLeast(actor.role, target.role)) throw forbidden(`You cannot change a user whose role (${target.role}) is above yours`);

@@ -7,7 +7,8 @@ import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
 import { isAdminRole } from '../../common/roles';
-import { withAuthority } from '../../auth/authority';
+import type { WithAuthority } from '../../auth/authority';
+import type { Account } from '../account/account.entity';
 import { badInput, forbidden, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
@@ -49,6 +50,7 @@ export class WebhookService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly withAuthority: WithAuthority<Account>,
     private readonly settings: WebhookSettings,
     private readonly logger?: Logger,
   ) {
@@ -67,7 +69,7 @@ export class WebhookService {
     const unknown = events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
     if (unknown !== undefined) throw badInput('events', `"${unknown.slice(0, 40)}" is not one of ${WEBHOOK_EVENTS.join(', ')}`);
     const secret = newWebhookSecret();
-    const webhook = await withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+    const webhook = await this.withAuthority(principal, 'admin', async (em, actor) => {
       const count = await em.getRepository(Webhook).countBy({ accountId: actor.accountId });
       if (count >= MAX_WEBHOOKS_PER_ACCOUNT) throw badInput('url', `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`);
       const saved = await em.save(
@@ -100,7 +102,7 @@ export class WebhookService {
 
   async delete(principal: Principal, id: string): Promise<string> {
     this.assertAdmin(principal);
-    return withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
+    return this.withAuthority(principal, 'admin', async (em, actor) => {
       const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: actor.accountId });
       if (!hook) throw notFound('Webhook');
       await em.getRepository(WebhookDelivery).delete({ webhookId: hook.id });

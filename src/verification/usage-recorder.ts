@@ -1,48 +1,17 @@
-import { isIP } from 'node:net';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { ApiToken } from '../modules/api-token/api-token.entity';
+import { clientAddress } from '../common/client-address';
 import { DAY_MS } from '../common/clock';
+import { addTokenUses, mergeIps, TokenUses } from '../modules/api-token/api-token.uses';
 import { upsertUsage, UsageIncrement, utcDay } from '../modules/usage/usage.service';
 
-export const MAX_LAST_USED_IPS = 5;
-
-interface Pending {
-  count: number;
-  /** Epoch milliseconds of the newest use. */
-  lastUsedAt: number;
-  /** Newest first, distinct. */
-  ips: string[];
+interface Pending extends TokenUses {
   /** Requests per "YYYY-MM-DD|ip" (ip '' when unknown), for the daily usage history. */
   buckets: Map<string, number>;
 }
 
 function addBuckets(into: Map<string, number>, from: Map<string, number>): void {
   for (const [k, n] of from) into.set(k, (into.get(k) ?? 0) + n);
-}
-
-/** Merge newly seen IPs (newest first) into a stored list, keeping the newest distinct five. */
-export function mergeIps(newestFirst: string[], stored: string[]): string[] {
-  const out: string[] = [];
-  for (const ip of [...newestFirst, ...stored]) {
-    if (ip && !out.includes(ip)) out.push(ip);
-    if (out.length === MAX_LAST_USED_IPS) break;
-  }
-  return out;
-}
-
-/** Longest textual IP address (IPv4-mapped IPv6). */
-const MAX_IP_LENGTH = 45;
-
-/**
- * The client address as an IP, or undefined. Behind a proxy trusted with
- * TRUST_PROXY=true, req.ip is the left-most X-Forwarded-For entry, which the
- * client writes: anything that is not a plain IP address is dropped, so it can
- * neither be stored nor overflow the column and fail the whole batched write.
- */
-export function clientAddress(ip: string | undefined): string | undefined {
-  if (!ip || ip.length > MAX_IP_LENGTH || isIP(ip) === 0) return undefined;
-  return ip;
 }
 
 /**
@@ -136,24 +105,12 @@ export class UsageRecorder {
   private async write(batch: Map<string, Pending>): Promise<void> {
     const started = performance.now();
     await this.dataSource.transaction(async (em) => {
-      const rows = await em.find(ApiToken, {
-        where: { id: In([...batch.keys()]) },
-        select: { id: true, accountId: true, environment: true, lastUsedIps: true, lastUsedAt: true },
-      });
+      const tokens = await addTokenUses(em, batch);
       const history: UsageIncrement[] = [];
-      for (const row of rows) {
-        const p = batch.get(row.id)!;
-        const lastUsedAt = row.lastUsedAt && row.lastUsedAt.getTime() > p.lastUsedAt ? row.lastUsedAt : new Date(p.lastUsedAt);
-        await em
-          .createQueryBuilder()
-          .update(ApiToken)
-          .set({ useCount: () => `useCount + ${Math.trunc(p.count)}`, lastUsedAt, lastUsedIps: mergeIps(p.ips, row.lastUsedIps) })
-          .where('id = :id', { id: row.id })
-          .updateEntity(false)
-          .execute();
-        for (const [key, requests] of p.buckets) {
+      for (const token of tokens) {
+        for (const [key, requests] of batch.get(token.id)!.buckets) {
           const [day, ip] = key.split('|');
-          history.push({ tokenId: row.id, accountId: row.accountId, environment: row.environment, day, ip, requests });
+          history.push({ tokenId: token.id, accountId: token.accountId, environment: token.environment, day, ip, requests });
         }
       }
       // The daily history rides in the same transaction: one upsert per (token, day, ip), never one write per request.

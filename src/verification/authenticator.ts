@@ -5,7 +5,13 @@ import type { RequestMeta } from '../common/request-meta';
 import { unauthenticated } from '../errors';
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
 import type { GatewayIdentity } from '../subgraph-kit';
-import { Credential } from './credentials';
+import { Credential } from '../auth/credentials';
+import { KnownSecrets } from '../auth/known-secrets';
+import { Principal } from '../auth/principal';
+import { SessionTokens } from '../auth/session-tokens';
+import { TokenCache, VerifiedToken } from '../auth/token-cache';
+import { digestSecret, isWellFormedSecret, SECRET_LENGTH } from '../auth/token-format';
+import { findUsableDigests } from '../modules/api-token/api-token.lookup';
 import {
   auditRefusal,
   checkSession,
@@ -13,17 +19,11 @@ import {
   INVALID_TOKEN,
   loadTokenByDigest,
   loadTokenByFingerprint,
-  loadUsableDigests,
   principalOfToken,
   Refusal,
   refusalOf,
   tokenRefusal,
 } from './credential-state';
-import { Principal } from './principal';
-import { SessionTokens } from './session-tokens';
-import { TokenCache, VerifiedToken } from './token-cache';
-import { KnownSecrets } from './known-secrets';
-import { digestSecret, isWellFormedSecret, SECRET_LENGTH } from './token-format';
 import { UsageRecorder } from './usage-recorder';
 
 /** A secret this replica does not know, from an address locked for guessing: refused without a look-up. */
@@ -40,7 +40,7 @@ const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
  * reuse and deactivation take effect at once. A gateway identity names a
  * token (and the secret the gateway verified) or a session; it is checked the
  * same way, through the same cache: the identity says who, this decides what
- * they may do now (src/auth/credential-state.ts).
+ * they may do now (src/verification/credential-state.ts).
  */
 export class Authenticator {
   constructor(
@@ -51,7 +51,7 @@ export class Authenticator {
     private readonly throttle: ThrottleService,
     private readonly logger?: Logger,
   ) {
-    this.knownSecrets = new KnownSecrets((limit) => loadUsableDigests(this.dataSource.manager, clock.now(), limit), clock.nowMs);
+    this.knownSecrets = new KnownSecrets((limit) => findUsableDigests(this.dataSource.manager, clock.now(), limit), clock.nowMs);
   }
 
   /**
