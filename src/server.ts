@@ -25,7 +25,7 @@ import { UsageRecorder } from './auth/usage-recorder';
 import { clock } from './common/clock';
 import { createDataSource, initializeDatabase } from './db/data-source';
 import { CountingQueryLogger } from './db/query-logger';
-import { AppError, createErrorFormatter, unauthenticated } from './errors';
+import { AppError, createErrorFormatter, executionStatusPlugin, httpRefusal, toRequestError, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
@@ -67,16 +67,6 @@ export interface ServerOptions {
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
-
-function toGraphQLError(err: unknown): GraphQLError {
-  if (err instanceof AppError) {
-    const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'RATE_LIMITED' ? 429 : 400;
-    return new GraphQLError(err.message, { extensions: { code: err.code, http: { status } } });
-  }
-  return new GraphQLError('The service is temporarily unavailable; try again shortly', {
-    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-  });
-}
 
 /** Build the whole tokens service: database, services, schema behind shield, Apollo, HTTP routes. */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<TokengateServer> {
@@ -181,6 +171,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     plugins: [
       introspectionPolicy(config.introspection),
+      executionStatusPlugin,
       // Apollo turns on federated inline tracing for subgraph schemas: any client sending
       // apollo-federation-include-trace would get resolver timings. The Hive gateway does not use them.
       ApolloServerPluginInlineTraceDisabled(),
@@ -253,7 +244,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
           principal = found instanceof Promise ? await found : found;
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
-          throw toGraphQLError(err);
+          throw toRequestError(err);
         }
         return new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders);
       },
@@ -342,12 +333,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   // Anything thrown before GraphQL (malformed JSON, oversized body, bad encoding) answers JSON, never a stack.
   app.use((err: { status?: number; statusCode?: number; type?: string; message?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled request error');
-    const message =
-      status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Malformed request: the body must be JSON';
+    const refusal = httpRefusal(err.status ?? err.statusCode ?? 500);
+    if (refusal.status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled request error');
     if (res.headersSent) return;
-    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    res.status(refusal.status).json(refusal.body);
     void req;
   });
 
