@@ -6,9 +6,8 @@ import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
-import { isAdminRole } from '../../common/roles';
 import { withAuthority } from '../../auth/authority';
-import { badInput, forbidden, notFound } from '../../errors';
+import { badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
 import { WEBHOOK_EVENTS } from './webhook-events';
@@ -39,7 +38,8 @@ export function retryDelayMs(failedAttempts: number, baseMs: number): number {
 }
 
 /**
- * Account webhooks: registration (OWNER and ADMIN), and the delivery worker
+ * Account webhooks: registration (OWNER and ADMIN: the permission map's adminReader/adminWriter
+ * rules; create and delete re-check inside their transaction), and the delivery worker
  * that sends queued events with HMAC signatures and retries failures with
  * exponential backoff. Deliveries are claimed with a conditional UPDATE, so
  * any number of replicas can run the worker without sending an attempt twice.
@@ -55,12 +55,7 @@ export class WebhookService {
     this.box = new SecretBox(settings.signingKey);
   }
 
-  private assertAdmin(principal: Principal): void {
-    if (!isAdminRole(principal.role)) throw forbidden('Only OWNER and ADMIN may manage webhooks');
-  }
-
   async create(principal: Principal, input: { url: string; events: string[] }): Promise<CreatedWebhook> {
-    this.assertAdmin(principal);
     const url = validateWebhookUrl(input.url ?? '', this.settings.allowPrivate);
     const events = [...new Set(input.events ?? [])];
     if (events.length === 0) throw badInput('events', `must list at least one of ${WEBHOOK_EVENTS.join(', ')}`);
@@ -94,12 +89,10 @@ export class WebhookService {
   }
 
   async list(principal: Principal): Promise<Webhook[]> {
-    this.assertAdmin(principal);
     return this.dataSource.getRepository(Webhook).find({ where: { accountId: principal.accountId }, order: { id: 'ASC' } });
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
-    this.assertAdmin(principal);
     return withAuthority(this.dataSource, principal, 'admin', async (em, actor) => {
       const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: actor.accountId });
       if (!hook) throw notFound('Webhook');
@@ -119,7 +112,6 @@ export class WebhookService {
 
   /** Newest first; null when the webhook is missing or another account's. */
   async deliveries(principal: Principal, webhookId: string, first?: number | null, after?: string | null): Promise<Page<WebhookDelivery> | null> {
-    this.assertAdmin(principal);
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
     const hook = await this.dataSource.getRepository(Webhook).findOne({ where: { id: webhookId, accountId: principal.accountId }, select: { id: true } });
