@@ -25,6 +25,7 @@ import { UsageRecorder } from './auth/usage-recorder';
 import { clock } from './common/clock';
 import { createDataSource, initializeDatabase } from './db/data-source';
 import { CountingQueryLogger } from './db/query-logger';
+import { MaybePromise } from './common/maybe-promise';
 import { AppError, createErrorFormatter, executionStatusPlugin, httpRefusal, toRequestError, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
@@ -99,7 +100,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
    * A forged or incomplete gateway header is refused, never read as anonymous.
    * Otherwise the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
    */
-  function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): Principal | null | Promise<Principal | null> {
+  function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): MaybePromise<Principal | null> {
     if (!config.gatewaySecret) {
       if (req.headers[IDENTITY_HEADER] !== undefined || req.headers[GATEWAY_SECRET_HEADER] !== undefined) {
         throw unauthenticated('Gateway identity is not accepted by this service');
@@ -239,9 +240,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         const userAgent = req.headers['user-agent'];
         let principal;
         try {
-          // A token in the verification cache is answered synchronously: no promise to wait for.
-          const found = principalOf(req, ip, userAgent);
-          principal = found instanceof Promise ? await found : found;
+          principal = await principalOf(req, ip, userAgent);
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
           throw toRequestError(err);
