@@ -25,7 +25,8 @@ import { UsageRecorder } from './verification/usage-recorder';
 import { clock } from './common/clock';
 import { createDataSource, initializeDatabase } from './db/data-source';
 import { CountingQueryLogger } from './db/query-logger';
-import { AppError, createErrorFormatter, unauthenticated } from './errors';
+import { MaybePromise } from './common/maybe-promise';
+import { AppError, createErrorFormatter, executionStatusPlugin, httpRefusal, toRequestError, unauthenticated } from './errors';
 import { createLoaders } from './loaders';
 import { createLogger, Logger } from './logger';
 import { buildSchema } from './schema';
@@ -69,16 +70,6 @@ export interface ServerOptions {
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
 
-function toGraphQLError(err: unknown): GraphQLError {
-  if (err instanceof AppError) {
-    const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'RATE_LIMITED' ? 429 : 400;
-    return new GraphQLError(err.message, { extensions: { code: err.code, http: { status } } });
-  }
-  return new GraphQLError('The service is temporarily unavailable; try again shortly', {
-    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-  });
-}
-
 /** Build the whole tokens service: database, services, schema behind shield, Apollo, HTTP routes. */
 export async function createServer(config: Config, options: ServerOptions = {}): Promise<TokengateServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -110,7 +101,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
    * A forged or incomplete gateway header is refused, never read as anonymous.
    * Otherwise the Authorization header, unless TOKENS_REQUIRE_GATEWAY refuses direct calls.
    */
-  function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): Principal | null | Promise<Principal | null> {
+  function principalOf(req: Request, ip: string | undefined, userAgent: string | undefined): MaybePromise<Principal | null> {
     if (!config.gatewaySecret) {
       if (req.headers[IDENTITY_HEADER] !== undefined || req.headers[GATEWAY_SECRET_HEADER] !== undefined) {
         throw unauthenticated('Gateway identity is not accepted by this service');
@@ -182,6 +173,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     },
     plugins: [
       introspectionPolicy(config.introspection),
+      executionStatusPlugin,
       // Apollo turns on federated inline tracing for subgraph schemas: any client sending
       // apollo-federation-include-trace would get resolver timings. The Hive gateway does not use them.
       ApolloServerPluginInlineTraceDisabled(),
@@ -249,12 +241,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         const userAgent = req.headers['user-agent'];
         let principal;
         try {
-          // A token in the verification cache is answered synchronously: no promise to wait for.
-          const found = principalOf(req, ip, userAgent);
-          principal = found instanceof Promise ? await found : found;
+          principal = await principalOf(req, ip, userAgent);
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
-          throw toGraphQLError(err);
+          throw toRequestError(err);
         }
         return new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders);
       },
@@ -344,12 +334,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
 
   // Anything thrown before GraphQL (malformed JSON, oversized body, bad encoding) answers JSON, never a stack.
   app.use((err: { status?: number; statusCode?: number; type?: string; message?: string }, req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? err.statusCode ?? 500;
-    if (status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled request error');
-    const message =
-      status === 413 ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Malformed request: the body must be JSON';
+    const refusal = httpRefusal(err.status ?? err.statusCode ?? 500);
+    if (refusal.status >= 500) logger.error({ err, requestId: res.locals.requestId }, 'unhandled request error');
     if (res.headersSent) return;
-    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+    res.status(refusal.status).json(refusal.body);
     void req;
   });
 

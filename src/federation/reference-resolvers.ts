@@ -1,6 +1,5 @@
 import { GraphQLFieldResolver, GraphQLSchema, isUnionType } from 'graphql';
 import type { Context } from '../context';
-import { isAdminRole } from '../common/roles';
 import { badInput } from '../errors';
 import type { Account } from '../modules/account/account.entity';
 import type { ApiToken } from '../modules/api-token/api-token.entity';
@@ -11,7 +10,8 @@ const idOf = (ref: Ref): string | null => (typeof ref?.id === 'string' ? ref.id 
 
 /**
  * Entity reference resolvers for `_entities`. They apply exactly the
- * visibility of the root queries, batched through the request's loaders, so
+ * visibility of the root queries (each module's *.visibility.ts), batched
+ * through the request's loaders, so
  * federation can never reach what `me`, `users`, `account` and `apiToken`
  * would not show: a foreign or invisible id resolves to null.
  */
@@ -19,11 +19,8 @@ export const referenceResolvers = {
   User: {
     async __resolveReference(ref: Ref, ctx: Context): Promise<User | null> {
       const id = idOf(ref);
-      const p = ctx.principal;
-      if (!id || !p) return null;
-      // users(): admins see the whole account, everyone else only themselves.
-      if (!isAdminRole(p.role) && id !== p.userId) return null;
-      return ctx.loaders.user.load(id);
+      if (!id || !ctx.principal) return null;
+      return ctx.loaders.visibleUser.load(id);
     },
   },
   Account: {

@@ -6,7 +6,7 @@ import proxyaddr from 'proxy-addr';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { RateLimiter } from '../common/rate-limiter';
-import { APP_CODES, AppError, isVariableValueError, withoutVariableValue } from '../errors';
+import { AppError, isVariableValueError, MALFORMED_BODY_MESSAGE, PUBLIC_CODES, toRequestError, withoutVariableValue } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
@@ -62,20 +62,6 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** The client-facing error codes that pass through the gateway unchanged. */
-const PUBLIC_CODES = new Set([
-  ...APP_CODES,
-  'UNAUTHORIZED_FIELD_OR_TYPE',
-  // Query limits are validation (depth, cost, aliases, directives) and parse (tokens) errors.
-  'GRAPHQL_VALIDATION_FAILED',
-  'GRAPHQL_PARSE_FAILED',
-  // Yoga's request checks: batched bodies, mutations over GET, malformed bodies; the body size limit.
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'REQUEST_ENTITY_TOO_LARGE',
-  'PERSISTED_QUERY_NOT_FOUND',
-]);
-
 /**
  * A refusal the gateway's own HTTP layer raised before any execution: an
  * original GraphQLError with a 4xx status, no code and no path. Yoga's CSRF
@@ -86,9 +72,6 @@ function isRequestRefusal(e: GraphQLError): boolean {
   const status = (e.extensions?.http as { status?: unknown } | undefined)?.status;
   return !e.extensions?.code && !e.originalError && !e.path && typeof status === 'number' && status >= 400 && status < 500;
 }
-
-/** The tokens service's answer to a body it cannot read (src/server.ts), given by the gateway too. */
-export const MALFORMED_BODY_MESSAGE = 'Malformed request: the body must be JSON';
 
 /**
  * Fixed words for Yoga's refusals of a request body it could not read, in every mode: the JSON parser's
@@ -112,11 +95,6 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const m of supergraphSdl.matchAll(/@join__graph\(name:\s*"([^"]+)",\s*url:\s*"([^"]*)"\)/g)) map.set(m[2], m[1]);
   return map;
-}
-
-function appErrorToGraphQL(err: AppError): GraphQLError {
-  const status = err.code === 'UNAUTHENTICATED' ? 401 : err.code === 'RATE_LIMITED' ? 429 : err.code === 'SERVICE_UNAVAILABLE' ? 503 : 400;
-  return new GraphQLError(err.message, { extensions: { code: err.code, http: { status } } });
 }
 
 const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', IDENTITY_HEADER, GATEWAY_SECRET_HEADER]);
@@ -162,11 +140,8 @@ export function createGateway(opts: GatewayOptions) {
       if (perToken && !perToken.hit(key)) throw limited(user.tokenId ? 'token' : 'user');
       return user;
     } catch (err) {
-      if (err instanceof AppError) throw appErrorToGraphQL(err);
-      log('error', 'authentication failed unexpectedly', err);
-      throw new GraphQLError('Authentication is temporarily unavailable; try again shortly', {
-        extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-      });
+      if (!(err instanceof AppError)) log('error', 'authentication failed unexpectedly', err);
+      throw toRequestError(err, 'Authentication is temporarily unavailable; try again shortly');
     }
   }
 

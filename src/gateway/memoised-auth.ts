@@ -94,9 +94,10 @@ function memoiseExecute(plugin: Plugin, field: string, max: number, scopesOf: Me
 /**
  * @envelop/extended-validation keeps, per request context under a private symbol, the rules every
  * useExtendedValidation plugin registered and whether they already ran. Without it (another
- * version), nothing is memoised.
+ * version), nothing is memoised: the package is pinned exactly in package.json, and
+ * test/unit/pinned-internals.test.ts fails if this look-up stops finding the state.
  */
-function validationState(context: unknown): { didRun: boolean; rules: Array<(...a: unknown[]) => unknown> } | undefined {
+export function validationState(context: unknown): { didRun: boolean; rules: Array<(...a: unknown[]) => unknown> } | undefined {
   if (!context || typeof context !== 'object') return undefined;
   const symbol = Object.getOwnPropertySymbols(context).find((s) => s.description === 'extendedValidationContext');
   const state = symbol ? (context as Record<symbol, unknown>)[symbol] : undefined;
@@ -104,7 +105,7 @@ function validationState(context: unknown): { didRun: boolean; rules: Array<(...
   return state as { didRun: boolean; rules: Array<(...a: unknown[]) => unknown> };
 }
 
-const isGenericAuthRule = (rule: (...a: unknown[]) => unknown) => rule.name === 'AuthorizationExtendedValidationRule';
+export const isGenericAuthRule = (rule: (...a: unknown[]) => unknown) => rule.name === 'AuthorizationExtendedValidationRule';
 
 const variableDependent = new WeakMap<DocumentNode, boolean>();
 

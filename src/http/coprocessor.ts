@@ -6,7 +6,7 @@ import { parseAuthorization } from '../auth/credentials';
 import { ExchangeTokens, routerClaims } from '../auth/exchange-tokens';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { clock } from '../common/clock';
-import { AppError } from '../errors';
+import { AppError, httpStatusOf } from '../errors';
 import type { Logger } from '../logger';
 import { secretsEqual } from '../subgraph-kit';
 
@@ -48,7 +48,7 @@ const BODY_LIMIT = '256kb';
 type Verdict =
   | { kind: 'anonymous' }
   | { kind: 'authenticated'; claims: Record<string, unknown> }
-  | { kind: 'refused'; status: number; code: 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE'; message: string; retryAfterSeconds?: number };
+  | { kind: 'refused'; code: 'UNAUTHENTICATED' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE'; message: string; retryAfterSeconds?: number };
 
 /** A router payload that breaks the protocol: answered 400, which each router treats as a coprocessor failure. */
 class ProtocolError extends Error {}
@@ -132,7 +132,7 @@ export function coprocessors(deps: CoprocessorDeps): Router {
         // replace the response's, so they are only sent when there is one to add.
         return {
           ...control,
-          control: { break: verdict.status },
+          control: { break: httpStatusOf(verdict.code) },
           body: JSON.stringify(graphqlError(verdict)),
           ...(verdict.retryAfterSeconds ? { headers: { 'content-type': ['application/json'], 'retry-after': [String(verdict.retryAfterSeconds)] } } : {}),
         };
@@ -150,7 +150,7 @@ export function coprocessors(deps: CoprocessorDeps): Router {
     if (verdict.kind !== 'refused') return { version: 1, control: 'continue' };
     return {
       version: 1,
-      control: { break: verdict.status },
+      control: { break: httpStatusOf(verdict.code) },
       headers: { 'content-type': 'application/json', ...(verdict.retryAfterSeconds ? { 'retry-after': String(verdict.retryAfterSeconds) } : {}) },
       body: JSON.stringify(graphqlError(verdict)),
     };
@@ -198,7 +198,7 @@ export function coprocessors(deps: CoprocessorDeps): Router {
       const claims = await exchangeTokens.verify(credential.jwt, clock.nowMs());
       if (claims) return { kind: 'authenticated', claims: { ...claims } };
       log.info({ reason: 'invalid_exchange_token', action: 'auth.failed' }, 'authentication refused');
-      return { kind: 'refused', status: 401, code: 'UNAUTHENTICATED', message: 'Invalid or expired token; exchange the API token again' };
+      return { kind: 'refused', code: 'UNAUTHENTICATED', message: 'Invalid or expired token; exchange the API token again' };
     }
     const userAgent = header(headers, 'user-agent')[0];
     try {
@@ -206,13 +206,13 @@ export function coprocessors(deps: CoprocessorDeps): Router {
       if (!principal) return { kind: 'anonymous' };
       return { kind: 'authenticated', claims: { ...(issuer ? { iss: issuer } : {}), ...routerClaims(principal) } };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return { kind: 'refused', status: 401, code: 'UNAUTHENTICATED', message: err.message };
+      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return { kind: 'refused', code: 'UNAUTHENTICATED', message: err.message };
       if (err instanceof AppError && err.code === 'RATE_LIMITED') {
         const retryAfterSeconds = Number((err.extensions as { retryAfterSeconds?: number }).retryAfterSeconds) || 1;
-        return { kind: 'refused', status: 429, code: 'RATE_LIMITED', message: err.message, retryAfterSeconds };
+        return { kind: 'refused', code: 'RATE_LIMITED', message: err.message, retryAfterSeconds };
       }
       if (!(err instanceof AppError)) log.error({ err }, 'coprocessor authentication failed unexpectedly');
-      return { kind: 'refused', status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Authentication is temporarily unavailable; try again shortly' };
+      return { kind: 'refused', code: 'SERVICE_UNAVAILABLE', message: 'Authentication is temporarily unavailable; try again shortly' };
     }
   }
 

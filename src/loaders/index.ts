@@ -1,17 +1,20 @@
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { isAdminRole } from '../common/roles';
 import { Account } from '../modules/account/account.entity';
 import { ApiToken } from '../modules/api-token/api-token.entity';
 import { User } from '../modules/user/user.entity';
+import { visibleUsers } from '../modules/user/user.visibility';
+import { visibleApiTokens } from '../modules/api-token/api-token.visibility';
 import { AccountScope } from '../modules/scope/account-scope.entity';
 
 export interface Loaders {
-  /** Users of the caller's account by id; a foreign id loads null. */
+  /** Users of the caller's account by id (a visible token's owner and issuer); a foreign id loads null. */
   user: DataLoader<string, User | null>;
+  /** Users the caller may look up by id (user.visibility.ts: admins the account, others themselves); others load null. */
+  visibleUser: DataLoader<string, User | null>;
   account: DataLoader<string, Account | null>;
-  /** Tokens the caller may see (their account; for non-admins, owned or issued by them). */
+  /** Tokens the caller may see (api-token.visibility.ts); others load null. */
   apiToken: DataLoader<string, ApiToken | null>;
   /** The scope catalog of the caller's account, keyed by account id (another account loads an empty list). */
   accountScopes: DataLoader<string, AccountScope[]>;
@@ -34,6 +37,7 @@ export function createLoaders(dataSource: DataSource, principal: Principal | nul
 
 class RequestLoaders implements Loaders {
   private userLoader?: DataLoader<string, User | null>;
+  private visibleUserLoader?: DataLoader<string, User | null>;
   private accountLoader?: DataLoader<string, Account | null>;
   private apiTokenLoader?: DataLoader<string, ApiToken | null>;
   private accountScopesLoader?: DataLoader<string, AccountScope[]>;
@@ -58,6 +62,20 @@ class RequestLoaders implements Loaders {
     return (this.userLoader = loader);
   }
 
+  get visibleUser(): DataLoader<string, User | null> {
+    const { dataSource, principal } = this;
+    if (this.visibleUserLoader) return this.visibleUserLoader;
+    const loader = new DataLoader<string, User | null>(async (ids) => {
+      if (!principal) return ids.map(() => null);
+      const qb = dataSource.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: [...ids] });
+      return byId(ids, await visibleUsers(qb, principal, 'u').getMany());
+    });
+    // Everyone may see themselves: the row read while authenticating answers without a query.
+    const own = principal?.user;
+    if (own && own.accountId === principal.accountId) loader.prime(own.id, Object.assign(new User(), own));
+    return (this.visibleUserLoader = loader);
+  }
+
   get account(): DataLoader<string, Account | null> {
     const { dataSource } = this;
     const accountId = this.principal?.accountId;
@@ -72,12 +90,8 @@ class RequestLoaders implements Loaders {
     const { dataSource, principal } = this;
     return (this.apiTokenLoader ??= new DataLoader<string, ApiToken | null>(async (ids) => {
       if (!principal) return ids.map(() => null);
-      const qb = dataSource
-        .getRepository(ApiToken)
-        .createQueryBuilder('t')
-        .where('t.id IN (:...ids) AND t.accountId = :accountId', { ids: [...ids], accountId: principal.accountId });
-      if (!isAdminRole(principal.role)) qb.andWhere('(t.ownerId = :me OR t.createdById = :me)', { me: principal.userId });
-      return byId(ids, await qb.getMany());
+      const qb = dataSource.getRepository(ApiToken).createQueryBuilder('t').where('t.id IN (:...ids)', { ids: [...ids] });
+      return byId(ids, await visibleApiTokens(qb, principal, 't').getMany());
     }));
   }
 

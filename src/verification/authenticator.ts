@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { clock } from '../common/clock';
+import { MaybePromise, then } from '../common/maybe-promise';
 import type { RequestMeta } from '../common/request-meta';
 import { unauthenticated } from '../errors';
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../modules/throttle/throttle.service';
@@ -78,7 +79,7 @@ export class Authenticator {
    * An API token found in the verification cache is answered synchronously: that is nearly every
    * request, and it then costs no promise of its own.
    */
-  authenticate(credential: Credential, ip: string | undefined, userAgent?: string): Principal | null | Promise<Principal | null> {
+  authenticate(credential: Credential, ip: string | undefined, userAgent?: string): MaybePromise<Principal | null> {
     switch (credential.kind) {
       case 'none':
         return null;
@@ -88,14 +89,12 @@ export class Authenticator {
         return this.authenticateSession(credential.jwt, { ip, userAgent });
       case 'apiToken': {
         const now = clock.nowMs();
-        const checked = this.checkApiToken(credential.secret, credential.username, now, ip);
-        if (checked instanceof Promise) return checked.then((c) => this.afterCheck(c, ip, userAgent, now));
-        return this.afterCheck(checked, ip, userAgent, now);
+        return then(this.checkApiToken(credential.secret, credential.username, now, ip), (c) => this.afterCheck(c, ip, userAgent, now));
       }
     }
   }
 
-  private afterCheck(checked: Checked, ip: string | undefined, userAgent: string | undefined, now: number): Principal | Promise<never> {
+  private afterCheck(checked: Checked, ip: string | undefined, userAgent: string | undefined, now: number): MaybePromise<Principal> {
     // Neither audited nor counted: it was refused without a look-up, as before the lock ends.
     if ('lockedUntil' in checked) return Promise.reject(tooManyInvalidTokens(checked.lockedUntil - now));
     if (!('verified' in checked)) return this.refuseToken(checked, { ip, userAgent }, now);
@@ -124,7 +123,7 @@ export class Authenticator {
    * the client address (the caller is the gateway, which limits clients itself). No token usage is
    * recorded here: the gateway's authentication already counted the request.
    */
-  authenticateIdentity(identity: GatewayIdentity, ip: string | undefined, userAgent?: string): Principal | Promise<Principal> {
+  authenticateIdentity(identity: GatewayIdentity, ip: string | undefined, userAgent?: string): MaybePromise<Principal> {
     const meta = { ip, userAgent };
     if (identity.via === 'session') {
       if (!identity.sessionId) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_SESSION, meta);
@@ -143,7 +142,7 @@ export class Authenticator {
     });
   }
 
-  private identityVerdict(verified: VerifiedToken, identity: GatewayIdentity, meta: RequestMeta, now: number): Principal | Promise<never> {
+  private identityVerdict(verified: VerifiedToken, identity: GatewayIdentity, meta: RequestMeta, now: number): MaybePromise<Principal> {
     if (verified.tokenId !== identity.tokenId || verified.accountId !== identity.accountId || verified.ownerId !== identity.userId) {
       return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
     }
@@ -194,7 +193,7 @@ export class Authenticator {
    * address locked for guessing, only a digest this replica knows to be a usable token's goes on; then
    * one indexed look-up.
    */
-  private checkApiToken(secret: string, username: string | undefined, now: number, ip?: string): Checked | Promise<Checked> {
+  private checkApiToken(secret: string, username: string | undefined, now: number, ip?: string): MaybePromise<Checked> {
     if (secret.length !== SECRET_LENGTH) return MALFORMED_TOKEN;
     const digest = digestSecret(secret);
     const cached = this.cache.get(digest);

@@ -60,6 +60,7 @@ test('an outage fails requests with SERVICE_UNAVAILABLE, then everything recover
   expect(bySession.raw).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack|node_modules/);
 
   const byToken = await app.gql(TOTAL, {}, auth.apiKey(token.secret));
+  expect(byToken.status).toBe(503);
   expect(byToken.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
 
   const write = await app.gql(
@@ -67,6 +68,7 @@ test('an outage fails requests with SERVICE_UNAVAILABLE, then everything recover
     {},
     owner.session,
   );
+  expect(write.status).toBe(503);
   expect(write.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
   expect(write.raw).not.toContain('tgk_');
 

@@ -13,6 +13,7 @@ import { AppError, badInput, conflict, forbidden, notFound } from '../../errors'
 import { Account, policyOf, TokenCreationPolicy } from '../account/account.entity';
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
+import { visibleApiTokens } from './api-token.visibility';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
 import { firstNoticeAt, resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
@@ -145,13 +146,9 @@ export class ApiTokenService {
     this.leakPolicy = leakReportPolicy(leakReportsPerMinute);
   }
 
-  /** OWNER/ADMIN see every token of their account; others those they own or issued. */
+  /** The tokens the principal may see (api-token.visibility.ts). */
   private visible(qb: SelectQueryBuilder<ApiToken>, principal: Principal): SelectQueryBuilder<ApiToken> {
-    qb.where('t.accountId = :accountId', { accountId: principal.accountId });
-    if (!isAdminRole(principal.role)) {
-      qb.andWhere('(t.ownerId = :me OR t.createdById = :me)', { me: principal.userId });
-    }
-    return qb;
+    return visibleApiTokens(qb, principal, 't');
   }
 
   private findVisible(em: EntityManager, principal: Principal, id: string, lock = false): Promise<ApiToken | null> {

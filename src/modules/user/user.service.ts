@@ -5,7 +5,7 @@ import { TokenCache } from '../../auth/token-cache';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
-import { isAdminRole, Role, roleAtLeast } from '../../common/roles';
+import { Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { auditUser } from '../audit/audit';
 import type { WithAuthority } from '../../auth/authority';
@@ -16,6 +16,7 @@ import { CreateUserInput } from './user.inputs';
 import { EmailConflicts } from './email-conflicts';
 import { EmailTaken, withUniqueEmail } from './user.errors';
 import { User, UserStatus } from './user.entity';
+import { visibleUsers } from './user.visibility';
 
 export class UserService {
   constructor(
@@ -30,8 +31,7 @@ export class UserService {
   async list(principal: Principal, first: number | null | undefined, after: string | null | undefined): Promise<Page<User>> {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
-    const qb = this.dataSource.getRepository(User).createQueryBuilder('u').where('u.accountId = :acc', { acc: principal.accountId });
-    if (!isAdminRole(principal.role)) qb.andWhere('u.id = :uid', { uid: principal.userId });
+    const qb = visibleUsers(this.dataSource.getRepository(User).createQueryBuilder('u'), principal, 'u');
     const counting = qb.clone();
     if (afterId) qb.andWhere('u.id > :afterId', { afterId });
     const rows = size === 0 ? [] : await qb.orderBy('u.id', 'ASC').take(size + 1).getMany();

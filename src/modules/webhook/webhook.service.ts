@@ -6,10 +6,9 @@ import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
-import { isAdminRole } from '../../common/roles';
 import type { WithAuthority } from '../../auth/authority';
 import type { Account } from '../account/account.entity';
-import { badInput, forbidden, notFound } from '../../errors';
+import { badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
 import { WEBHOOK_EVENTS } from './webhook-events';
@@ -40,7 +39,8 @@ export function retryDelayMs(failedAttempts: number, baseMs: number): number {
 }
 
 /**
- * Account webhooks: registration (OWNER and ADMIN), and the delivery worker
+ * Account webhooks: registration (OWNER and ADMIN: the permission map's adminReader/adminWriter
+ * rules; create and delete re-check inside their transaction), and the delivery worker
  * that sends queued events with HMAC signatures and retries failures with
  * exponential backoff. Deliveries are claimed with a conditional UPDATE, so
  * any number of replicas can run the worker without sending an attempt twice.
@@ -57,12 +57,7 @@ export class WebhookService {
     this.box = new SecretBox(settings.signingKey);
   }
 
-  private assertAdmin(principal: Principal): void {
-    if (!isAdminRole(principal.role)) throw forbidden('Only OWNER and ADMIN may manage webhooks');
-  }
-
   async create(principal: Principal, input: { url: string; events: string[] }): Promise<CreatedWebhook> {
-    this.assertAdmin(principal);
     const url = validateWebhookUrl(input.url ?? '', this.settings.allowPrivate);
     const events = [...new Set(input.events ?? [])];
     if (events.length === 0) throw badInput('events', `must list at least one of ${WEBHOOK_EVENTS.join(', ')}`);
@@ -96,12 +91,10 @@ export class WebhookService {
   }
 
   async list(principal: Principal): Promise<Webhook[]> {
-    this.assertAdmin(principal);
     return this.dataSource.getRepository(Webhook).find({ where: { accountId: principal.accountId }, order: { id: 'ASC' } });
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
-    this.assertAdmin(principal);
     return this.withAuthority(principal, 'admin', async (em, actor) => {
       const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: actor.accountId });
       if (!hook) throw notFound('Webhook');
@@ -121,7 +114,6 @@ export class WebhookService {
 
   /** Newest first; null when the webhook is missing or another account's. */
   async deliveries(principal: Principal, webhookId: string, first?: number | null, after?: string | null): Promise<Page<WebhookDelivery> | null> {
-    this.assertAdmin(principal);
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
     const hook = await this.dataSource.getRepository(Webhook).findOne({ where: { id: webhookId, accountId: principal.accountId }, select: { id: true } });
