@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -77,4 +77,36 @@ export function harness(name) {
   }
 
   return { started, log, sleep, cleanups, cleanup, startChild };
+}
+
+/** A command's trimmed output, or '' when it fails (getconf, git, nproc…). */
+export function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+const TICK_US = 1e6 / (Number(sh('getconf', ['CLK_TCK'])) || 100);
+
+/** CPU time (user + system) a process has used, in µs, from /proc; NaN where /proc is not there. */
+export function procCpuUs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time the whole machine has been busy, in µs (user, nice, system, irq, softirq). */
+export function machineBusyUs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) * TICK_US;
+  } catch {
+    return NaN;
+  }
 }

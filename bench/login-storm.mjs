@@ -20,7 +20,6 @@
 // BENCH_WRITE (1; 0 = don't append to RESULTS.md), BENCH_LABEL (a note for the
 // report). BCRYPT_ROUNDS (12), BCRYPT_CONCURRENCY, BCRYPT_QUEUE_LIMIT,
 // UV_THREADPOOL_SIZE and LOG_LEVEL are passed to the child when set.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { harness } from './lib.mjs';
+import { harness, machineBusyUs, procCpuUs, sh } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,31 +49,6 @@ const SIGNING_KEY = randomBytes(36).toString('base64url');
 const PASSWORD = 'bench-password-0123456789';
 const { started, log, sleep, cleanups, cleanup, startChild } = harness('login-storm');
 
-function sh(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
-const TICK_US = 1e6 / (Number(sh('getconf', ['CLK_TCK'])) || 100);
-function procCpuUs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
-function machineBusyUs() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (f[0] + f[1] + f[2] + f[5] + f[6]) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
 
 // --------------------------------------------------------------- children ---
 const startTokengate = (env) => startChild('login-storm-tokengate', ['dist/src/main.js'], env, '/readyz');

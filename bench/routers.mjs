@@ -17,14 +17,13 @@
  *      turn, timed per request in µs (p50/p99): the verdict a router waits for.
  * Appends a section to bench/RESULTS.md unless BENCH_WRITE=0.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { harness, ROOT } from './lib.mjs';
+import { harness, ROOT, machineBusyUs, procCpuUs, sh } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 10);
@@ -37,31 +36,6 @@ const RESULTS = path.join(ROOT, 'bench', 'RESULTS.md');
 const SECRET = 'bench-coprocessor-secret-0123456789-abcdefghij';
 const { log, cleanups, cleanup, startChild } = harness('bench:routers');
 
-const sh = (cmd, args) => {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-};
-const TICK_US = 1e6 / (Number(sh('getconf', ['CLK_TCK'])) || 100);
-function procCpuUs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
-function machineBusyUs() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (f[0] + f[1] + f[2] + f[5] + f[6]) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
 const selfCpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;

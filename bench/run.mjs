@@ -18,7 +18,6 @@
 // BENCH_WARMUP (5 s), BENCH_PROFILE (auto | 1 | 0), BENCH_WRITE (1; 0 = don't
 // append to RESULTS.md). TOKEN_CACHE_TTL_MS, TOKEN_CACHE_MAX_ENTRIES,
 // USAGE_FLUSH_INTERVAL_MS and LOG_LEVEL are passed to the Tokengate child when set.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { formatDifference, formatSummary, summariseProfile } from './profile-summary.mjs';
-import { harness } from './lib.mjs';
+import { harness, machineBusyUs, procCpuUs, sh } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,24 +67,6 @@ async function gql(url, query, variables, authorization) {
 // CPU accounting from /proc (Linux; elsewhere the CPU columns stay empty): the
 // server's and the database's CPU per request are far steadier than req/s on a
 // shared machine, and "other load" shows how much CPU something else took.
-const TICK_US = 1e6 / (Number(sh('getconf', ['CLK_TCK'])) || 100);
-function procCpuUs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US; // utime + stime
-  } catch {
-    return NaN;
-  }
-}
-function machineBusyUs() {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (f[0] + f[1] + f[2] + f[5] + f[6]) * TICK_US; // user nice system irq softirq
-  } catch {
-    return NaN;
-  }
-}
 function selfCpuUs() {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -123,13 +104,6 @@ async function load(target, seconds, pids = {}) {
 }
 
 // --------------------------------------------------------------- machine ---
-function sh(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return '';
-  }
-}
 function machine() {
   const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
   const free = sh('free', ['-h']);
