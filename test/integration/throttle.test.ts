@@ -1,6 +1,6 @@
 import { clock } from '../../src/common/clock';
 import { Throttle } from '../../src/modules/throttle/throttle.entity';
-import { POLICIES } from '../../src/modules/throttle/throttle.service';
+import { POLICIES, ThrottleService, throttleKey } from '../../src/modules/throttle/throttle.service';
 import { generateSecret } from '../../src/auth/token-format';
 import { GqlResponse, startTestApp, TestApp } from '../helpers/app';
 import { post } from '../helpers/supergraph';
@@ -185,5 +185,27 @@ describe('sign-in brute force', () => {
     const keys = (await app.db.dataSource.getRepository(Throttle).find()).map((r) => r.key);
     expect(keys.length).toBeGreaterThan(0);
     for (const k of keys) expect(k).toMatch(/^[a-z]+:[a-z]+:[0-9a-f]{40}$/);
+  });
+});
+
+describe('failures counted at once (a race)', () => {
+  test('concurrent first failures for many new keys and one shared key all count, none is lost or refused', async () => {
+    // Each sign-in failure counts its address and its IP in one transaction. On MySQL a locking read of a
+    // missing row takes a gap lock, and two such transactions inserting into the same gap deadlock: one sign-in
+    // then failed with INTERNAL_SERVER_ERROR instead of its UNAUTHENTICATED. Here, 24 at once, as a crowd would.
+    const throttle = new ThrottleService(app.db.dataSource);
+    const shared = throttleKey('race:ip', `198.51.100.${Math.floor(Math.random() * 250)}`);
+    const n = 24;
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) =>
+        throttle.fail([
+          { key: throttleKey('race:email', `racer-${i}-${Math.random()}@example.com`), policy: POLICIES.loginPerAccount },
+          { key: shared, policy: POLICIES.loginPerIp },
+        ]),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const row = await app.db.dataSource.getRepository(Throttle).findOneByOrFail({ key: shared });
+    expect(row.failures).toBe(n);
   });
 });

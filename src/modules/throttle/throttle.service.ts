@@ -66,11 +66,28 @@ export class ThrottleService {
     if (until > now) throw new RateLimitedError(message, Math.ceil((until - now) / 1000));
   }
 
-  /** Count a failure for each key; resolves with the latest lock now in force (ms since epoch), or 0. */
+  /**
+   * Count a failure for each key; resolves with the latest lock now in force (ms since epoch), or 0.
+   *
+   * Every key's row is made to exist first, each in its own statement (INSERT IGNORE, committed at once), so
+   * the transaction then locks existing rows only, in key order. A locking read of a missing row would take a
+   * gap lock on MySQL, and two failures inserting into the same gap (a crowd of sign-ins from one IP) deadlock.
+   */
   async fail(entries: Array<{ key: string; policy: ThrottlePolicy }>): Promise<number> {
+    const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const now = clock.now();
+    for (const { key } of sorted) {
+      await this.dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(Throttle)
+        .values({ key, failures: 0, windowStart: now, lockedUntil: null })
+        .orIgnore()
+        .execute();
+    }
     return this.dataSource.transaction(async (em) => {
       let until = 0;
-      for (const { key, policy } of entries) until = Math.max(until, await this.failOne(em, key, policy));
+      for (const { key, policy } of sorted) until = Math.max(until, await this.failOne(em, key, policy));
       return until;
     });
   }
@@ -80,18 +97,9 @@ export class ThrottleService {
     const repo = em.getRepository(Throttle);
     const qb = repo.createQueryBuilder('t').where('t.key = :key', { key });
     if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
-    let row = await qb.getOne();
-    if (!row) {
-      // INSERT … first failure; a concurrent first insert on another replica loses the race and counts again.
-      try {
-        const lockMs = lockMsFor(1, policy);
-        await repo.insert({ key, failures: 1, windowStart: now, lockedUntil: lockMs > 0 ? new Date(now.getTime() + lockMs) : null });
-        return lockMs > 0 ? now.getTime() + lockMs : 0;
-      } catch {
-        row = await qb.getOne();
-        if (!row) throw new Error(`throttle row ${key} vanished`);
-      }
-    }
+    const row = await qb.getOne();
+    // Only `prune` deletes rows, and only those whose window ended a day ago: never one just inserted.
+    if (!row) throw new Error('a throttle counter vanished between its insert and its update');
     const windowOver = now.getTime() - row.windowStart.getTime() > policy.windowMs;
     const failures = windowOver ? 1 : row.failures + 1;
     const lockMs = lockMsFor(failures, policy);
@@ -100,8 +108,12 @@ export class ThrottleService {
     return lockedUntil && lockedUntil.getTime() > now.getTime() ? lockedUntil.getTime() : 0;
   }
 
+  /**
+   * Forget a key's failures. The counter is reset rather than deleted, so a failure counted at the same moment
+   * always finds the row it has just made sure exists (`prune` removes idle counters later).
+   */
   async succeed(key: string): Promise<void> {
-    await this.dataSource.transaction((em) => em.getRepository(Throttle).delete({ key }));
+    await this.dataSource.getRepository(Throttle).update({ key }, { failures: 0, windowStart: clock.now(), lockedUntil: null });
   }
 
   /** Drop counters whose window and lock are long over (called by housekeeping). */
