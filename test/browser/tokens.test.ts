@@ -266,7 +266,9 @@ describe('keyboard only', () => {
     expect(outline).not.toBe('none');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Create an API token' }).waitFor();
-    // The name field has the focus on arrival.
+    // The name field has the focus on arrival. The heading shows while the account's policy still loads and
+    // the form (with its focused field) comes after it: wait for the focus, or the keys would go to the page.
+    await page.waitForFunction("document.activeElement instanceof HTMLInputElement && document.activeElement.name === 'name'");
     await page.keyboard.type('keyboard-made');
     await page.keyboard.press('Enter'); // submits the form
     await page.getByTestId('secret-panel').waitFor();
