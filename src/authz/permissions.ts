@@ -1,4 +1,4 @@
-import { allow, chain, deny, rule, shield } from 'graphql-shield';
+import { allow, deny, rule, shield } from 'graphql-shield';
 import type { ShieldRule } from 'graphql-shield/typings/types';
 import { isReadOnlyToken, Principal } from '../auth/principal';
 import type { Context } from '../context';
@@ -17,13 +17,26 @@ import { AppError, forbidden, unauthenticated } from '../errors';
  * after signUp/login switched the request's principal.
  */
 
-const isAuthenticated = rule('isAuthenticated', { cache: 'no_cache' })((_p, _a, ctx: Context) =>
-  ctx.principal ? true : unauthenticated(),
-);
+/** One check of the request: true to let it through, or the refusal to answer with. */
+type Check = (parent: unknown, ctx: Context) => true | AppError;
 
-const isNotReadOnlyToken = rule('isNotReadOnlyToken', { cache: 'no_cache' })((_p, _a, ctx: Context) => writerRefusal(ctx.principal) ?? true);
+const authenticated: Check = (_p, ctx) => (ctx.principal ? true : unauthenticated());
+const notReadOnlyToken: Check = (_p, ctx) => writerRefusal(ctx.principal) ?? true;
+const admin: Check = (_p, ctx) => adminRefusal(ctx.principal) ?? true;
 
-const isAdmin = rule('isAdmin', { cache: 'no_cache' })((_p, _a, ctx: Context) => adminRefusal(ctx.principal) ?? true);
+/**
+ * A rule made of checks run in order, the first refusal answering: what graphql-shield's `chain()` does,
+ * without it. graphql-shield 7.6.5, its last release, calls `util.isUndefined` in chain() and race(), and
+ * Node 23 removed that function, so every chained rule threw (INTERNAL_SERVER_ERROR) on Node 24.
+ */
+const inOrder = (name: string, ...checks: Check[]) =>
+  rule(name, { cache: 'no_cache' })((parent, _a, ctx: Context) => {
+    for (const check of checks) {
+      const verdict = check(parent, ctx);
+      if (verdict !== true) return verdict;
+    }
+    return true;
+  });
 
 /**
  * The checks behind the `writer` and `adminWriter` rules, as functions: changes that rest on the
@@ -39,11 +52,10 @@ export function adminRefusal(principal: Principal | null): AppError | null {
 }
 
 /** For User fields beyond id and name: the user themself, or an admin of the account. */
-const isSelfOrAdmin = rule('isSelfOrAdmin', { cache: 'no_cache' })((parent: { id?: string }, _a, ctx: Context) =>
-  ctx.principal && (parent?.id === ctx.principal.userId || isAdminRole(ctx.principal.role))
+const selfOrAdmin: Check = (parent, ctx) =>
+  ctx.principal && ((parent as { id?: string } | null)?.id === ctx.principal.userId || isAdminRole(ctx.principal.role))
     ? true
-    : forbidden("Only the user themself and the account's OWNER and ADMIN may see this field"),
-);
+    : forbidden("Only the user themself and the account's OWNER and ADMIN may see this field");
 
 /**
  * The subgraph SDL (`_service`) answers even with introspection off: only when the schema is public, or to
@@ -62,15 +74,15 @@ export const RULES = {
   /** Anyone, anonymous included. */
   public: allow,
   /** Anyone, except a request whose effective role comes from a READ_ONLY API token. */
-  publicMutation: isNotReadOnlyToken,
-  authenticated: isAuthenticated,
+  publicMutation: inOrder('isNotReadOnlyToken', notReadOnlyToken),
+  authenticated: inOrder('isAuthenticated', authenticated),
   /** Authenticated, and not a READ_ONLY API token. */
-  writer: chain(isAuthenticated, isNotReadOnlyToken),
+  writer: inOrder('writer', authenticated, notReadOnlyToken),
   /** OWNER or ADMIN, reading. */
-  adminReader: chain(isAuthenticated, isAdmin),
+  adminReader: inOrder('adminReader', authenticated, admin),
   /** OWNER or ADMIN, changing something. */
-  adminWriter: chain(isAuthenticated, isNotReadOnlyToken, isAdmin),
-  selfOrAdmin: chain(isAuthenticated, isSelfOrAdmin),
+  adminWriter: inOrder('adminWriter', authenticated, notReadOnlyToken, admin),
+  selfOrAdmin: inOrder('selfOrAdmin', authenticated, selfOrAdmin),
   schemaReader: canReadSchema,
   deny,
 } satisfies Record<string, ShieldRule>;
