@@ -2,10 +2,10 @@
 # Usage: .ci/node-line.sh MAJOR
 # Runs the unit and SQLite integration suites under Node MAJOR, taken from the
 # npm registry's `node` package (the official binaries, with Node's headers).
-# Native addons are built for one Node ABI, so the suites run in a copy of the
-# work tree whose node_modules hard-links every package except the native ones,
-# which are copied and rebuilt from source against that Node's own headers
-# (prebuilt downloads are not reachable here). The main tree is not touched.
+# better-sqlite3 is built for one Node ABI, so the suites run in a copy of the
+# work tree whose node_modules hard-links every package except that one, which
+# is copied and rebuilt from source against that Node's own headers (prebuilt
+# downloads are not reachable here). The main tree is not touched.
 set -euo pipefail
 major="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,19 +21,29 @@ platform_pkg="$(dirname "$(dirname "$binary")")"
 export PATH="$platform_pkg/bin:$PATH"
 export npm_config_nodedir="$platform_pkg"   # node-gyp: build against these headers, download nothing
 echo "== Node $(node --version) ($(command -v node))"
+if [ "$major" = 24 ]; then
+  # Node 24.19 backported an ObjectWrap change without its cleanup-hook registry (nodejs/node#65446, open):
+  # an addon built against 24.19+ headers on raw node::ObjectWrap, as better-sqlite3 12 is, aborts when a
+  # statement is collected at teardown. Built against 24.18.1's headers it runs cleanly on every 24.x, the
+  # current one included; the suites below run on the current 24.x. (better-sqlite3 13 moved to N-API and is
+  # immune, but needs Node >= 22 and crashes on the Node 20 this project still supports.)
+  npm install --prefix "$work/headers" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node@24.18.1" >/dev/null
+  headers="$(find "$work/headers/node_modules" -path '*/node-*-*/bin/node' -type f | head -n 1)"
+  export npm_config_nodedir="$(dirname "$(dirname "$headers")")"
+  echo "== Node ${major}: native addons built against the headers of Node 24.18.1 (nodejs/node#65446)"
+fi
 
 echo "== Node ${major}: copying the work tree"
 mkdir "$work/tree"
 (cd "$root" && tar --exclude=./node_modules --exclude=./dist --exclude=./data --exclude=./.git --exclude=./bench/out -cf - .) | tar -xf - -C "$work/tree"
 cp -al "$root/node_modules" "$work/tree/node_modules"
-for pkg in bcrypt better-sqlite3; do
-  rm -rf "$work/tree/node_modules/$pkg"
-  cp -a "$root/node_modules/$pkg" "$work/tree/node_modules/$pkg"
-done
+# bcrypt is a Node-API addon (one binary for every Node line); better-sqlite3 12 is built per ABI.
+rm -rf "$work/tree/node_modules/better-sqlite3"
+cp -a "$root/node_modules/better-sqlite3" "$work/tree/node_modules/better-sqlite3"
 
 cd "$work/tree"
-echo "== Node ${major}: rebuilding the native addons from source"
-npm rebuild bcrypt better-sqlite3 --build-from-source --foreground-scripts --loglevel=error >"$work/rebuild.log" 2>&1 || { tail -40 "$work/rebuild.log" >&2; exit 1; }
+echo "== Node ${major}: rebuilding better-sqlite3 from source"
+npm rebuild better-sqlite3 --build-from-source --foreground-scripts --loglevel=error >"$work/rebuild.log" 2>&1 || { tail -40 "$work/rebuild.log" >&2; exit 1; }
 node -e "require('bcrypt').hashSync('x', 4); new (require('better-sqlite3'))(':memory:').close()"
 
 echo "== Node ${major}: build, unit and SQLite integration suites"
