@@ -40,6 +40,7 @@ import { requestMeta } from './common/request-meta';
 import { createMailer } from './modules/notification/mailer';
 import { ExpiryNotifier } from './modules/notification/expiry-notifier';
 import { Scheduler } from './modules/notification/scheduler';
+import { InactivityCleaner } from './modules/api-token/inactivity';
 import { parseIdentityKey } from './auth/identity-keys';
 import type { Principal } from './auth/principal';
 import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
@@ -376,7 +377,7 @@ export function createScheduler(ds: DataSource, config: Config, services: Servic
     notifyIntervalMs: config.notifyIntervalMs,
     webhookDeliveryIntervalMs: config.webhookDeliveryIntervalMs,
     usageRetentionDays: config.usageRetentionDays,
-  }, log);
+  }, log, new InactivityCleaner(ds, services.apiTokens.tokenCache, log));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

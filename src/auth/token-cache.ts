@@ -10,7 +10,7 @@ import { Role } from '../common/roles';
 export type SnapshotUserStatus = 'ACTIVE' | 'DEACTIVATED';
 
 /** A token's stored status (the api-token module's TokenStatus values that are stored; EXPIRED is derived). */
-export type SnapshotTokenStatus = 'ACTIVE' | 'REVOKED' | 'DELETED';
+export type SnapshotTokenStatus = 'ACTIVE' | 'DISABLED' | 'REVOKED' | 'DELETED';
 
 /** A user's public columns, read together with a credential (never the password hash). */
 export interface UserSnapshot {
@@ -63,7 +63,7 @@ interface Entry {
  * path: a client presents the secret) and by secret fingerprint (the gateway
  * path: a signed identity names the token and the secret it was verified
  * with). Both keys reach the same entries. Writes on this instance (revoke,
- * regenerate, delete, deactivate, role change, catalog change) invalidate it
+ * disable, regenerate, delete, deactivate, role change, catalog change) invalidate it
  * synchronously, before the mutation returns, and tell the listeners (an
  * in-process gateway's auth cache); other replicas see a change after at most
  * `ttlMs` (TOKEN_CACHE_TTL_MS). Bounded: the oldest entries go first when full.

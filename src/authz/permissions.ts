@@ -125,6 +125,10 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
     regenerateApiToken: 'writer',
     revokeApiToken: 'writer',
     deleteApiToken: 'writer',
+    updateApiToken: 'writer',
+    disableApiToken: 'writer',
+    enableApiToken: 'writer',
+    revokeApiTokens: 'adminWriter',
     createUser: 'adminWriter',
     updateUserRole: 'adminWriter',
     deactivateUser: 'adminWriter',
@@ -151,6 +155,8 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
   UserEdge: { '*': 'authenticated' },
   PageInfo: { '*': 'authenticated' },
   CreatedApiToken: { '*': 'authenticated' },
+  /** The answer of revokeApiTokens (OWNER/ADMIN only, checked on the mutation). */
+  RevokeApiTokensResult: { '*': 'authenticated' },
   AuthPayload: { '*': 'authenticated' },
   Session: { '*': 'authenticated' },
   /** Usage history of a token the caller can see (the parent query checked visibility). */

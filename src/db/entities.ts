@@ -8,6 +8,7 @@ import { ApiTokenUsage } from '../modules/usage/api-token-usage.entity';
 import { Notification, NotificationSettings, TokenExpiryNotice } from '../modules/notification/notification.entity';
 import { Webhook, WebhookDelivery } from '../modules/webhook/webhook.entity';
 import { AccountScope } from '../modules/scope/account-scope.entity';
+import { TokenInactivityNotice } from '../modules/api-token/inactivity-notice.entity';
 
 export const ENTITIES = [
   Account,
@@ -24,4 +25,5 @@ export const ENTITIES = [
   Webhook,
   WebhookDelivery,
   AccountScope,
+  TokenInactivityNotice,
 ];

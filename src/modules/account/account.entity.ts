@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Column, Entity } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import { CreatedAtColumn, IdColumn, intListTransformer, UpdatedAtColumn, Timestamped } from '../../db/columns';
 
 export enum TokenCreationPolicy {
@@ -18,6 +18,7 @@ export const POLICY_DEFAULTS = {
   defaultTokenLifetimeDays: 365 as number | null,
   maxTokenLifetimeDays: null as number | null,
   expiryNotificationDays: [30, 10, 5, 1, 0],
+  revokeUnusedAfterDays: null as number | null,
 };
 
 @ObjectType({ description: "An account's rules for API tokens" })
@@ -36,6 +37,13 @@ export class AccountPolicy {
 
   @Field(() => [Int], { description: 'Days before expiry at which notices go out (0 = on the day)' })
   expiryNotificationDays!: number[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Revoke ACTIVE tokens not used for this many days (or never used and created that long ago), reason "inactive", after a notice to the owner 7 days before; null = off (default)',
+  })
+  revokeUnusedAfterDays!: number | null;
 }
 
 @ObjectType({ description: "The part of the account's token policy every user may read: what the token form offers" })
@@ -80,6 +88,11 @@ export class Account extends Timestamped {
   @Column({ type: 'varchar', length: 255, default: POLICY_DEFAULTS.expiryNotificationDays.join(','), transformer: intListTransformer })
   expiryNotificationDays!: number[];
 
+  /** Indexed: the clean-up reads only the accounts that turned it on. */
+  @Index('idx_account_revoke_unused')
+  @Column({ type: 'int', nullable: true })
+  revokeUnusedAfterDays!: number | null;
+
   @CreatedAtColumn()
   declare createdAt: Date;
 
@@ -94,5 +107,6 @@ export function policyOf(account: Account): AccountPolicy {
     defaultTokenLifetimeDays: account.defaultTokenLifetimeDays,
     maxTokenLifetimeDays: account.maxTokenLifetimeDays,
     expiryNotificationDays: account.expiryNotificationDays,
+    revokeUnusedAfterDays: account.revokeUnusedAfterDays ?? null,
   });
 }

@@ -17,4 +17,7 @@ export class AccountPolicyInput {
 
   @Field(() => [Int], { nullable: true })
   expiryNotificationDays?: number[] | null;
+
+  @Field(() => Int, { nullable: true, description: '8 to 3650 days; null = off' })
+  revokeUnusedAfterDays?: number | null;
 }

@@ -10,6 +10,10 @@ import { clock } from '../../common/clock';
 
 export const MAX_LIFETIME_DAYS = 3650;
 export const MAX_ACTIVE_TOKENS_LIMIT = 10_000;
+/** The inactivity clean-up tells the owner this many days before it revokes a token. */
+export const INACTIVITY_NOTICE_DAYS = 7;
+/** The shortest revokeUnusedAfterDays: longer than the notice, so a token is never warned about on its first day. */
+export const MIN_UNUSED_DAYS = INACTIVITY_NOTICE_DAYS + 1;
 
 /** Validate a complete policy (the stored one with the input applied). */
 export function validatePolicy(p: AccountPolicy): AccountPolicy {
@@ -36,6 +40,10 @@ export function validatePolicy(p: AccountPolicy): AccountPolicy {
     throw badInput('expiryNotificationDays', 'each threshold must be between 0 and 365 days');
   }
   if (new Set(days).size !== days.length) throw badInput('expiryNotificationDays', 'must not repeat a threshold');
+  const unused = p.revokeUnusedAfterDays ?? null;
+  if (unused !== null && (!Number.isInteger(unused) || unused < MIN_UNUSED_DAYS || unused > MAX_LIFETIME_DAYS)) {
+    throw badInput('revokeUnusedAfterDays', `must be between ${MIN_UNUSED_DAYS} and ${MAX_LIFETIME_DAYS} days (the owner is told ${INACTIVITY_NOTICE_DAYS} days before), or null`);
+  }
   return { ...p, expiryNotificationDays: [...days].sort((a, b) => b - a) };
 }
 

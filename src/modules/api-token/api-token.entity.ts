@@ -10,11 +10,16 @@ export enum TokenStatus {
   EXPIRED = 'EXPIRED',
   REVOKED = 'REVOKED',
   DELETED = 'DELETED',
+  /** Paused: refused like a revoked token until enableApiToken brings it back with the same secret. */
+  DISABLED = 'DISABLED',
 }
-registerEnumType(TokenStatus, { name: 'TokenStatus', description: 'EXPIRED is derived from expiresAt when read' });
+registerEnumType(TokenStatus, {
+  name: 'TokenStatus',
+  description: 'EXPIRED is derived from expiresAt when read (a disabled token past its expiry is EXPIRED); DISABLED is paused and can be enabled again',
+});
 
 /** What is stored: EXPIRED is never stored, it is derived from expiresAt. */
-export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | TokenStatus.DELETED;
+export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.DISABLED | TokenStatus.REVOKED | TokenStatus.DELETED;
 
 @Entity('api_token')
 // Listings page newest first by id within an account: InnoDB appends the primary key (id) to every secondary
@@ -25,6 +30,8 @@ export type StoredTokenStatus = TokenStatus.ACTIVE | TokenStatus.REVOKED | Token
 @Index('idx_api_token_account_environment', ['accountId', 'environment'])
 // Counts of ACTIVE tokens by expiry (the token limit, apiTokenAlerts) from the index alone.
 @Index('idx_api_token_account_expiry', ['accountId', 'storedStatus', 'expiresAt'])
+// The inactivity clean-up and the lastUsedBefore/lastUsedAfter/neverUsed filters: a range of last use within a status.
+@Index('idx_api_token_account_last_used', ['accountId', 'storedStatus', 'lastUsedAt'])
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A personal API token. Its secret is shown once, at creation or regeneration, and never stored.' })
 export class ApiToken extends Timestamped {
@@ -136,6 +143,13 @@ export class ApiToken extends Timestamped {
   revokedById!: string | null;
 
   @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the token was disabled; null unless DISABLED' })
+  disabledAt!: Date | null;
+
+  @RefColumn({ nullable: true })
+  disabledById!: string | null;
+
+  @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true, description: 'When the secret was last regenerated' })
   regeneratedAt!: Date | null;
 
@@ -153,7 +167,8 @@ export class ApiToken extends Timestamped {
 
 /** Status as clients see it: EXPIRED derived at read time. */
 export function tokenStatus(token: Pick<ApiToken, 'storedStatus' | 'expiresAt'>, now: Date): TokenStatus {
-  if (token.storedStatus !== TokenStatus.ACTIVE) return token.storedStatus;
+  // A paused token can never come back once its expiry has passed: it is EXPIRED like an active one.
+  if (token.storedStatus !== TokenStatus.ACTIVE && token.storedStatus !== TokenStatus.DISABLED) return token.storedStatus;
   if (token.expiresAt && token.expiresAt.getTime() <= now.getTime()) return TokenStatus.EXPIRED;
-  return TokenStatus.ACTIVE;
+  return token.storedStatus;
 }

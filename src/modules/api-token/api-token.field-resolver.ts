@@ -48,6 +48,11 @@ export class ApiTokenFieldResolver {
   async revokedBy(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<User | null> {
     return token.revokedById ? ctx.loaders.user.load(token.revokedById) : null;
   }
+
+  @FieldResolver(() => User, { nullable: true, description: 'Who disabled it; null unless DISABLED' })
+  async disabledBy(@Root() token: ApiToken, @Ctx() ctx: Context): Promise<User | null> {
+    return token.disabledById ? ctx.loaders.user.load(token.disabledById) : null;
+  }
 }
 
 async function loadUser(ctx: Context, id: string): Promise<User> {

@@ -63,7 +63,7 @@ export class ApiTokenFilter {
   @Field(() => [Role], { nullable: true })
   role?: Role[] | null;
 
-  @Field(() => [TokenStatus], { nullable: true, description: 'Default: every status but DELETED' })
+  @Field(() => [TokenStatus], { nullable: true, description: 'Default: every status but DELETED (revokeApiTokens: ACTIVE and DISABLED)' })
   status?: TokenStatus[] | null;
 
   @Field(() => String, { nullable: true })
@@ -74,6 +74,24 @@ export class ApiTokenFilter {
 
   @Field(() => String, { nullable: true, description: 'Name or description contains (case-insensitive)' })
   search?: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'Last used before this time (tokens never used do not match). lastUsedAt is written every few seconds, not on every request.' })
+  lastUsedBefore?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Last used at or after this time' })
+  lastUsedAfter?: Date | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: never used since creation; false: used at least once' })
+  neverUsed?: boolean | null;
+}
+
+@ObjectType({ description: 'What revokeApiTokens did' })
+export class RevokeApiTokensResult {
+  @Field(() => Int, { description: 'Tokens revoked by this call' })
+  count!: number;
+
+  @Field({ description: 'true when more tokens matched than one call revokes (1,000): call again with the same filter to revoke the rest' })
+  capped!: boolean;
 }
 
 @ObjectType({ description: 'A token with its secret: the only time the secret is ever returned' })

@@ -3,7 +3,8 @@ import type { Context } from '../../context';
 import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { ApiToken } from './api-token.entity';
-import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
+import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, RevokeApiTokensResult } from './api-token.inputs';
+import { UpdateApiTokenInput } from './api-token.update';
 
 export const ApiTokenConnection = Connection('ApiToken', ApiToken);
 
@@ -39,6 +40,39 @@ export class ApiTokenResolver {
   @Mutation(() => ApiToken, { description: 'Immediate and irreversible' })
   revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
     return ctx.services.apiTokens.revoke(principalOf(ctx), id);
+  }
+
+  @Mutation(() => ApiToken, { description: "Rename a token or change its description (whoever may revoke it may edit it). Emits token.updated." })
+  updateApiToken(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiTokenInput) input: UpdateApiTokenInput, @Ctx() ctx: Context): Promise<ApiToken> {
+    return ctx.services.apiTokens.update(principalOf(ctx), id, input);
+  }
+
+  @Mutation(() => ApiToken, {
+    description:
+      'Pause an ACTIVE token: refused like a revoked one from the moment this returns, until enableApiToken brings it back with the same secret. Idempotent. The owner is told when someone else does it.',
+  })
+  disableApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
+    return ctx.services.apiTokens.disable(principalOf(ctx), id);
+  }
+
+  @Mutation(() => ApiToken, {
+    description:
+      "Bring a DISABLED token back with the same secret (counts against maxActiveTokens again). A token someone else disabled: OWNER/ADMIN only. Idempotent.",
+  })
+  enableApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
+    return ctx.services.apiTokens.enable(principalOf(ctx), id);
+  }
+
+  @Mutation(() => RevokeApiTokensResult, {
+    description:
+      'OWNER/ADMIN: revoke every ACTIVE or DISABLED token of the account that the filter matches, oldest first, at most 1,000 per call (capped says more remain), in one transaction. Each token is audited and sent as token.revoked; owners other than you are told.',
+  })
+  revokeApiTokens(
+    @Arg('filter', () => ApiTokenFilter) filter: ApiTokenFilter,
+    @Arg('reason', () => String, { nullable: true, description: 'Up to 200 characters: recorded with each revocation and shown to the owners' }) reason: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<RevokeApiTokensResult> {
+    return ctx.services.apiTokens.revokeMany(principalOf(ctx), filter, reason);
   }
 
   @Mutation(() => ID, { description: 'Only REVOKED or EXPIRED tokens; the token stays listed with status DELETED' })

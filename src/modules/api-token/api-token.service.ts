@@ -14,7 +14,10 @@ import { Account, policyOf, TokenCreationPolicy } from '../account/account.entit
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { visibleApiTokens } from './api-token.visibility';
-import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
+import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, RevokeApiTokensResult } from './api-token.inputs';
+import { UpdateApiTokenInput, validateUpdateInput } from './api-token.update';
+import { NotificationKind } from '../notification/notification.entity';
+import { LEAK_REPORT_ACTOR, noticeOwner } from '../notification/owner-notice';
 import { firstNoticeAt, resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
@@ -37,13 +40,15 @@ export function tokenSummary(t: ApiToken, now: Date) {
 }
 
 /** The audit event and the webhook deliveries of one token change, in the change's own transaction. */
-async function tokenChanged(
+export async function tokenChanged(
   em: EntityManager,
   principal: Principal | null,
   event: WebhookEventType,
   token: ApiToken,
   now: Date,
   details: Record<string, unknown> = {},
+  /** A system's reason (leak_report, inactive): the audit row's `reason`. */
+  systemReason?: string,
 ): Promise<void> {
   const summary = tokenSummary(token, now);
   await recordAudit(em, {
@@ -53,6 +58,8 @@ async function tokenChanged(
     actorId: principal ? principal.userId : null,
     targetType: 'api_token',
     targetId: token.id,
+    // A system's reason (leak_report, inactive) is the audit row's reason; a person's words stay in the details.
+    ...(systemReason ? { reason: systemReason } : {}),
     details: {
       name: token.name,
       role: token.role,
@@ -68,6 +75,8 @@ async function tokenChanged(
 
 export const EXPIRING_SOON_DAYS = 7;
 export const MAX_GRACE_SECONDS = 7 * 24 * 60 * 60;
+/** The most tokens one revokeApiTokens call revokes (in one transaction). */
+export const BULK_REVOKE_LIMIT = 1000;
 const ENVIRONMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Who may create and regenerate tokens under each policy. */
@@ -118,7 +127,7 @@ function listingIndex(f: ApiTokenFilter): string {
   if (f.role?.length === 1) return 'idx_api_token_account_role';
   if (f.environment != null) return 'idx_api_token_account_environment';
   const statuses = f.status ?? [];
-  if (statuses.length === 1 && (statuses[0] === TokenStatus.REVOKED || statuses[0] === TokenStatus.DELETED)) return 'idx_api_token_account_status';
+  if (statuses.length === 1 && [TokenStatus.REVOKED, TokenStatus.DELETED, TokenStatus.DISABLED].includes(statuses[0])) return 'idx_api_token_account_status';
   if (f.expiringWithinDays != null) return 'idx_api_token_account_status';
   return 'idx_api_token_account';
 }
@@ -144,6 +153,11 @@ export class ApiTokenService {
     private readonly knownSecrets?: KnownSecrets,
   ) {
     this.leakPolicy = leakReportPolicy(leakReportsPerMinute);
+  }
+
+  /** The verification cache this service invalidates on every change (the inactivity clean-up does the same). */
+  get tokenCache(): TokenCache {
+    return this.cache;
   }
 
   /** The tokens the principal may see (api-token.visibility.ts). */
@@ -239,20 +253,39 @@ export class ApiTokenService {
       const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
       qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });
     }
-    const requested = f.status ?? [TokenStatus.ACTIVE, TokenStatus.EXPIRED, TokenStatus.REVOKED];
+    this.applyLastUsed(qb, f);
+    const requested = f.status ?? [TokenStatus.ACTIVE, TokenStatus.DISABLED, TokenStatus.EXPIRED, TokenStatus.REVOKED];
     if (requested.length === 0) throw badInput('filter.status', 'must list at least one status, or be omitted');
-    // As stored values (EXPIRED is a stored ACTIVE past its expiry), so the database can use its indexes.
+    // As stored values (EXPIRED is a stored ACTIVE or DISABLED past its expiry), so the database can use its indexes.
     const statuses = new Set(requested);
+    const expired = statuses.has(TokenStatus.EXPIRED);
     const stored = [
-      ...(statuses.has(TokenStatus.ACTIVE) || statuses.has(TokenStatus.EXPIRED) ? [TokenStatus.ACTIVE] : []),
+      ...(statuses.has(TokenStatus.ACTIVE) || expired ? [TokenStatus.ACTIVE] : []),
+      ...(statuses.has(TokenStatus.DISABLED) || expired ? [TokenStatus.DISABLED] : []),
       ...(statuses.has(TokenStatus.REVOKED) ? [TokenStatus.REVOKED] : []),
       ...(statuses.has(TokenStatus.DELETED) ? [TokenStatus.DELETED] : []),
     ];
     qb.andWhere('t.storedStatus IN (:...stored)', { stored });
-    if (statuses.has(TokenStatus.ACTIVE) && !statuses.has(TokenStatus.EXPIRED)) {
-      qb.andWhere("(t.storedStatus <> 'ACTIVE' OR t.expiresAt IS NULL OR t.expiresAt > :now)", { now });
+    // A stored ACTIVE or DISABLED token is EXPIRED once its expiry has passed: keep the halves that were asked for.
+    for (const live of [TokenStatus.ACTIVE, TokenStatus.DISABLED]) {
+      if (statuses.has(live) && !expired) qb.andWhere(`(t.storedStatus <> '${live}' OR t.expiresAt IS NULL OR t.expiresAt > :now)`, { now });
+      if (expired && !statuses.has(live)) qb.andWhere(`(t.storedStatus <> '${live}' OR t.expiresAt <= :now)`, { now });
     }
-    if (statuses.has(TokenStatus.EXPIRED) && !statuses.has(TokenStatus.ACTIVE)) qb.andWhere("(t.storedStatus <> 'ACTIVE' OR t.expiresAt <= :now)", { now });
+  }
+
+  /** lastUsedBefore, lastUsedAfter, neverUsed. */
+  private applyLastUsed(qb: SelectQueryBuilder<ApiToken>, f: ApiTokenFilter): void {
+    const before = f.lastUsedBefore ?? null;
+    const after = f.lastUsedAfter ?? null;
+    for (const [field, d] of [['lastUsedBefore', before], ['lastUsedAfter', after]] as const) {
+      if (d && Number.isNaN(d.getTime())) throw badInput(`filter.${field}`, 'is not a valid date-time');
+    }
+    if (before && after && after.getTime() >= before.getTime()) throw badInput('filter.lastUsedAfter', 'must be earlier than lastUsedBefore');
+    if (f.neverUsed === true && (before || after)) throw badInput('filter.neverUsed', 'cannot be combined with lastUsedBefore or lastUsedAfter (a token never used has no last use)');
+    if (before) qb.andWhere('t.lastUsedAt < :lastUsedBefore', { lastUsedBefore: before });
+    if (after) qb.andWhere('t.lastUsedAt >= :lastUsedAfter', { lastUsedAfter: after });
+    if (f.neverUsed === true) qb.andWhere('t.lastUsedAt IS NULL');
+    if (f.neverUsed === false) qb.andWhere('t.lastUsedAt IS NOT NULL');
   }
 
   async create(principal: Principal, input: CreateApiTokenInput): Promise<CreatedApiToken> {
@@ -380,6 +413,7 @@ export class ApiTokenService {
       token.regeneratedAt = now;
       const saved = await em.save(token);
       await tokenChanged(em, actor, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
+      await noticeOwner(em, { kind: NotificationKind.TOKEN_REGENERATED, token: saved, actorId: actor.userId, at: now });
       return saved;
     });
     this.cache.invalidateToken(token.id);
@@ -397,10 +431,164 @@ export class ApiTokenService {
       this.markRevoked(token, now, actor.userId);
       const saved = await em.save(token);
       await tokenChanged(em, actor, 'token.revoked', saved, now);
+      await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token: saved, actorId: actor.userId, at: now });
       return saved;
     });
     this.cache.invalidateToken(token.id);
     return token;
+  }
+
+  /**
+   * Rename a token or change its description: for whoever may manage it (OWNER/ADMIN, its owner, its
+   * issuer). A deleted token is history and cannot be changed. Audited and sent as token.updated with
+   * what changed.
+   */
+  async update(principal: Principal, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
+    const change = validateUpdateInput(input);
+    const now = clock.now();
+    return this.withAuthority(principal, 'writer', async (em, actor) => {
+      const token = await this.findVisible(em, actor, id, true);
+      if (!token) throw notFound('API token');
+      if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      if (change.name !== undefined && change.name !== token.name) {
+        const folded = foldName(change.name);
+        if (folded !== foldName(token.name)) {
+          const taken = await em
+            .getRepository(ApiToken)
+            .createQueryBuilder('t')
+            .select('t.name', 'name')
+            .where("t.ownerId = :ownerId AND t.storedStatus <> 'DELETED' AND t.id <> :id", { ownerId: token.ownerId, id: token.id })
+            .getRawMany<{ name: string }>();
+          if (taken.some((t) => foldName(t.name) === folded)) {
+            throw conflict(`A token named "${change.name}" already exists for this user; choose another name`);
+          }
+        }
+        changes.name = { from: token.name, to: change.name };
+        token.name = change.name;
+      }
+      if (change.description !== undefined && change.description !== token.description) {
+        changes.description = { from: token.description, to: change.description };
+        token.description = change.description;
+      }
+      if (Object.keys(changes).length === 0) return token; // nothing new: no audit row, no event
+      const saved = await em.save(token);
+      await tokenChanged(em, actor, 'token.updated', saved, now, { changes });
+      return saved;
+    });
+  }
+
+  /**
+   * Pause a token: refused like a revoked one from the moment this returns, on every path (the cache
+   * entry is dropped and the in-process gateway told), until enable() brings it back with the same
+   * secret. Only an ACTIVE token can be disabled; disabling a disabled one changes nothing. No expiry
+   * notices go out while it is disabled.
+   */
+  async disable(principal: Principal, id: string): Promise<ApiToken> {
+    const now = clock.now();
+    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
+      const token = await this.findVisible(em, actor, id, true);
+      if (!token) throw notFound('API token');
+      const status = tokenStatus(token, now);
+      if (status === TokenStatus.DISABLED) return token;
+      if (status !== TokenStatus.ACTIVE) throw badInput('id', `a ${status.toLowerCase()} token cannot be disabled`);
+      token.storedStatus = TokenStatus.DISABLED;
+      token.disabledAt = now;
+      token.disabledById = actor.userId;
+      token.nextNoticeAt = null;
+      const saved = await em.save(token);
+      await tokenChanged(em, actor, 'token.disabled', saved, now);
+      await noticeOwner(em, { kind: NotificationKind.TOKEN_DISABLED, token: saved, actorId: actor.userId, at: now });
+      return saved;
+    });
+    this.cache.invalidateToken(token.id);
+    return token;
+  }
+
+  /**
+   * Bring a disabled token back with the same secret. It counts against the account's active-token
+   * limit again, so the limit is checked as for a new token. A token someone else disabled can be
+   * enabled only by OWNER/ADMIN: an admin's pause is not undone by the token's holder. An expired
+   * token stays expired.
+   */
+  async enable(principal: Principal, id: string): Promise<ApiToken> {
+    const now = clock.now();
+    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
+      const token = await this.findVisible(em, actor, id, true);
+      if (!token) throw notFound('API token');
+      const status = tokenStatus(token, now);
+      if (status === TokenStatus.ACTIVE) return token;
+      if (status !== TokenStatus.DISABLED) throw badInput('id', `a ${status.toLowerCase()} token cannot be enabled`);
+      if (token.disabledById && token.disabledById !== actor.userId && !isAdminRole(actor.role)) {
+        throw forbidden('Only OWNER and ADMIN may enable a token that someone else disabled');
+      }
+      const policy = policyOf(account);
+      const active = await this.countActive(em, actor.accountId, now, policy.maxActiveTokens);
+      if (active >= policy.maxActiveTokens) {
+        throw new AppError('TOKEN_LIMIT_REACHED', `The account already has ${active} active tokens, its limit (${policy.maxActiveTokens}); revoke one first`, {
+          limit: policy.maxActiveTokens,
+        });
+      }
+      token.storedStatus = TokenStatus.ACTIVE;
+      token.disabledAt = null;
+      token.disabledById = null;
+      // Notices resume; one that fell due while it was paused goes out on the next pass (never one already sent).
+      token.nextNoticeAt = firstNoticeAt(token.expiresAt, account.expiryNotificationDays);
+      const saved = await em.save(token);
+      await tokenChanged(em, actor, 'token.enabled', saved, now);
+      return saved;
+    });
+    // A verdict cached while it was disabled (here or in the in-process gateway) must not outlive the change.
+    this.cache.invalidateToken(token.id);
+    this.knownSecrets?.add(token.secretHash);
+    return token;
+  }
+
+  /**
+   * OWNER/ADMIN: revoke every ACTIVE or DISABLED token of the account that the filter matches, oldest
+   * first, at most BULK_REVOKE_LIMIT per call, in one transaction: all or none. Each token gets its own
+   * audit row and token.revoked event (with `bulk: true` and the reason), and its owner a notice when
+   * it is not the caller's.
+   */
+  async revokeMany(principal: Principal, filter: ApiTokenFilter, reasonInput: string | null | undefined): Promise<RevokeApiTokensResult> {
+    const reason = optionalText('reason', reasonInput, 200);
+    const requested = filter.status ?? [TokenStatus.ACTIVE, TokenStatus.DISABLED];
+    const refused = requested.find((st) => st !== TokenStatus.ACTIVE && st !== TokenStatus.DISABLED);
+    if (refused) throw badInput('filter.status', `only ACTIVE and DISABLED tokens can be revoked (not ${refused})`);
+    const now = clock.now();
+    const { revoked, capped } = await this.withAuthority(principal, 'admin', async (em, actor) => {
+      const qb = this.visible(em.getRepository(ApiToken).createQueryBuilder('t'), actor);
+      this.applyFilter(qb, { ...filter, status: requested }, now);
+      qb.orderBy('t.id', 'ASC').limit(BULK_REVOKE_LIMIT + 1);
+      if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
+      const rows = await qb.getMany();
+      const batch = rows.slice(0, BULK_REVOKE_LIMIT);
+      for (const token of batch) {
+        this.markRevoked(token, now, actor.userId);
+        await em
+          .createQueryBuilder()
+          .update(ApiToken)
+          .set({
+            storedStatus: TokenStatus.REVOKED,
+            revokedAt: now,
+            revokedById: actor.userId,
+            disabledAt: null,
+            disabledById: null,
+            nextNoticeAt: null,
+            previousSecretHash: null,
+            previousSecretExpiresAt: null,
+            updatedAt: now,
+          })
+          .where('id = :id', { id: token.id })
+          .updateEntity(false)
+          .execute();
+        await tokenChanged(em, actor, 'token.revoked', token, now, { bulk: true, ...(reason ? { reason } : {}) });
+        await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: actor.userId, at: now, reason });
+      }
+      return { revoked: batch.map((t) => t.id), capped: rows.length > BULK_REVOKE_LIMIT };
+    });
+    for (const id of revoked) this.cache.invalidateToken(id);
+    return Object.assign(new RevokeApiTokensResult(), { count: revoked.length, capped });
   }
 
   async delete(principal: Principal, id: string): Promise<string> {
@@ -410,7 +598,9 @@ export class ApiTokenService {
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
       if (status === TokenStatus.DELETED) return token;
-      if (status === TokenStatus.ACTIVE) throw badInput('id', 'this token is active: revoke it first, then delete it');
+      if (status === TokenStatus.ACTIVE || status === TokenStatus.DISABLED) {
+        throw badInput('id', `this token is ${status.toLowerCase()}: revoke it first, then delete it`);
+      }
       token.storedStatus = TokenStatus.DELETED;
       token.deletedAt = now;
       token.nextNoticeAt = null;
@@ -447,10 +637,12 @@ export class ApiTokenService {
         .where('t.secretHash = :digest OR (t.previousSecretHash = :digest AND t.previousSecretExpiresAt > :now)', { digest, now });
       if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
       const token = await qb.getOne();
-      if (!token || token.storedStatus !== TokenStatus.ACTIVE) return null;
+      // A paused token is live too: its secret is out, so a leak report ends it.
+      if (!token || (token.storedStatus !== TokenStatus.ACTIVE && token.storedStatus !== TokenStatus.DISABLED)) return null;
       this.markRevoked(token, now, null);
       await em.save(token);
-      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'leak_report' });
+      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'leak_report' }, 'leak_report');
+      await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: null, actorLabel: LEAK_REPORT_ACTOR, at: now, reason: 'leak_report' });
       return token.id;
     });
     if (revokedId) this.cache.invalidateToken(revokedId);
@@ -459,6 +651,8 @@ export class ApiTokenService {
 
   private markRevoked(token: ApiToken, now: Date, by: string | null): void {
     token.storedStatus = TokenStatus.REVOKED;
+    token.disabledAt = null;
+    token.disabledById = null;
     token.revokedAt = now;
     token.revokedById = by;
     token.nextNoticeAt = null;

@@ -11,6 +11,7 @@ import { tokenSummary } from '../api-token/api-token.service';
 import { User, UserStatus } from '../user/user.entity';
 import { enqueueWebhookEvent } from '../webhook/webhook-events';
 import type { Mailer } from './mailer';
+import { actionMail } from './owner-notice';
 import { EmailStatus, Notification, NotificationKind, NotificationSettings, TokenExpiryNotice } from './notification.entity';
 
 /** Tokens read per query by a pass. */
@@ -167,7 +168,7 @@ export class ExpiryNotifier {
     }
   }
 
-  /** Send queued e-mails, each claimed first so two replicas never send the same one. */
+  /** Send queued e-mails (expiry notices, action notices, inactivity warnings), each claimed first so two replicas never send the same one. */
   async sendPendingEmails(limit = 100): Promise<number> {
     const now = clock.now();
     // Two indexed queries, (emailStatus, id) each, rather than one OR the database would have to sort.
@@ -197,12 +198,13 @@ export class ExpiryNotifier {
         const token = await this.dataSource.getRepository(ApiToken).findOneBy({ id: n.tokenId });
         if (!user || !token) status = EmailStatus.SKIPPED;
         else {
-          await this.mailer.send(expiryMail(user, token, n));
+          const expiry = n.kind === NotificationKind.TOKEN_EXPIRING || n.kind === NotificationKind.TOKEN_EXPIRED;
+          await this.mailer.send(expiry ? expiryMail(user, token, n) : actionMail(user, token, n));
           sent += 1;
         }
       } catch (err) {
         status = n.emailAttempts + 1 >= MAX_EMAIL_ATTEMPTS ? EmailStatus.FAILED : EmailStatus.PENDING;
-        this.logger.warn({ err, notificationId: n.id, attempts: n.emailAttempts + 1 }, 'expiry e-mail failed');
+        this.logger.warn({ err, notificationId: n.id, attempts: n.emailAttempts + 1 }, 'notice e-mail failed');
       }
       await this.dataSource.transaction((em) =>
         em

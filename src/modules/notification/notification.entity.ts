@@ -5,8 +5,23 @@ import { CreatedAtColumn, DateTimeColumn, IdColumn, RefColumn, Timestamped, Upda
 export enum NotificationKind {
   TOKEN_EXPIRING = 'TOKEN_EXPIRING',
   TOKEN_EXPIRED = 'TOKEN_EXPIRED',
+  /** Someone other than the owner (or a leak report, or the inactivity clean-up) revoked the owner's token. */
+  TOKEN_REVOKED = 'TOKEN_REVOKED',
+  /** Someone other than the owner disabled the owner's token. */
+  TOKEN_DISABLED = 'TOKEN_DISABLED',
+  /** Someone other than the owner regenerated the owner's token (its old secret stops working). */
+  TOKEN_REGENERATED = 'TOKEN_REGENERATED',
+  /** The owner's token has not been used for a long time and will be revoked by the inactivity clean-up. */
+  TOKEN_INACTIVE = 'TOKEN_INACTIVE',
 }
-registerEnumType(NotificationKind, { name: 'NotificationKind' });
+registerEnumType(NotificationKind, {
+  name: 'NotificationKind',
+  description:
+    'TOKEN_EXPIRING and TOKEN_EXPIRED: expiry notices. TOKEN_REVOKED, TOKEN_DISABLED, TOKEN_REGENERATED: someone else acted on your token (see actor, actedAt). TOKEN_INACTIVE: the inactivity clean-up will revoke your token at tokenExpiresAt unless it is used.',
+});
+
+/** The kinds that tell an owner what someone else did to their token. */
+export const ACTION_KINDS: ReadonlySet<NotificationKind> = new Set([NotificationKind.TOKEN_REVOKED, NotificationKind.TOKEN_DISABLED, NotificationKind.TOKEN_REGENERATED]);
 
 export enum EmailStatus {
   PENDING = 'PENDING',
@@ -49,7 +64,7 @@ export class TokenExpiryNotice extends Timestamped {
 
 /** One in-app notice for one user (and, unless they turned it off, one e-mail). */
 @Entity('notification')
-@Index('uq_notification_key', ['userId', 'tokenId', 'tokenExpiresAt', 'thresholdDays'], { unique: true })
+@Index('uq_notification_kind_key', ['userId', 'tokenId', 'kind', 'tokenExpiresAt', 'thresholdDays'], { unique: true })
 @Index('idx_notification_user', ['userId', 'id'])
 @Index('idx_notification_email', ['emailStatus'])
 @ObjectType({ description: 'An in-app notice for the caller' })
@@ -72,12 +87,35 @@ export class Notification extends Timestamped {
   kind!: NotificationKind;
 
   @Column({ type: 'int' })
-  @Field(() => Int, { description: 'The threshold (days before expiry) that triggered it; 0 = expired' })
+  @Field(() => Int, {
+    description: 'Expiry notices: the threshold (days before expiry) that triggered it, 0 = expired. TOKEN_INACTIVE: days left before the clean-up revokes the token. Other kinds: 0.',
+  })
   thresholdDays!: number;
 
   @DateTimeColumn()
-  @Field({ description: 'The expiry this notice is about' })
+  @Field({
+    description: 'Expiry notices: the expiry this notice is about. TOKEN_INACTIVE: when the clean-up will revoke the token. Other kinds: when it happened (actedAt).',
+  })
   tokenExpiresAt!: Date;
+
+  /** Who acted (TOKEN_REVOKED, TOKEN_DISABLED, TOKEN_REGENERATED): a user of the account; null for a leak report or the clean-up. */
+  @RefColumn({ nullable: true })
+  actorId!: string | null;
+
+  @Column({ type: 'varchar', length: 400, nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Who did it, as it was then: a user\'s name and e-mail address, "a leak report" or "the inactivity clean-up"; null for expiry notices',
+  })
+  actor!: string | null;
+
+  @DateTimeColumn({ nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it happened; null for expiry notices' })
+  actedAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  @Field(() => String, { nullable: true, description: 'The reason given, if any (revokeApiTokens reason, "leak_report", "inactive")' })
+  reason!: string | null;
 
   @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true })
@@ -111,7 +149,7 @@ export class NotificationSettings extends Timestamped {
   accountId!: string;
 
   @Column({ type: 'boolean', default: true })
-  @Field({ description: 'Send expiry notices by e-mail too (in-app notices are always on)' })
+  @Field({ description: 'Send notices (expiry, someone else acting on your tokens, inactivity) by e-mail too; in-app notices are always on' })
   email!: boolean;
 
   @CreatedAtColumn()

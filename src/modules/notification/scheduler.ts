@@ -6,6 +6,7 @@ import { WebhookService } from '../webhook/webhook.service';
 import { ExpiryNotifier, ExpiryPassResult } from './expiry-notifier';
 import { Mailer } from './mailer';
 import { WebhookDelivery } from '../webhook/webhook.entity';
+import type { InactivityPassResult } from '../api-token/inactivity';
 
 export interface SchedulerSettings {
   /** 0 = no in-process timer (run `npm run notify` from cron instead). */
@@ -15,7 +16,7 @@ export interface SchedulerSettings {
   usageRetentionDays: number;
 }
 
-export interface PassResult extends ExpiryPassResult {
+export interface PassResult extends ExpiryPassResult, InactivityPassResult {
   webhookAttempts: number;
   usageRowsPruned: number;
   deliveriesPruned: number;
@@ -25,8 +26,8 @@ export interface PassResult extends ExpiryPassResult {
 const DELIVERY_RETENTION_DAYS = 30;
 
 /**
- * The background work: expiry notices and their e-mails, webhook deliveries,
- * and pruning. The same runOnce() serves the in-process timers and the
+ * The background work: the inactivity clean-up, expiry notices and the
+ * e-mails of every notice, webhook deliveries, and pruning. The same runOnce() serves the in-process timers and the
  * `npm run notify` command; correctness across replicas comes from the
  * database (unique notice keys, claimed deliveries and e-mails), not from
  * there being one runner.
@@ -44,6 +45,8 @@ export class Scheduler {
     private readonly mailer: Mailer,
     private readonly settings: SchedulerSettings,
     private readonly logger: Logger,
+    /** The inactivity clean-up (account policy revokeUnusedAfterDays). */
+    private readonly inactivity?: { run(): Promise<InactivityPassResult> },
   ) {}
 
   start(): void {
@@ -76,6 +79,8 @@ export class Scheduler {
   }
 
   private async pass(): Promise<PassResult> {
+    // Before the expiry notices: its warnings' e-mails go out with theirs, and its revocations' webhooks below.
+    const inactive = (await this.inactivity?.run()) ?? { warned: 0, revoked: 0 };
     const expiry = await this.notifier.run();
     const webhookAttempts = await this.deliverWebhooks();
     const usageRowsPruned = await this.usage.prune(this.settings.usageRetentionDays);
@@ -83,8 +88,8 @@ export class Scheduler {
     const pruned = await this.dataSource.transaction((em) =>
       em.createQueryBuilder().delete().from(WebhookDelivery).where("status IN ('SUCCEEDED', 'FAILED') AND updatedAt < :cutoff", { cutoff }).execute(),
     );
-    const result = { ...expiry, webhookAttempts, usageRowsPruned, deliveriesPruned: pruned.affected ?? 0 };
-    if (result.notices || result.emails || webhookAttempts || usageRowsPruned) this.logger.info(result, 'scheduler pass');
+    const result = { ...expiry, ...inactive, webhookAttempts, usageRowsPruned, deliveriesPruned: pruned.affected ?? 0 };
+    if (result.notices || result.emails || result.warned || result.revoked || webhookAttempts || usageRowsPruned) this.logger.info(result, 'scheduler pass');
     return result;
   }
 

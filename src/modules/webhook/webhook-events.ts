@@ -2,7 +2,17 @@ import { EntityManager } from 'typeorm';
 import { newId } from '../../common/ids';
 import { DeliveryStatus, Webhook, WebhookDelivery } from './webhook.entity';
 
-export const WEBHOOK_EVENTS = ['token.expiring', 'token.expired', 'token.created', 'token.revoked', 'token.deleted', 'token.regenerated'] as const;
+export const WEBHOOK_EVENTS = [
+  'token.expiring',
+  'token.expired',
+  'token.created',
+  'token.revoked',
+  'token.deleted',
+  'token.regenerated',
+  'token.disabled',
+  'token.enabled',
+  'token.updated',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /**

@@ -23,7 +23,7 @@ export class Webhook extends Timestamped {
   url!: string;
 
   @Column({ type: 'varchar', length: 300, transformer: stringListTransformer })
-  @Field(() => [String], { description: 'token.expiring, token.expired, token.created, token.revoked, token.deleted, token.regenerated' })
+  @Field(() => [String], { description: 'token.expiring, token.expired, token.created, token.revoked, token.deleted, token.regenerated, token.disabled, token.enabled, token.updated' })
   events!: string[];
 
   /** The signing secret, AES-256-GCM encrypted under a key derived from SESSION_SIGNING_KEY. Never returned. */

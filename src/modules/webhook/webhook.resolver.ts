@@ -11,7 +11,7 @@ export class CreateWebhookInput {
   @Field({ description: 'http(s) URL; link-local and metadata addresses are refused, and private ones in production' })
   url!: string;
 
-  @Field(() => [String], { description: 'token.expiring, token.expired, token.created, token.revoked, token.deleted, token.regenerated' })
+  @Field(() => [String], { description: 'token.expiring, token.expired, token.created, token.revoked, token.deleted, token.regenerated, token.disabled, token.enabled, token.updated' })
   events!: string[];
 }
 
