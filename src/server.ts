@@ -45,6 +45,9 @@ import type { Principal } from './auth/principal';
 import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
 import { tokenExchange } from './http/token-exchange';
 import { coprocessors } from './http/coprocessor';
+import { MetricsEndpoint } from './http/metrics-endpoint';
+import { graphqlMetricsPlugin } from './http/graphql-metrics';
+import { watchDatabase } from './common/metrics';
 
 export interface TokengateServer {
   httpServer: http.Server;
@@ -56,6 +59,8 @@ export interface TokengateServer {
   /** Expiry notices, e-mails, webhook deliveries, pruning: tests drive it with runOnce(). */
   scheduler: Scheduler;
   logger: Logger;
+  /** /metrics (METRICS_PORT / METRICS_TOKEN); `metrics.url` is the metrics port's base URL once listening. */
+  metrics: MetricsEndpoint;
   /** Listen on config.port (0 = any free port) at config.host (HOST; unset = every interface); resolves with the URL of /graphql. */
   listen(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -174,6 +179,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     plugins: [
       introspectionPolicy(config.introspection),
       executionStatusPlugin,
+      graphqlMetricsPlugin(),
       // Apollo turns on federated inline tracing for subgraph schemas: any client sending
       // apollo-federation-include-trace would get resolver timings. The Hive gateway does not use them.
       ApolloServerPluginInlineTraceDisabled(),
@@ -250,6 +256,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
     }),
   );
+
+  // Prometheus metrics: on METRICS_PORT, or here with METRICS_TOKEN, or off (http/metrics-endpoint.ts).
+  const metrics = new MetricsEndpoint(config.metrics, config.host);
+  app.get('/metrics', (req, res, next) => {
+    if (!metrics.handle(req, res)) next();
+  });
+  const unwatchDatabase = watchDatabase(() => ds.query('SELECT 1'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -354,12 +367,17 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     usage,
     scheduler,
     logger,
+    metrics,
     async listen(port = config.port, host = config.host) {
-      return `${await listenOn(httpServer, port, host)}/graphql`;
+      const url = `${await listenOn(httpServer, port, host)}/graphql`;
+      await metrics.listen();
+      return url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      unwatchDatabase();
+      await metrics.stop();
       await apollo.stop(); // drains in-flight requests and closes the HTTP server
       await scheduler.stop();
       await usage.stop();
