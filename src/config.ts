@@ -80,6 +80,8 @@ export interface Config {
   coprocessor: CoprocessorConfig | null;
   /** /metrics (METRICS_PORT, METRICS_TOKEN): off unless one of them is set. */
   metrics: MetricsConfig;
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); null = off. */
+  tracing: TracingConfig | null;
 }
 
 /** RFC 8693 token exchange: opaque credential in, short-lived ES256 JWT out (src/http/token-exchange.ts). */
@@ -420,6 +422,30 @@ export function parseMetricsConfig(env: Env): MetricsConfig {
   return { ...(port !== undefined ? { port } : {}), ...(token !== '' ? { token } : {}) };
 }
 
+/** OpenTelemetry traces, exported over OTLP/HTTP. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to <endpoint>/v1/traces. */
+  endpoint: string;
+  /** OTEL_SERVICE_NAME, or the service's default (tokengate-tokens, tokengate-gateway). */
+  serviceName: string;
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT (http or https URL) and OTEL_SERVICE_NAME; no endpoint = tracing off. */
+export function parseTracingConfig(env: Env, defaultServiceName: string): TracingConfig | null {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || defaultServiceName;
+  if (!endpoint) return null;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL; expected the collector\'s OTLP/HTTP base URL, e.g. http://otel-collector:4318');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (OTLP over HTTP), got ${url.protocol}//`);
+  if (!/^[\x20-\x7E]{1,128}$/.test(serviceName)) throw new ConfigError('OTEL_SERVICE_NAME must be 1-128 printable ASCII characters');
+  return { endpoint, serviceName };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseEnvName(env.NODE_ENV);
   const production = nodeEnv === 'production';
@@ -486,5 +512,6 @@ export function loadConfig(env: Env = process.env): Config {
     exchange,
     coprocessor: parseCoprocessorConfig(env),
     metrics: parseMetricsConfig(env),
+    tracing: parseTracingConfig(env, 'tokengate-tokens'),
   };
 }

@@ -48,6 +48,7 @@ import { coprocessors } from './http/coprocessor';
 import { MetricsEndpoint } from './http/metrics-endpoint';
 import { graphqlMetricsPlugin } from './http/graphql-metrics';
 import { watchDatabase } from './common/metrics';
+import { flushTracing, startTracing, traceRequests } from './http/tracing';
 
 export interface TokengateServer {
   httpServer: http.Server;
@@ -141,6 +142,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(); // its request listener is below, after Apollo has started
+  // OTEL_EXPORTER_OTLP_ENDPOINT: a server span per request, continuing the caller's traceparent (http/tracing.ts).
+  if (config.tracing) {
+    startTracing(config.tracing);
+    traceRequests(httpServer);
+  }
   const production = config.env === 'production';
   const trustsProxy = config.trustProxy !== false;
 
@@ -381,6 +387,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await apollo.stop(); // drains in-flight requests and closes the HTTP server
       await scheduler.stop();
       await usage.stop();
+      if (config.tracing) await flushTracing();
       if (!options.dataSource && ds.isInitialized) await ds.destroy();
     },
   };

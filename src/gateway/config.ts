@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
+import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseTracingConfig, TracingConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -33,6 +33,8 @@ export interface GatewayConfig {
   logLevel: Config['logLevel'];
   /** METRICS_PORT / METRICS_TOKEN, as for the tokens service (the metrics port binds at GATEWAY_HOST). */
   metrics: MetricsConfig;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_SERVICE_NAME, as for the tokens service; null = no traces. */
+  tracing: TracingConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -81,5 +83,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: parseLogLevel(env, 'info'),
     metrics: parseMetricsConfig(env),
+    tracing: parseTracingConfig(env, 'tokengate-gateway'),
   };
 }

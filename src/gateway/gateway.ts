@@ -17,7 +17,9 @@ import { listenOn } from '../http/listen';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 import { gatewayMetricsPlugin } from './metrics';
 import { MetricsEndpoint } from '../http/metrics-endpoint';
-import type { MetricsConfig } from '../config';
+import type { MetricsConfig, TracingConfig } from '../config';
+import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
+import { startTracing } from '../http/tracing';
 
 export type GatewayAuthMode = 'filter' | 'reject';
 
@@ -58,6 +60,11 @@ export interface GatewayOptions {
   exposeErrors?: boolean;
   /** METRICS_PORT / METRICS_TOKEN: where /metrics is served (off when neither is set; http/metrics-endpoint.ts). */
   metrics?: MetricsConfig;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT: traces through Hive Gateway's OpenTelemetry plugin (the request, its
+   * GraphQL phases, every subgraph call, with `traceparent` sent to the subgraph); null/undefined = none.
+   */
+  tracing?: TracingConfig | null;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
 }
 
@@ -197,6 +204,7 @@ export function createGateway(opts: GatewayOptions) {
       )
     : null;
 
+  if (opts.tracing) startTracing(opts.tracing);
   const runtime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     // The HTTP transport, bundled rather than imported by name at run time.
@@ -246,6 +254,9 @@ export function createGateway(opts: GatewayOptions) {
     // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
     cors: corsPolicy(opts.corsOrigins ?? []),
     plugins: () => [
+      // First, so that its request span encloses every other plugin's work. No operation hash: it would
+      // cost every request a print and a hash of the document for an attribute nobody here reads.
+      ...(opts.tracing ? [useOpenTelemetry({ traces: true, hashOperation: null }) as GatewayPlugin] : []),
       gatewayMetricsPlugin('/graphql'),
       ...limitPlugins(opts.limits),
       forwardIdentity,

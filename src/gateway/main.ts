@@ -65,6 +65,7 @@ async function main() {
       introspection: config.introspection,
       exposeErrors: config.exposeErrors,
       metrics: config.metrics,
+      tracing: config.tracing,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },
     config.port,

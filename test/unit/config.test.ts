@@ -252,3 +252,29 @@ describe('METRICS_PORT and METRICS_TOKEN: /metrics for the tokens service and th
     }
   });
 });
+
+describe('OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME: traces only when an endpoint is set', () => {
+  const tokens = (env: Record<string, string>) => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env }).tracing;
+  const gateway = (env: Record<string, string>) =>
+    loadGatewayConfig({ SUPERGRAPH_PATH: 'examples/supergraph.graphql', GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem(), ...env }).tracing;
+
+  test('off without an endpoint (a service name alone turns nothing on); each service has its own default name', () => {
+    expect(tokens({})).toBeNull();
+    expect(gateway({ OTEL_SERVICE_NAME: 'edge' })).toBeNull();
+    expect(tokens({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ endpoint: 'http://collector:4318', serviceName: 'tokengate-tokens' });
+    expect(gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/' })).toEqual({ endpoint: 'https://otel.example.com/', serviceName: 'tokengate-gateway' });
+    expect(gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge-eu' })?.serviceName).toBe('edge-eu');
+  });
+
+  test.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, /OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }, /must be an http\(s\) URL \(OTLP over HTTP\)/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'x'.repeat(200) }, /OTEL_SERVICE_NAME must be 1-128 printable ASCII/],
+  ])('refuses %o with a clear message (both services)', (env, message) => {
+    for (const load of [tokens, gateway]) {
+      expect(() => load(env)).toThrow(ConfigError);
+      expect(() => load(env)).toThrow(message);
+    }
+  });
+});
