@@ -376,7 +376,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     metrics,
     async listen(port = config.port, host = config.host) {
       const url = `${await listenOn(httpServer, port, host)}/graphql`;
-      await metrics.listen();
+      await metrics.listen(host);
       return url;
     },
     async stop() {

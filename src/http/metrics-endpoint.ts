@@ -48,15 +48,15 @@ export class MetricsEndpoint {
     return true;
   }
 
-  /** With METRICS_PORT: start its listener; resolves with its base URL (undefined without METRICS_PORT). */
-  async listen(): Promise<string | undefined> {
+  /** With METRICS_PORT: start its listener at `host` (the main port's); resolves with its base URL (undefined without METRICS_PORT). */
+  async listen(host = this.host): Promise<string | undefined> {
     if (this.config.port === undefined || this.server) return this.url;
     const server = http.createServer((req, res) => {
       if (isMetricsPath(req.url)) this.answer(req, res);
       else send(res, 404, { error: 'not found' });
     });
     this.server = server;
-    this.url = await listenOn(server, this.config.port, this.host);
+    this.url = await listenOn(server, this.config.port, host);
     return this.url;
   }
 
