@@ -176,6 +176,14 @@ describe('/metrics', () => {
       expect(lookups(t2, 'token', 'hit') - lookups(t1, 'token', 'hit')).toBeGreaterThanOrEqual(1);
     });
 
+    test('without OTEL_EXPORTER_OTLP_ENDPOINT there is no tracing: the gateway adds no traceparent to subgraph calls', async () => {
+      const from = sg.tokensRequests.length;
+      expect((await sg.gql(withToken, '{ me { id } }', undefined, world.owner.session)).data?.me?.id).toBe(world.owner.id);
+      const calls = sg.tokensRequests.slice(from);
+      expect(calls.length).toBeGreaterThanOrEqual(1);
+      for (const h of calls) expect(h.traceparent).toBeUndefined();
+    });
+
     test('database health and the process metrics are there', async () => {
       const text = await scrape(tokensMetrics);
       expect(sample(text, 'tokengate_database_up', { database: 'tokens' })).toBe(1);
