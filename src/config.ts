@@ -78,6 +78,10 @@ export interface Config {
   exchange: ExchangeConfig | null;
   /** The router coprocessor endpoints (/coprocessor/apollo, /coprocessor/hive); null = off (no COPROCESSOR_SECRET). */
   coprocessor: CoprocessorConfig | null;
+  /** /metrics (METRICS_PORT, METRICS_TOKEN): off unless one of them is set. */
+  metrics: MetricsConfig;
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); null = off. */
+  tracing: TracingConfig | null;
 }
 
 /** RFC 8693 token exchange: opaque credential in, short-lived ES256 JWT out (src/http/token-exchange.ts). */
@@ -394,6 +398,54 @@ export function parseCoprocessorConfig(env: Env): CoprocessorConfig | null {
   return { secret, clientIpHeader: header };
 }
 
+/**
+ * Where Prometheus scrapes /metrics, shared by the tokens service and the gateway. Never public by accident:
+ * with METRICS_PORT it is served only on that port (at HOST / GATEWAY_HOST, like the main port), and with
+ * METRICS_TOKEN only to callers sending `Authorization: Bearer <METRICS_TOKEN>`; with neither, it is off.
+ */
+export interface MetricsConfig {
+  /** METRICS_PORT: a separate listener for /metrics (0 = any free port); undefined = the main port, with the token. */
+  port?: number;
+  /** METRICS_TOKEN (or METRICS_TOKEN_FILE): the bearer token a scraper must send, on whichever port serves /metrics. */
+  token?: string;
+}
+
+/** METRICS_PORT and METRICS_TOKEN (or METRICS_TOKEN_FILE). */
+export function parseMetricsConfig(env: Env): MetricsConfig {
+  const rawPort = env.METRICS_PORT?.trim();
+  const port = rawPort ? int(env, 'METRICS_PORT', 0, 0, 65535) : undefined;
+  const token = secretFromEnv(env, 'METRICS_TOKEN');
+  if (token !== '') {
+    if (token.length < 32) throw new ConfigError(`METRICS_TOKEN must be at least 32 characters long (got ${token.length}), e.g. \`openssl rand -hex 32\``);
+    if (!/^[\x21-\x7E]+$/.test(token)) throw new ConfigError('METRICS_TOKEN must be printable ASCII without spaces (it travels in an Authorization header)');
+  }
+  return { ...(port !== undefined ? { port } : {}), ...(token !== '' ? { token } : {}) };
+}
+
+/** OpenTelemetry traces, exported over OTLP/HTTP. */
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to <endpoint>/v1/traces. */
+  endpoint: string;
+  /** OTEL_SERVICE_NAME, or the service's default (tokengate-tokens, tokengate-gateway). */
+  serviceName: string;
+}
+
+/** OTEL_EXPORTER_OTLP_ENDPOINT (http or https URL) and OTEL_SERVICE_NAME; no endpoint = tracing off. */
+export function parseTracingConfig(env: Env, defaultServiceName: string): TracingConfig | null {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || defaultServiceName;
+  if (!endpoint) return null;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL; expected the collector\'s OTLP/HTTP base URL, e.g. http://otel-collector:4318');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (OTLP over HTTP), got ${url.protocol}//`);
+  if (!/^[\x20-\x7E]{1,128}$/.test(serviceName)) throw new ConfigError('OTEL_SERVICE_NAME must be 1-128 printable ASCII characters');
+  return { endpoint, serviceName };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = parseEnvName(env.NODE_ENV);
   const production = nodeEnv === 'production';
@@ -459,5 +511,7 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphName,
     exchange,
     coprocessor: parseCoprocessorConfig(env),
+    metrics: parseMetricsConfig(env),
+    tracing: parseTracingConfig(env, 'tokengate-tokens'),
   };
 }

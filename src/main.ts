@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './server';
+import { describeMetrics } from './http/metrics-endpoint';
 import { User } from './modules/user/user.entity';
 
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const server = await createServer(config, { logger });
   const url = await server.listen();
   const database = config.databaseUrl ? 'MySQL/MariaDB (DATABASE_URL)' : `embedded SQLite at ${config.sqlitePath}`;
-  logger.info({ url, database, sandbox: config.sandbox }, 'tokengate is listening');
+  logger.info({ url, database, sandbox: config.sandbox, metrics: describeMetrics(server.metrics) }, 'tokengate is listening');
 
   if ((await server.dataSource.getRepository(User).count()) === 0) {
     process.stdout.write(

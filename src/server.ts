@@ -46,6 +46,10 @@ import type { Principal } from './auth/principal';
 import { GatewayIdentity, GatewayIdentityError, hasGatewayCredential, IDENTITY_HEADER, GATEWAY_SECRET_HEADER, verifyGatewayIdentity } from './subgraph-kit';
 import { tokenExchange } from './http/token-exchange';
 import { coprocessors } from './http/coprocessor';
+import { MetricsEndpoint } from './http/metrics-endpoint';
+import { graphqlMetricsPlugin } from './http/graphql-metrics';
+import { watchDatabase } from './common/metrics';
+import { flushTracing, startTracing, traceRequests } from './http/tracing';
 
 export interface TokengateServer {
   httpServer: http.Server;
@@ -57,6 +61,8 @@ export interface TokengateServer {
   /** Expiry notices, e-mails, webhook deliveries, pruning: tests drive it with runOnce(). */
   scheduler: Scheduler;
   logger: Logger;
+  /** /metrics (METRICS_PORT / METRICS_TOKEN); `metrics.url` is the metrics port's base URL once listening. */
+  metrics: MetricsEndpoint;
   /** Listen on config.port (0 = any free port) at config.host (HOST; unset = every interface); resolves with the URL of /graphql. */
   listen(port?: number, host?: string): Promise<string>;
   stop(): Promise<void>;
@@ -137,6 +143,11 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(); // its request listener is below, after Apollo has started
+  // OTEL_EXPORTER_OTLP_ENDPOINT: a server span per request, continuing the caller's traceparent (http/tracing.ts).
+  if (config.tracing) {
+    startTracing(config.tracing);
+    traceRequests(httpServer);
+  }
   const production = config.env === 'production';
   const trustsProxy = config.trustProxy !== false;
 
@@ -175,6 +186,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     plugins: [
       introspectionPolicy(config.introspection),
       executionStatusPlugin,
+      graphqlMetricsPlugin(),
       // Apollo turns on federated inline tracing for subgraph schemas: any client sending
       // apollo-federation-include-trace would get resolver timings. The Hive gateway does not use them.
       ApolloServerPluginInlineTraceDisabled(),
@@ -251,6 +263,13 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       },
     }),
   );
+
+  // Prometheus metrics: on METRICS_PORT, or here with METRICS_TOKEN, or off (http/metrics-endpoint.ts).
+  const metrics = new MetricsEndpoint(config.metrics, config.host);
+  app.get('/metrics', (req, res, next) => {
+    if (!metrics.handle(req, res)) next();
+  });
+  const unwatchDatabase = watchDatabase(() => ds.query('SELECT 1'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -355,15 +374,21 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     usage,
     scheduler,
     logger,
+    metrics,
     async listen(port = config.port, host = config.host) {
-      return `${await listenOn(httpServer, port, host)}/graphql`;
+      const url = `${await listenOn(httpServer, port, host)}/graphql`;
+      await metrics.listen(host);
+      return url;
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      unwatchDatabase();
+      await metrics.stop();
       await apollo.stop(); // drains in-flight requests and closes the HTTP server
       await scheduler.stop();
       await usage.stop();
+      if (config.tracing) await flushTracing();
       if (!options.dataSource && ds.isInitialized) await ds.destroy();
     },
   };

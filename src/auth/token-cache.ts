@@ -1,4 +1,5 @@
 import { Role } from '../common/roles';
+import { recordCacheLookup } from '../common/metrics';
 
 /*
  * The kernel's own words for what verification caches: no entity is imported
@@ -82,12 +83,14 @@ export class TokenCache {
 
   get(digest: string): VerifiedToken | undefined {
     const entry = this.entries.get(digest);
-    if (!entry) return undefined;
-    if (this.nowMs() - entry.storedAt >= this.ttlMs) {
-      this.remove(digest, entry);
-      return undefined;
+    let found: VerifiedToken | undefined;
+    if (entry) {
+      if (this.nowMs() - entry.storedAt >= this.ttlMs) this.remove(digest, entry);
+      else found = entry.value;
     }
-    return entry.value;
+    // A disabled cache (TTL 0: an in-process gateway's own Authenticator) is not a cache worth counting.
+    if (this.ttlMs > 0 && this.maxEntries > 0) recordCacheLookup('token', found !== undefined);
+    return found;
   }
 
   /** The entry verified for the secret with this fingerprint (a gateway identity's `sfp`). */

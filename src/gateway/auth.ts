@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal';
 import type { TokenCache } from '../auth/token-cache';
 import { AppError, unauthenticated } from '../errors';
 import { sha256 } from '../common/sha256';
+import { recordCacheLookup } from '../common/metrics';
 import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
 
 /** The caller as the gateway resolved it; `expiresAtMs` bounds how long it may be cached. */
@@ -131,11 +132,13 @@ export function cachedVerifier(
     const hit = cache.get(key);
     if (hit) {
       if (hit.until > now) {
+        recordCacheLookup('gateway_credential', true);
         onHit?.(hit.user, ip);
         return hit.user;
       }
       cache.delete(key);
     }
+    recordCacheLookup('gateway_credential', false);
     const user = await verify(authorization, ip);
     if (user) {
       if (cache.size >= maxEntries) {

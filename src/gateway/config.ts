@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bool, Config, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
+import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseTracingConfig, TracingConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -31,6 +31,10 @@ export interface GatewayConfig {
   trustProxy: boolean | number | string;
   /** LOG_LEVEL, as for the tokens service. */
   logLevel: Config['logLevel'];
+  /** METRICS_PORT / METRICS_TOKEN, as for the tokens service (the metrics port binds at GATEWAY_HOST). */
+  metrics: MetricsConfig;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_SERVICE_NAME, as for the tokens service; null = no traces. */
+  tracing: TracingConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,5 +82,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     introspection: bool(env, 'INTROSPECTION', !production),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: parseLogLevel(env, 'info'),
+    metrics: parseMetricsConfig(env),
+    tracing: parseTracingConfig(env, 'tokengate-gateway'),
   };
 }

@@ -15,6 +15,11 @@ import { useOperationPolicy } from './operation-policy';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
 import { listenOn } from '../http/listen';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
+import { gatewayMetricsPlugin } from './metrics';
+import { MetricsEndpoint } from '../http/metrics-endpoint';
+import type { MetricsConfig, TracingConfig } from '../config';
+import { useOpenTelemetry } from '@graphql-hive/plugin-opentelemetry';
+import { startTracing } from '../http/tracing';
 
 export type GatewayAuthMode = 'filter' | 'reject';
 
@@ -53,12 +58,21 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Surface internal errors (development). Subgraph URLs are still masked. */
   exposeErrors?: boolean;
+  /** METRICS_PORT / METRICS_TOKEN: where /metrics is served (off when neither is set; http/metrics-endpoint.ts). */
+  metrics?: MetricsConfig;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT: traces through Hive Gateway's OpenTelemetry plugin (the request, its
+   * GraphQL phases, every subgraph call, with `traceparent` sent to the subgraph); null/undefined = none.
+   */
+  tracing?: TracingConfig | null;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: unknown) => void;
 }
 
 export interface RunningGateway {
   url: string;
   server: http.Server;
+  /** /metrics; `metrics.url` is the metrics port's base URL (METRICS_PORT). */
+  metrics: MetricsEndpoint;
   stop(): Promise<void>;
 }
 
@@ -190,6 +204,7 @@ export function createGateway(opts: GatewayOptions) {
       )
     : null;
 
+  if (opts.tracing) startTracing(opts.tracing);
   const runtime = createGatewayRuntime({
     supergraph: opts.supergraphSdl,
     // The HTTP transport, bundled rather than imported by name at run time.
@@ -239,6 +254,10 @@ export function createGateway(opts: GatewayOptions) {
     // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
     cors: corsPolicy(opts.corsOrigins ?? []),
     plugins: () => [
+      // First, so that its request span encloses every other plugin's work. No operation hash: it would
+      // cost every request a print and a hash of the document for an attribute nobody here reads.
+      ...(opts.tracing ? [useOpenTelemetry({ traces: true, hashOperation: null }) as GatewayPlugin] : []),
+      gatewayMetricsPlugin('/graphql'),
       ...limitPlugins(opts.limits),
       forwardIdentity,
       securityHeadersPlugin(opts.production ?? false),
@@ -283,12 +302,18 @@ function securityHeadersPlugin(production: boolean): GatewayPlugin {
 /** Serve the gateway on `port` (0 = any free port) at `host` (GATEWAY_HOST; undefined = every interface). */
 export async function startGateway(opts: GatewayOptions, port = 0, host?: string): Promise<RunningGateway> {
   const runtime = createGateway(opts);
-  const server = http.createServer(runtime);
+  const metrics = new MetricsEndpoint(opts.metrics ?? {}, host);
+  const server = http.createServer((req, res) => {
+    if (!metrics.handle(req, res)) void runtime(req, res);
+  });
   const base = await listenOn(server, port, host);
+  await metrics.listen();
   return {
     url: `${base}/graphql`,
     server,
+    metrics,
     async stop() {
+      await metrics.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await runtime.dispose();

@@ -13,6 +13,8 @@ import { createLogger } from '../logger';
 import { recordUsageOnHit, cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
+import { watchDatabase } from '../common/metrics';
+import { describeMetrics } from '../http/metrics-endpoint';
 
 /** npm run gateway: serve the supergraph at SUPERGRAPH_PATH on GATEWAY_PORT. */
 async function main() {
@@ -29,6 +31,7 @@ async function main() {
     const tokens = loadConfig();
     const { dataSource } = createDataSource(tokens, logger);
     await initializeDatabase(dataSource, false, logger);
+    watchDatabase(() => dataSource.query('SELECT 1'));
     const usage = new UsageRecorder(dataSource, logger.child({ component: 'usage' }), tokens.usageFlushIntervalMs);
     usage.start();
     const authenticator = new Authenticator(
@@ -61,12 +64,17 @@ async function main() {
       production: config.production,
       introspection: config.introspection,
       exposeErrors: config.exposeErrors,
+      metrics: config.metrics,
+      tracing: config.tracing,
       log: (level, msg, data) => logger[level]({ data }, msg),
     },
     config.port,
     config.host,
   );
-  logger.info({ url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process' }, 'gateway listening');
+  logger.info(
+    { url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process', metrics: describeMetrics(gateway.metrics) },
+    'gateway listening',
+  );
   const shutdown = async () => {
     await gateway.stop();
     await close();

@@ -1,6 +1,7 @@
 import type { Plugin } from '@envelop/core';
 import { GenericAuthPluginOptions, useGenericAuth } from '@envelop/generic-auth';
 import { DocumentNode, ExecutionArgs, ExecutionResult, Kind, visit, BREAK } from 'graphql';
+import { recordCacheLookup } from '../common/metrics';
 
 type ExecutePayload = Parameters<NonNullable<Plugin['onExecute']>>[0];
 type ExecuteHooks = ReturnType<NonNullable<Plugin['onExecute']>>;
@@ -69,6 +70,7 @@ function memoiseExecute(plugin: Plugin, field: string, max: number, scopesOf: Me
       const key = `${args.operationName ?? ''}\u0000${scopes === null ? '\u0000anonymous' : [...scopes].sort().join(' ')}`;
       let byKey = verdicts.get(document);
       const known = byKey?.get(key);
+      recordCacheLookup('gateway_verdict', known !== undefined);
       if (known) {
         state.didRun = true;
         args.document = known.document;

@@ -81,6 +81,7 @@ export function registerConfigSecrets(env: Record<string, string | undefined>): 
   registerSecret('SESSION_SIGNING_KEY', env.SESSION_SIGNING_KEY);
   registerSecret('GATEWAY_SECRET', env.GATEWAY_SECRET);
   registerSecret('COPROCESSOR_SECRET', env.COPROCESSOR_SECRET);
+  registerSecret('METRICS_TOKEN', env.METRICS_TOKEN);
   const pem = env.IDENTITY_PRIVATE_KEY?.replace(/\\n/g, '\n');
   if (pem) {
     registerSecret('IDENTITY_PRIVATE_KEY', pem);

@@ -134,6 +134,8 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
           production: fromEnv.production,
           introspection: fromEnv.introspection,
           trustProxy: fromEnv.trustProxy,
+          metrics: fromEnv.metrics,
+          tracing: fromEnv.tracing,
           log: (level, msg, data) => {
             // eslint-disable-next-line no-console -- opt-in debugging output (GATEWAY_TEST_LOG)
             if (process.env.GATEWAY_TEST_LOG) console.log(level, msg, data);

@@ -17,7 +17,7 @@ const port = (s: { address(): unknown }) => (s.address() as AddressInfo).port;
 describe('bind address', () => {
   let sg: Supergraph;
   beforeAll(async () => {
-    sg = await startSupergraph({ HOST: '127.0.0.1' });
+    sg = await startSupergraph({ HOST: '127.0.0.1', METRICS_PORT: '0' });
   });
   afterAll(() => sg?.stop());
 
@@ -27,6 +27,18 @@ describe('bind address', () => {
     expect(sg.app.url).toBe(`http://127.0.0.1:${port(server)}/graphql`);
     expect(await answers(`http://127.0.0.1:${port(server)}/healthz`)).toBe(true);
     expect(await answers(`http://[::1]:${port(server)}/healthz`)).toBe(false);
+  });
+
+  test('METRICS_PORT binds where the main port does: HOST for the tokens service, GATEWAY_HOST for the gateway', async () => {
+    const tokensMetrics = new URL(sg.app.server.metrics.url!);
+    expect(tokensMetrics.hostname).toBe('127.0.0.1');
+    expect(await answers(`http://127.0.0.1:${tokensMetrics.port}/metrics`)).toBe(true);
+    expect(await answers(`http://[::1]:${tokensMetrics.port}/metrics`)).toBe(false);
+    const gw = await sg.startGateway('ipv6-metrics', { env: { GATEWAY_HOST: '::1', METRICS_PORT: '0' } });
+    const gatewayMetrics = new URL(gw.metrics.url!);
+    expect(gatewayMetrics.hostname).toBe('[::1]');
+    expect(await answers(`http://[::1]:${gatewayMetrics.port}/metrics`)).toBe(true);
+    expect(await answers(`http://127.0.0.1:${gatewayMetrics.port}/metrics`)).toBe(false);
   });
 
   test('GATEWAY_HOST=::1: the gateway listens on IPv6 loopback only, and serves the supergraph there', async () => {

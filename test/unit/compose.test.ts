@@ -28,6 +28,9 @@ type Service = {
   command?: string[];
   environment?: Record<string, string | number | boolean | null>;
   volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  networks?: Record<string, { aliases?: string[] } | null>;
 };
 type ComposeFile = { services: Record<string, Service>; volumes?: Record<string, unknown> };
 
@@ -54,6 +57,13 @@ function validator() {
 
 const compose = parseCompose(composeText);
 const services = compose.services;
+
+/**
+ * REDIS_URL is read by fleet mode (issue 12, items 1-3: Redis fan-out and shared limits), which lands from
+ * its own branch: until then no loader here reads it, and it is the one variable allowed through unread.
+ */
+const FLEET_MODE_VARIABLES = new Set(['REDIS_URL']);
+const unread = (env: Record<string, string>, read: Set<string>) => Object.keys(env).filter((k) => !read.has(k) && !FLEET_MODE_VARIABLES.has(k));
 
 /** One directory per named volume, standing in for Docker's. */
 function volumeDirs(): Record<string, string> {
@@ -153,7 +163,7 @@ describe('docker-compose.yml', () => {
       .filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith('session-secrets:')))
       .map(([n]) => n)
       .sort();
-    expect(holders).toEqual(['secrets', 'tokengate']);
+    expect(holders).toEqual(['secrets', 'tokengate', 'tokengate-2']);
   });
 
   test('the secrets service writes keys each service accepts, private to the node user, and keeps them on later runs', () => {
@@ -177,14 +187,18 @@ describe('docker-compose.yml', () => {
     beforeAll(() => runSecretsService(dirs));
     const sessionKeyFile = () => readFileSync(join(dirs['session-secrets'], 'session-signing-key'), 'utf8').trim();
 
-    test('tokengate (src/config.ts), with the generated session key', () => {
-      const env = environmentOf('tokengate', {}, dirs);
+    test.each(['tokengate', 'tokengate-2'])('%s (src/config.ts), with the generated session key', (name) => {
+      const env = environmentOf(name, {}, dirs);
       const { result, read } = reading(env, loadConfig);
-      expect(Object.keys(env).filter((k) => !read.has(k))).toEqual([]);
+      expect(unread(env, read)).toEqual([]);
       expect(result.env).toBe('production');
       expect(result.sessionSigningKey).toBe(sessionKeyFile());
       expect(result.gatewaySecret).toBe(readFileSync(join(dirs['gateway-secrets'], 'gateway-secret'), 'utf8').trim());
       expect(result.databaseUrl).toBe('mysql://tokengate:tokengate-dev-password@mysql:3306/tokengate');
+      expect(result.metrics).toEqual({ port: 9464 });
+      expect(result.trustProxy).toBe(1);
+      // Replica 1 migrates; replica 2 starts once it is healthy and never does.
+      expect(result.runMigrations).toBe(name === 'tokengate');
     });
 
     test('tokengate: SESSION_SIGNING_KEY set in the shell or .env overrides the generated one', () => {
@@ -200,33 +214,106 @@ describe('docker-compose.yml', () => {
       expect([url.username, url.password, url.pathname.slice(1)]).toEqual([mysql.MYSQL_USER, mysql.MYSQL_PASSWORD, mysql.MYSQL_DATABASE]);
     });
 
-    test('gateway (src/gateway/config.ts)', () => {
-      const env = environmentOf('gateway', { LOG_LEVEL: 'warn' }, dirs);
+    test.each(['gateway', 'gateway-2'])('%s (src/gateway/config.ts)', (name) => {
+      const env = environmentOf(name, { LOG_LEVEL: 'warn' }, dirs);
       const { result, read } = reading(env, loadGatewayConfig);
-      expect(Object.keys(env).filter((k) => !read.has(k))).toEqual([]);
+      expect(unread(env, read)).toEqual([]);
       expect(result.production).toBe(true);
       expect(result.logLevel).toBe('warn');
       expect(result.introspectionUrl).toBe('http://tokengate:4000/internal/introspect');
+      expect(result.metrics).toEqual({ port: 9464 });
+      expect(result.trustProxy).toBe(1);
     });
 
     test('inventory (examples/inventory/config.ts)', () => {
       const env = environmentOf('inventory', {}, dirs);
       const { result, read } = reading(env, loadInventoryConfig);
-      expect(Object.keys(env).filter((k) => !read.has(k))).toEqual([]);
+      expect(unread(env, read)).toEqual([]);
       expect(result.port).toBe(4002);
     });
 
-    test('no other service sets variables of ours: the rest are image services (mysql) or have none (secrets)', () => {
+    test('no other service sets variables of ours: the rest are image services (mysql, redis, proxy) or have none (secrets)', () => {
       const built = Object.entries(services).filter(([, s]) => s.build !== undefined).map(([n]) => n).sort();
-      expect(built).toEqual(['gateway', 'inventory', 'tokengate']);
+      expect(built).toEqual(['gateway', 'gateway-2', 'inventory', 'tokengate', 'tokengate-2']);
       expect(services.secrets.environment).toBeUndefined();
       expect(services.mysql.image).toMatch(/^mysql:/);
+      expect(services.redis.image).toMatch(/^redis:7\./);
+      expect(services.proxy.image).toMatch(/^nginx:1\.(2[89]|[3-9]\d)/);
+      for (const name of ['redis', 'proxy']) expect(services[name].environment).toBeUndefined();
     });
 
     test('a variable no configuration reads is caught', () => {
       const env = { ...environmentOf('tokengate', {}, dirs), SESION_SIGNING_KEY: 'typo' };
       const { read } = reading(env, loadConfig);
-      expect(Object.keys(env).filter((k) => !read.has(k))).toEqual(['SESION_SIGNING_KEY']);
+      expect(unread(env, read)).toEqual(['SESION_SIGNING_KEY']);
+    });
+  });
+
+  describe('the fleet: two tokens replicas and two gateways behind one proxy, on one Redis', () => {
+    const nginx = readFileSync(join(root, 'deploy/nginx.conf'), 'utf8');
+    /** A compose network name for a service: its own, and its aliases. */
+    const namesOf = (service: string) => [service, ...(services[service].networks?.default?.aliases ?? [])];
+    const resolvesTo = (host: string) => Object.keys(services).filter((n) => namesOf(n).includes(host)).sort();
+    /** nginx's `upstream NAME { … }` blocks: their `server host:port` lines. */
+    const upstreams = new Map([...nginx.matchAll(/upstream (\w+) \{([^}]*)\}/g)].map((m) => [m[1], [...m[2].matchAll(/^\s*server (\S+):(\d+)( [^;]*)?;/gm)].map((s) => ({ host: s[1], port: s[2], options: s[3] ?? '' }))]));
+    /** nginx's `server { listen N; … proxy_pass http://UPSTREAM; }` blocks, by port. */
+    const servers = new Map([...nginx.matchAll(/server \{\s*listen (\d+);([\s\S]*?)\n {2}\}/g)].map((m) => [m[1], m[2]]));
+
+    test('every tokens replica and gateway is given the same REDIS_URL, which names the redis service', () => {
+      const urls = ['tokengate', 'tokengate-2', 'gateway', 'gateway-2'].map((n) => environmentOf(n, {}, volumeDirs()).REDIS_URL);
+      expect(new Set(urls)).toEqual(new Set(['redis://redis:6379']));
+      expect(new URL(urls[0]).hostname).toBe('redis');
+      expect(Object.keys(services)).toContain('redis');
+    });
+
+    test('only the proxy publishes ports, on loopback: 4000 (tokens) and 4001 (gateways); /metrics ports stay inside', () => {
+      const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
+      expect(publishing).toEqual(['proxy']);
+      expect(services.proxy.ports).toEqual(['127.0.0.1:4000:4000', '127.0.0.1:4001:4001']);
+      expect([...servers.keys()].sort()).toEqual(['4000', '4001']);
+    });
+
+    test('the proxy config is mounted from the repository and balances over both replicas of each', () => {
+      expect(services.proxy.volumes).toEqual(['./deploy/nginx.conf:/etc/nginx/nginx.conf:ro']);
+      expect(servers.get('4001')).toMatch(/proxy_pass http:\/\/gateways;/);
+      expect(servers.get('4000')).toMatch(/proxy_pass http:\/\/tokens;/);
+      const reached = (upstream: string) => upstreams.get(upstream)!.flatMap((s) => resolvesTo(s.host)).sort();
+      expect(reached('gateways')).toEqual(['gateway', 'gateway-2']);
+      expect(reached('tokens')).toEqual(['tokengate', 'tokengate-2']);
+      // Each upstream port is the port its services listen on, re-resolved through Docker's DNS (a zone, `resolve`).
+      for (const s of upstreams.get('gateways')!) expect(s.port).toBe(environmentOf(resolvesTo(s.host)[0], {}, volumeDirs()).GATEWAY_PORT);
+      for (const s of upstreams.get('tokens')!) for (const n of resolvesTo(s.host)) expect(s.port).toBe(environmentOf(n, {}, volumeDirs()).PORT);
+      for (const list of upstreams.values()) for (const s of list) expect(s.options).toMatch(/\bresolve\b/);
+      expect(nginx).toMatch(/^\s*resolver 127\.0\.0\.11\b/m);
+    });
+
+    test('the subgraph calls and introspections the gateways make reach both tokens replicas', () => {
+      const gateway = environmentOf('gateway', {}, volumeDirs());
+      expect(resolvesTo(new URL(gateway.TOKENS_INTROSPECTION_URL).hostname)).toEqual(['tokengate', 'tokengate-2']);
+      const supergraph = readFileSync(join(root, gateway.SUPERGRAPH_PATH), 'utf8');
+      const tokensUrl = /@join__graph\(name: "tokens", url: "([^"]+)"\)/.exec(supergraph)?.[1];
+      expect(resolvesTo(new URL(tokensUrl!).hostname)).toEqual(['tokengate', 'tokengate-2']);
+    });
+
+    test('the proxy names the client in X-Forwarded-For itself, which the services trust for one hop', () => {
+      expect(nginx).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+      expect(nginx).not.toMatch(/\$proxy_add_x_forwarded_for/);
+      for (const n of ['tokengate', 'tokengate-2', 'gateway', 'gateway-2']) expect(environmentOf(n, {}, volumeDirs()).TRUST_PROXY).toBe('1');
+    });
+
+    test('the proxy never serves /metrics, and never retries a request that reached a replica', () => {
+      for (const body of servers.values()) expect(body).toMatch(/location = \/metrics \{\s*return 404;\s*\}/);
+      expect(nginx).toMatch(/^\s*proxy_next_upstream error timeout http_502 http_503;/m);
+      expect(nginx).not.toMatch(/^\s*proxy_next_upstream[^;]*non_idempotent/m);
+    });
+
+    test('two processes never migrate at once: replica 2 waits for replica 1, which migrates', () => {
+      expect(services['tokengate-2'].depends_on).toEqual({ tokengate: { condition: 'service_healthy' } });
+      expect(environmentOf('tokengate-2', {}, volumeDirs()).DB_MIGRATIONS_RUN).toBe('false');
+      expect(environmentOf('tokengate', {}, volumeDirs()).DB_MIGRATIONS_RUN).toBeUndefined();
+      for (const g of ['gateway', 'gateway-2', 'proxy']) {
+        expect(Object.keys(services[g].depends_on ?? {})).toEqual(expect.arrayContaining(['tokengate', 'tokengate-2']));
+      }
     });
   });
 });

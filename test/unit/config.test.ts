@@ -221,3 +221,60 @@ describe('routers other than ours: the token exchange and the coprocessors', () 
     expect(run).toThrow(message);
   });
 });
+
+describe('METRICS_PORT and METRICS_TOKEN: /metrics for the tokens service and the gateway alike', () => {
+  const tokens = (env: Record<string, string>) => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env }).metrics;
+  const gateway = (env: Record<string, string>) =>
+    loadGatewayConfig({ SUPERGRAPH_PATH: 'examples/supergraph.graphql', GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem(), ...env }).metrics;
+
+  test('off by default; a port, a token, or both; the token from METRICS_TOKEN_FILE', () => {
+    for (const load of [tokens, gateway]) {
+      expect(load({})).toEqual({});
+      expect(load({ METRICS_PORT: '9464' })).toEqual({ port: 9464 });
+      expect(load({ METRICS_TOKEN: 'm'.repeat(32) })).toEqual({ token: 'm'.repeat(32) });
+      expect(load({ METRICS_PORT: '0', METRICS_TOKEN: 'm'.repeat(40) })).toEqual({ port: 0, token: 'm'.repeat(40) });
+      const dir = tmp();
+      writeFileSync(join(dir, 'metrics-token'), `${'f'.repeat(48)}\n`);
+      expect(load({ METRICS_TOKEN_FILE: join(dir, 'metrics-token') })).toEqual({ token: 'f'.repeat(48) });
+    }
+  });
+
+  test.each([
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be a whole number/],
+    [{ METRICS_PORT: '70000' }, /METRICS_PORT must be between 0 and 65535/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 32 characters/],
+    [{ METRICS_TOKEN: `${'m'.repeat(32)} x` }, /printable ASCII without spaces/],
+    [{ METRICS_TOKEN_FILE: '/nonexistent/metrics-token' }, /METRICS_TOKEN_FILE names a file that cannot be read/],
+  ])('refuses %o with a clear message (both services)', (env, message) => {
+    for (const load of [tokens, gateway]) {
+      expect(() => load(env)).toThrow(ConfigError);
+      expect(() => load(env)).toThrow(message);
+    }
+  });
+});
+
+describe('OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME: traces only when an endpoint is set', () => {
+  const tokens = (env: Record<string, string>) => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env }).tracing;
+  const gateway = (env: Record<string, string>) =>
+    loadGatewayConfig({ SUPERGRAPH_PATH: 'examples/supergraph.graphql', GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem(), ...env }).tracing;
+
+  test('off without an endpoint (a service name alone turns nothing on); each service has its own default name', () => {
+    expect(tokens({})).toBeNull();
+    expect(gateway({ OTEL_SERVICE_NAME: 'edge' })).toBeNull();
+    expect(tokens({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toEqual({ endpoint: 'http://collector:4318', serviceName: 'tokengate-tokens' });
+    expect(gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com/' })).toEqual({ endpoint: 'https://otel.example.com/', serviceName: 'tokengate-gateway' });
+    expect(gateway({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'edge-eu' })?.serviceName).toBe('edge-eu');
+  });
+
+  test.each([
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }, /OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317' }, /must be an http\(s\) URL \(OTLP over HTTP\)/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SERVICE_NAME: 'x'.repeat(200) }, /OTEL_SERVICE_NAME must be 1-128 printable ASCII/],
+  ])('refuses %o with a clear message (both services)', (env, message) => {
+    for (const load of [tokens, gateway]) {
+      expect(() => load(env)).toThrow(ConfigError);
+      expect(() => load(env)).toThrow(message);
+    }
+  });
+});

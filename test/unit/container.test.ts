@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
 import { generateIdentityKeyPem } from '../../src/auth/identity-keys';
 import { loadGatewayConfig } from '../../src/gateway/config';
@@ -52,7 +53,7 @@ describe('container image and compose stack', () => {
 
   test('the compose services run entry points the build produces', () => {
     const compose = read('docker-compose.yml');
-    const commands = [...compose.matchAll(/command: \["node", "(dist\/[^"]+)"\]/g)].map((m) => m[1]);
+    const commands = [...compose.matchAll(/command: \["node", "(dist\/[^"]+)"\]/g)].map((m) => m[1]).sort();
     expect(commands).toEqual(['dist/examples/inventory/main.js', 'dist/src/gateway/main.js']);
     for (const js of commands) expect(existsSync(join(root, js.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
   });
@@ -73,19 +74,12 @@ describe('container image and compose stack', () => {
   });
 });
 
-/** A compose service's own `environment:` entries, `${VAR:-default}` read as its default (no .env, no shell). */
+/** A compose service's `environment:` (YAML anchors merged, as Compose does), `${VAR:-default}` read as its default (no .env, no shell). */
 function composeEnvironment(service: string): Record<string, string> {
-  const lines = read('docker-compose.yml').split('\n');
-  const start = lines.indexOf(`  ${service}:`);
-  if (start < 0) throw new Error(`no service ${service} in docker-compose.yml`);
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, { environment?: Record<string, unknown> }> };
+  const entries = compose.services[service]?.environment;
+  if (!entries) throw new Error(`no service ${service} with an environment in docker-compose.yml`);
   const env: Record<string, string> = {};
-  let inEnvironment = false;
-  for (const line of lines.slice(start + 1)) {
-    if (/^  \S/.test(line) || /^\S/.test(line)) break;
-    if (/^    \S/.test(line)) inEnvironment = line.trim() === 'environment:';
-    const m = inEnvironment ? /^      ([A-Z][A-Z0-9_]*): (.*)$/.exec(line) : null;
-    if (!m) continue;
-    env[m[1]] = m[2].replace(/^"(.*)"$/, '$1').replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
-  }
+  for (const [key, value] of Object.entries(entries)) env[key] = String(value ?? '').replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1');
   return env;
 }
