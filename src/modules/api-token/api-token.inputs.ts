@@ -31,6 +31,35 @@ export class CreateApiTokenInput {
       "Custom scopes from the account's catalog (at most 20). The owner and your effective role must both reach each scope's minRole; with an API token you may only pass on catalog scopes it carries.",
   })
   scopes?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'IPv4 and IPv6 addresses or ranges in CIDR notation (at most 20) the token may be used from, directly and through the gateway; stored in canonical form. Default: from anywhere.',
+  })
+  allowedCidrs?: string[] | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Requests per minute the gateway allows this token (1 to 1000000). Default: the gateway's GATEWAY_RATE_LIMIT_PER_TOKEN. Below OWNER/ADMIN, only a limit no higher than that default.",
+  })
+  rateLimitPerMinute?: number | null;
+}
+
+@InputType({ description: 'Changes to a token; a field left out stays as it is' })
+export class UpdateApiTokenInput {
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Replace the IP allowlist (IPv4/IPv6 CIDR, at most 20); [] = from anywhere; omitted or null = unchanged',
+  })
+  allowedCidrs?: string[] | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Requests per minute at the gateway (1 to 1000000); null = the gateway's default; omitted = unchanged. OWNER/ADMIN on any token; others may only lower it on their own tokens.",
+  })
+  rateLimitPerMinute?: number | null;
 }
 
 @ArgsType()

@@ -3,7 +3,7 @@ import type { Context } from '../../context';
 import { Connection, Page, PageArgs } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { ApiToken } from './api-token.entity';
-import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
+import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, UpdateApiTokenInput } from './api-token.inputs';
 
 export const ApiTokenConnection = Connection('ApiToken', ApiToken);
 
@@ -34,6 +34,13 @@ export class ApiTokenResolver {
   @Mutation(() => CreatedApiToken, { description: "A new secret for the same token; the old one stops working at once, or after gracePeriodSeconds. Another user's token: as for issuing (OWNER/ADMIN, owner's role not above yours)." })
   regenerateApiToken(@Args(() => RegenerateApiTokenArgs) args: RegenerateApiTokenArgs, @Ctx() ctx: Context): Promise<CreatedApiToken> {
     return ctx.services.apiTokens.regenerate(principalOf(ctx), args);
+  }
+
+  @Mutation(() => ApiToken, {
+    description: 'Change a token you may manage (its IP allowlist and rate limit); it takes effect on the next request. Audited as token.updated.',
+  })
+  updateApiToken(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiTokenInput) input: UpdateApiTokenInput, @Ctx() ctx: Context): Promise<ApiToken> {
+    return ctx.services.apiTokens.update(principalOf(ctx), id, input);
   }
 
   @Mutation(() => ApiToken, { description: 'Immediate and irreversible' })

@@ -14,7 +14,8 @@ import { Account, policyOf, TokenCreationPolicy } from '../account/account.entit
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { visibleApiTokens } from './api-token.visibility';
-import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs } from './api-token.inputs';
+import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, UpdateApiTokenInput } from './api-token.inputs';
+import { allowedCidrsInput, assertMaySetRateLimit, rateLimitInput } from './api-token.access';
 import { firstNoticeAt, resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
@@ -64,6 +65,16 @@ async function tokenChanged(
     },
   });
   await enqueueWebhookEvent(em, token.accountId, event, { token: summary, actorId: principal?.userId ?? null, ...details }, now);
+}
+
+type AccessChanges = { allowedCidrs?: string[]; rateLimitPerMinute?: number | null };
+
+/** The allowlist and rate-limit fields of an UpdateApiTokenInput, validated before any transaction. */
+function accessChangesOf(input: UpdateApiTokenInput): AccessChanges {
+  return {
+    allowedCidrs: allowedCidrsInput('input.allowedCidrs', input.allowedCidrs),
+    rateLimitPerMinute: rateLimitInput('input.rateLimitPerMinute', input.rateLimitPerMinute),
+  };
 }
 
 export const EXPIRING_SOON_DAYS = 7;
@@ -140,6 +151,8 @@ export class ApiTokenService {
     private readonly cache: TokenCache,
     private readonly throttle: ThrottleService,
     leakReportsPerMinute: number,
+    /** GATEWAY_RATE_LIMIT_PER_TOKEN: the limit a token without its own has (0 = none), which only OWNER/ADMIN may exceed. */
+    private readonly defaultRateLimitPerMinute: number,
     /** The authenticator's memory of usable secrets: a token issued here works at once from a locked address. */
     private readonly knownSecrets?: KnownSecrets,
   ) {
@@ -259,6 +272,8 @@ export class ApiTokenService {
     const name = requiredText('name', input.name, 100);
     const description = optionalText('description', input.description, 1000);
     const environment = environmentOf(input.environment);
+    const allowedCidrs = allowedCidrsInput('allowedCidrs', input.allowedCidrs) ?? [];
+    const rateLimitPerMinute = rateLimitInput('rateLimitPerMinute', input.rateLimitPerMinute) ?? null;
     const now = clock.now();
     const generated = generateSecret();
     // The account row lock serialises creates per account: the limit and name checks below are exact;
@@ -279,6 +294,7 @@ export class ApiTokenService {
       if (!roleAtLeast(ceiling, role)) {
         throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
       }
+      assertMaySetRateLimit(actor, rateLimitPerMinute, null, this.defaultRateLimitPerMinute);
       const expiresAt = resolveExpiry(input, policy, now);
       const catalogScopes = await resolveRequestedScopes(em, actor, owner.role, role, input.scopes);
 
@@ -323,6 +339,8 @@ export class ApiTokenService {
           useCount: 0,
           lastUsedIps: [],
           catalogScopes,
+          allowedCidrs,
+          rateLimitPerMinute,
           revokedAt: null,
           revokedById: null,
           regeneratedAt: null,
@@ -385,6 +403,51 @@ export class ApiTokenService {
     this.cache.invalidateToken(token.id);
     this.knownSecrets?.add(generated.digest);
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
+  }
+
+  /**
+   * updateApiToken: whoever may manage the token (OWNER/ADMIN any of the account's, others those they own or
+   * issued) changes it in one transaction, audited as `token.updated` with what changed. The verification
+   * cache forgets the token at once, so the next request is judged by the new values.
+   */
+  async update(principal: Principal, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
+    const access = accessChangesOf(input);
+    const now = clock.now();
+    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
+      const token = await this.findVisible(em, actor, id, true);
+      if (!token) throw notFound('API token');
+      if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
+      const changes = this.applyAccessChanges(actor, token, access);
+      if (Object.keys(changes).length === 0) return token;
+      const saved = await em.save(token);
+      await recordAudit(em, {
+        accountId: token.accountId,
+        action: 'token.updated',
+        principal: actor,
+        actorId: actor.userId,
+        targetType: 'api_token',
+        targetId: token.id,
+        details: { name: token.name, ownerId: token.ownerId, status: tokenStatus(token, now), changes },
+      });
+      return saved;
+    });
+    this.cache.invalidateToken(token.id);
+    return token;
+  }
+
+  /** The allowlist and rate-limit part of an update: checks who may, applies, and returns what changed (from → to). */
+  private applyAccessChanges(actor: Principal, token: ApiToken, access: AccessChanges): Record<string, { from: unknown; to: unknown }> {
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (access.allowedCidrs !== undefined && JSON.stringify(access.allowedCidrs) !== JSON.stringify(token.allowedCidrs ?? [])) {
+      changes.allowedCidrs = { from: token.allowedCidrs ?? [], to: access.allowedCidrs };
+      token.allowedCidrs = access.allowedCidrs;
+    }
+    if (access.rateLimitPerMinute !== undefined && access.rateLimitPerMinute !== token.rateLimitPerMinute) {
+      assertMaySetRateLimit(actor, access.rateLimitPerMinute, token.rateLimitPerMinute, this.defaultRateLimitPerMinute);
+      changes.rateLimitPerMinute = { from: token.rateLimitPerMinute, to: access.rateLimitPerMinute };
+      token.rateLimitPerMinute = access.rateLimitPerMinute;
+    }
+    return changes;
   }
 
   async revoke(principal: Principal, id: string): Promise<ApiToken> {

@@ -132,7 +132,8 @@ export class ExpiryNotifier {
           .getRepository(User)
           .createQueryBuilder('u')
           .where('u.accountId = :acc AND u.status = :active', { acc: token.accountId, active: UserStatus.ACTIVE })
-          .andWhere('(u.id IN (:...ids) OR u.role IN (:...roles))', { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
+          // Service accounts hear about their own tokens only, not as the account's admins.
+          .andWhere("(u.id IN (:...ids) OR (u.role IN (:...roles) AND u.kind = 'PERSON'))", { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
           .getMany();
         const settings = recipients.length
           ? await em.getRepository(NotificationSettings).findBy({ userId: In(recipients.map((u) => u.id)) })
@@ -149,7 +150,7 @@ export class ExpiryNotifier {
             thresholdDays: threshold,
             tokenExpiresAt: expiresAt,
             readAt: null,
-            emailStatus: emailOff.has(u.id) ? EmailStatus.SKIPPED : EmailStatus.PENDING,
+            emailStatus: emailOff.has(u.id) || !u.email ? EmailStatus.SKIPPED : EmailStatus.PENDING,
             emailAttempts: 0,
             emailLockedUntil: null,
           }),
@@ -195,9 +196,10 @@ export class ExpiryNotifier {
       try {
         const user = await this.dataSource.getRepository(User).findOneBy({ id: n.userId });
         const token = await this.dataSource.getRepository(ApiToken).findOneBy({ id: n.tokenId });
-        if (!user || !token) status = EmailStatus.SKIPPED;
+        // A service account without an e-mail address gets its notices in the app only.
+        if (!user || !token || !user.email) status = EmailStatus.SKIPPED;
         else {
-          await this.mailer.send(expiryMail(user, token, n));
+          await this.mailer.send(expiryMail({ email: user.email, name: user.name }, token, n));
           sent += 1;
         }
       } catch (err) {
@@ -219,7 +221,7 @@ export class ExpiryNotifier {
 }
 
 /** The e-mail: token name, hint and dates, never a secret. */
-export function expiryMail(user: Pick<User, 'email' | 'name'>, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
+export function expiryMail(user: { email: string; name: string }, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
   const when = n.tokenExpiresAt.toISOString();
   const subject =
     n.thresholdDays === 0
