@@ -5,6 +5,8 @@ import { Throttle } from '../../src/modules/throttle/throttle.entity';
 import { throttleKey } from '../../src/modules/throttle/throttle.service';
 import type { GqlResponse } from '../helpers/app';
 import { startSupergraph, Supergraph } from '../helpers/supergraph';
+import { registerSecret } from '../helpers/secret-registry';
+import { TOKEN_TYPES } from '../../src/auth/exchange-tokens';
 import { auth, createToken, createWorld, World } from '../helpers/world';
 
 /*
@@ -153,6 +155,26 @@ describe('IP allowlist: createApiToken and updateApiToken', () => {
     expect((await direct(auth.apiKey(t.secret), '2001:db8:7:8:ffff::2')).data.me.id).toBe(world.member.id);
     expect((await app().ok(GET, { id: t.id }, world.stranger.session)).apiToken).toBeNull();
     expect((await app().fail(GET, { id: t.id })).code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('IP allowlist at the other doors', () => {
+  test('POST /oauth/token exchanges the token only from inside its allowlist, and audits the refusal', async () => {
+    const t = await create(world.member.session, { allowedCidrs: ['203.0.113.0/24'] });
+    const exchange = (ip: string) =>
+      fetch(`${app().base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...from(ip) },
+        body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: t.secret, subject_token_type: TOKEN_TYPES.apiToken }),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> }));
+    const inside = await exchange('203.0.113.8');
+    expect(inside.status).toBe(200);
+    expect(typeof inside.body.access_token).toBe('string');
+    registerSecret('exchanged JWT', inside.body.access_token as string);
+    const outside = await exchange('198.51.100.200');
+    expect(outside.status).not.toBe(200);
+    expect(outside.body.access_token).toBeUndefined();
+    expect((await refusals(t.id)).map((e) => e.ip)).toEqual(['198.51.100.200']);
   });
 });
 
