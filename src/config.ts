@@ -43,6 +43,11 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** revokeLeakedApiToken: requests per minute per client IP. */
   leakReportsPerMinute: number;
+  /**
+   * GATEWAY_RATE_LIMIT_PER_TOKEN, as the gateway reads it: the requests per minute of a token without its own
+   * limit. Here it bounds what users below ADMIN may set on their tokens (only lower). 0 = unlimited.
+   */
+  gatewayRateLimitPerToken: number;
   /** Browser origins allowed by CORS; ['*'] = any. */
   corsOrigins: string[];
   /** Query limits (graphql-armor), shared with the gateway (src/gateway/config.ts). */
@@ -493,6 +498,7 @@ export function loadConfig(env: Env = process.env): Config {
     usageFlushIntervalMs: int(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, 100, 600_000),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     leakReportsPerMinute: int(env, 'LEAK_REPORTS_PER_MINUTE', 30, 1, 100_000),
+    gatewayRateLimitPerToken: int(env, 'GATEWAY_RATE_LIMIT_PER_TOKEN', 600, 0, 1_000_000),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS, production),
     ...parseRequestLimits(env),
     dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 120_000),

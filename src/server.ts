@@ -339,6 +339,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
         ...(p.tokenId ? { token_id: p.tokenId, token_type: 'api_token', sfp: p.secretFingerprint } : { token_type: 'session', sid: p.sessionId }),
         ...(p.environment ? { env: p.environment } : {}),
         ...(p.tokenUsername ? { username: p.tokenUsername } : {}),
+        ...(p.allowedCidrs?.length ? { allowed_cidrs: p.allowedCidrs } : {}),
+        ...(p.rateLimitPerMinute ? { rate_limit_per_minute: p.rateLimitPerMinute } : {}),
       });
     },
   );

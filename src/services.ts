@@ -36,7 +36,7 @@ export function createServices(
   dataSource: DataSource,
   config: Pick<
     Config,
-    'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
+    'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'gatewayRateLimitPerToken' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
   >,
   deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets; logger?: Logger },
 ): Services {
@@ -48,7 +48,7 @@ export function createServices(
     users: new UserService(dataSource, withAuthority, hasher, deps.tokenCache, emailConflicts),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts, deps.tokenCache),
     sessions: new SessionService(dataSource),
-    apiTokens: new ApiTokenService(dataSource, withAuthority, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, deps.knownSecrets),
+    apiTokens: new ApiTokenService(dataSource, withAuthority, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, config.gatewayRateLimitPerToken, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),

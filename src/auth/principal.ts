@@ -22,6 +22,10 @@ export interface Principal {
   tokenUsername?: string;
   /** When the credential stops working by itself (token expiry, session access-token expiry); null = never. */
   expiresAt?: Date | null;
+  /** API-token requests: the token's IP allowlist (empty = any address), for a gateway that caches verdicts. */
+  allowedCidrs?: readonly string[];
+  /** API-token requests: the token's own requests-per-minute limit at the gateway (null = the gateway's default). */
+  rateLimitPerMinute?: number | null;
   /** The caller's user row as read while authenticating; primes the request's user loader. */
   user?: UserSnapshot;
 }

@@ -17,7 +17,10 @@ export type SnapshotTokenStatus = 'ACTIVE' | 'DISABLED' | 'REVOKED' | 'DELETED';
 export interface UserSnapshot {
   id: string;
   accountId: string;
-  email: string;
+  /** Null for a service account without an e-mail address. */
+  email: string | null;
+  /** 'PERSON' or 'SERVICE' (the user module's UserKind values). */
+  kind: 'PERSON' | 'SERVICE';
   name: string;
   role: Role;
   status: SnapshotUserStatus;
@@ -47,6 +50,10 @@ export interface VerifiedToken {
   /** The token's catalog scopes that were still in the catalog when read, with their minRole. */
   catalogScopes: ReadonlyArray<{ name: string; minRole: Role }>;
   ownerStatus: SnapshotUserStatus;
+  /** The token's IP allowlist (canonical CIDR ranges); empty = any address. */
+  allowedCidrs: readonly string[];
+  /** Requests per minute at the gateway; null = the gateway's default. */
+  rateLimitPerMinute: number | null;
   /** The owner's public columns as read with the token (no password hash): answers `me` without a query. */
   owner: UserSnapshot;
 }

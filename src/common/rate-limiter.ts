@@ -13,8 +13,8 @@ export class RateLimiter {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Count one hit; false when the key is over its limit in the current window. */
-  hit(key: string): boolean {
+  /** Count one hit; false when the key is over its limit (`limit`, else the configured one) in the current window. */
+  hit(key: string, limit: number = this.limit): boolean {
     const now = this.nowMs();
     let w = this.windows.get(key);
     if (!w || now - w.start >= this.windowMs) {
@@ -23,7 +23,7 @@ export class RateLimiter {
       this.windows.set(key, w);
     }
     w.count += 1;
-    return w.count <= this.limit;
+    return w.count <= limit;
   }
 
   private sweep(now: number): void {

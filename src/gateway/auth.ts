@@ -3,6 +3,7 @@ import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import type { TokenCache } from '../auth/token-cache';
 import { AppError, unauthenticated } from '../errors';
+import { ipAllowed } from '../common/cidr';
 import { sha256 } from '../common/sha256';
 import { recordCacheLookup } from '../common/metrics';
 import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
@@ -10,6 +11,10 @@ import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
 /** The caller as the gateway resolved it; `expiresAtMs` bounds how long it may be cached. */
 export interface GatewayUser extends GatewayIdentity {
   expiresAtMs?: number;
+  /** The token's IP allowlist (canonical CIDR ranges; empty or absent = any address): a cached verdict holds only inside it. */
+  allowedCidrs?: readonly string[];
+  /** The token's own requests per minute; null or absent = GATEWAY_RATE_LIMIT_PER_TOKEN. */
+  rateLimitPerMinute?: number | null;
 }
 
 /**
@@ -31,6 +36,8 @@ export function userFromPrincipal(p: Principal): GatewayUser {
     environment: p.environment ?? null,
     scopes: p.scopes,
     expiresAtMs: p.expiresAt ? p.expiresAt.getTime() : undefined,
+    allowedCidrs: p.allowedCidrs ?? [],
+    rateLimitPerMinute: p.rateLimitPerMinute ?? null,
   };
 }
 
@@ -93,6 +100,8 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
       environment: typeof body.env === 'string' ? body.env : null,
       scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
       expiresAtMs: typeof body.exp === 'number' ? body.exp * 1000 : undefined,
+      allowedCidrs: Array.isArray(body.allowed_cidrs) ? body.allowed_cidrs.filter((c): c is string => typeof c === 'string') : [],
+      rateLimitPerMinute: typeof body.rate_limit_per_minute === 'number' ? body.rate_limit_per_minute : null,
     };
   };
 }
@@ -131,12 +140,14 @@ export function cachedVerifier(
     const now = nowMs();
     const hit = cache.get(key);
     if (hit) {
-      if (hit.until > now) {
+      // Outside the token's allowlist the cached verdict does not apply: verify again, so the tokens
+      // service refuses, audits (ip_not_allowed) and counts the attempt like any other bad credential.
+      if (hit.until > now && ipAllowed(hit.user.allowedCidrs, ip)) {
         recordCacheLookup('gateway_credential', true);
         onHit?.(hit.user, ip);
         return hit.user;
       }
-      cache.delete(key);
+      if (hit.until <= now) cache.delete(key);
     }
     recordCacheLookup('gateway_credential', false);
     const user = await verify(authorization, ip);

@@ -124,7 +124,8 @@ export function createGateway(opts: GatewayOptions) {
   const signer = new IdentitySigner(opts.identityKeys);
   const urlToSubgraph = subgraphUrls(opts.supergraphSdl);
   const subgraphOf = new WeakMap<object, string>();
-  const perToken = opts.rateLimitPerToken > 0 ? new RateLimiter(opts.rateLimitPerToken, 60_000) : null;
+  // Always there: a token's own rateLimitPerMinute applies even when the default (GATEWAY_RATE_LIMIT_PER_TOKEN) is 0 = off.
+  const perToken = new RateLimiter(opts.rateLimitPerToken, 60_000);
   const perIp = opts.rateLimitAnonymousPerIp > 0 ? new RateLimiter(opts.rateLimitAnonymousPerIp, 60_000) : null;
   const log = opts.log ?? (() => undefined);
   const trust = compileTrust(opts.trustProxy ?? false);
@@ -151,7 +152,8 @@ export function createGateway(opts: GatewayOptions) {
       }
       if (!user) return null;
       const key = user.tokenId ? `t:${user.tokenId}` : `u:${user.userId}`;
-      if (perToken && !perToken.hit(key)) throw limited(user.tokenId ? 'token' : 'user');
+      const limit = user.rateLimitPerMinute ?? opts.rateLimitPerToken;
+      if (limit > 0 && !perToken.hit(key, limit)) throw limited(user.tokenId ? 'token' : 'user');
       return user;
     } catch (err) {
       if (!(err instanceof AppError)) log('error', 'authentication failed unexpectedly', err);

@@ -14,6 +14,7 @@ import { TokenCache, VerifiedToken } from '../auth/token-cache';
 import { digestSecret, isWellFormedSecret, SECRET_LENGTH } from '../auth/token-format';
 import { findUsableDigests } from '../modules/api-token/api-token.lookup';
 import {
+  addressRefusalOf,
   auditRefusal,
   checkSession,
   INVALID_SESSION,
@@ -181,9 +182,9 @@ export class Authenticator {
     this.usage.record(tokenId, clock.nowMs(), ip);
   }
 
-  /** Verify a secret (and, for Basic, its username), whatever the address. Null when it must not authenticate. */
-  async verifyApiToken(secret: string, username?: string): Promise<VerifiedToken | null> {
-    const checked = await this.checkApiToken(secret, username, clock.nowMs());
+  /** Verify a secret (and, for Basic, its username) for a request from `ip`. Null when it must not authenticate. */
+  async verifyApiToken(secret: string, username?: string, ip?: string): Promise<VerifiedToken | null> {
+    const checked = await this.checkApiToken(secret, username, clock.nowMs(), ip);
     return 'verified' in checked ? checked.verified : null;
   }
 
@@ -197,23 +198,23 @@ export class Authenticator {
     if (secret.length !== SECRET_LENGTH) return MALFORMED_TOKEN;
     const digest = digestSecret(secret);
     const cached = this.cache.get(digest);
-    if (cached) return verdictOf(cached, username, now);
+    if (cached) return verdictOf(cached, username, now, ip);
     if (!isWellFormedSecret(secret)) return MALFORMED_TOKEN;
     const lockedUntil = ip === undefined ? undefined : this.lockedIps.get(ip);
     if (lockedUntil !== undefined) {
       if (lockedUntil > now) {
-        return this.knownSecrets.knows(digest).then((known) => (known ? this.lookUpAndCheck(digest, username) : { lockedUntil }));
+        return this.knownSecrets.knows(digest).then((known) => (known ? this.lookUpAndCheck(digest, username, ip) : { lockedUntil }));
       }
       this.lockedIps.delete(ip!);
     }
-    return this.lookUpAndCheck(digest, username);
+    return this.lookUpAndCheck(digest, username, ip);
   }
 
-  private lookUpAndCheck(digest: string, username: string | undefined): Promise<Checked> {
+  private lookUpAndCheck(digest: string, username: string | undefined, ip: string | undefined): Promise<Checked> {
     return loadTokenByDigest(this.dataSource.manager, digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
       this.cache.set(digest, found);
-      const checked = verdictOf(found, username, clock.nowMs());
+      const checked = verdictOf(found, username, clock.nowMs(), ip);
       if ('verified' in checked) this.knownSecrets.add(digest);
       return checked;
     });
@@ -242,7 +243,8 @@ function tooManyInvalidTokens(ms: number): RateLimitedError {
   return new RateLimitedError('Too many invalid API tokens from this address; try again later', Math.ceil(ms / 1000));
 }
 
-function verdictOf(verified: VerifiedToken, username: string | undefined, now: number): Checked {
-  const reason = refusalOf(verified, username, now);
+/** A known token's verdict for a direct request from `ip`: its state first, then its IP allowlist. */
+function verdictOf(verified: VerifiedToken, username: string | undefined, now: number, ip: string | undefined): Checked {
+  const reason = refusalOf(verified, username, now) ?? addressRefusalOf(verified, ip);
   return reason ? tokenRefusal(verified, reason) : { verified };
 }

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { scopesFor } from '../authz/scopes';
+import { ipAllowed } from '../common/cidr';
 import { minRole } from '../common/roles';
 import type { RequestMeta } from '../common/request-meta';
 import type { Principal } from '../auth/principal';
@@ -81,6 +82,8 @@ async function verifiedOf(em: EntityManager, token: TokenWithOwner, graceUntil: 
     ownerRole: token.owner.role,
     catalogScopes: catalog.map((s) => ({ name: s.name, minRole: s.minRole })),
     ownerStatus: token.owner.status,
+    allowedCidrs: Object.freeze([...(token.allowedCidrs ?? [])]),
+    rateLimitPerMinute: token.rateLimitPerMinute ?? null,
     owner: userSnapshot(token.owner),
   };
 }
@@ -93,6 +96,15 @@ export function refusalOf(verified: VerifiedToken, username: string | undefined,
   if (verified.ownerStatus !== UserStatus.ACTIVE) return 'owner_deactivated';
   if (username !== undefined && !constantTimeEqual(username, verified.username)) return 'username_mismatch';
   return null;
+}
+
+/**
+ * Whether a direct request from `ip` (the client's address, as TRUST_PROXY resolves it) may use the token:
+ * its IP allowlist, checked after every other reason (a revoked token is refused as revoked wherever it comes
+ * from). Not for gateway identities: the gateway checked the client's address when it authenticated.
+ */
+export function addressRefusalOf(verified: VerifiedToken, ip: string | undefined): string | null {
+  return ipAllowed(verified.allowedCidrs, ip) ? null : 'ip_not_allowed';
 }
 
 /** The refusal of a known token, naming its account, owner and id for the audit trail. */
@@ -127,6 +139,8 @@ export function principalOfToken(verified: VerifiedToken): Principal {
     scopes: Object.freeze(scopesFor(role, verified.environment, catalogScopes)) as string[],
     catalogScopes: Object.freeze(catalogScopes) as string[],
     tokenUsername: verified.username,
+    allowedCidrs: verified.allowedCidrs,
+    rateLimitPerMinute: verified.rateLimitPerMinute,
     expiresAt: verified.graceUntil ?? verified.expiresAt,
     user: verified.owner,
   });
@@ -193,6 +207,7 @@ function userSnapshot(u: PublicUser): UserSnapshot {
     id: u.id,
     accountId: u.accountId,
     email: u.email,
+    kind: u.kind,
     name: u.name,
     role: u.role,
     status: u.status,

@@ -135,6 +135,18 @@ export class ApiToken extends Timestamped {
   @Column({ type: 'varchar', length: 1500, nullable: true, transformer: stringListTransformer })
   catalogScopes!: string[];
 
+  /** Canonical CIDR ranges (JSON text); empty = usable from any address. */
+  @Column({ type: 'varchar', length: 1000, nullable: true, transformer: stringListTransformer })
+  @Field(() => [String], {
+    description: 'The IPv4 and IPv6 ranges (CIDR, canonical form) the token may be used from; empty = from anywhere',
+  })
+  allowedCidrs!: string[];
+
+  /** Requests per minute at the gateway; null = the gateway's GATEWAY_RATE_LIMIT_PER_TOKEN. */
+  @Column({ type: 'int', nullable: true })
+  @Field(() => Int, { nullable: true, description: "Requests per minute the gateway allows this token; null = the gateway's default (GATEWAY_RATE_LIMIT_PER_TOKEN)" })
+  rateLimitPerMinute!: number | null;
+
   @DateTimeColumn({ nullable: true })
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;

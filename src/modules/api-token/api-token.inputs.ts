@@ -31,6 +31,19 @@ export class CreateApiTokenInput {
       "Custom scopes from the account's catalog (at most 20). The owner and your effective role must both reach each scope's minRole; with an API token you may only pass on catalog scopes it carries.",
   })
   scopes?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'IPv4 and IPv6 addresses or ranges in CIDR notation (at most 20) the token may be used from, directly and through the gateway; stored in canonical form. Default: from anywhere.',
+  })
+  allowedCidrs?: string[] | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Requests per minute the gateway allows this token (1 to 1000000). Default: the gateway's GATEWAY_RATE_LIMIT_PER_TOKEN. Below OWNER/ADMIN, only a limit no higher than that default.",
+  })
+  rateLimitPerMinute?: number | null;
 }
 
 @ArgsType()

@@ -22,6 +22,8 @@ export type TokenWithOwner = Pick<
   | 'previousSecretHash'
   | 'previousSecretExpiresAt'
   | 'catalogScopes'
+  | 'allowedCidrs'
+  | 'rateLimitPerMinute'
 > & { owner: PublicUser };
 
 const TOKEN_FIELDS = [
@@ -37,6 +39,8 @@ const TOKEN_FIELDS = [
   'previousSecretHash',
   'previousSecretExpiresAt',
   'catalogScopes',
+  'allowedCidrs',
+  'rateLimitPerMinute',
 ] as const satisfies ReadonlyArray<keyof ApiToken>;
 
 const withOwner = (em: EntityManager) =>

@@ -42,7 +42,10 @@ export class ApiTokenResolver {
     return ctx.services.apiTokens.revoke(principalOf(ctx), id);
   }
 
-  @Mutation(() => ApiToken, { description: "Rename a token or change its description (whoever may revoke it may edit it). Emits token.updated." })
+  @Mutation(() => ApiToken, {
+    description:
+      'Change a token you may manage: its name, description, IP allowlist or rate limit (raising a limit is OWNER/ADMIN only). Takes effect on the next request; emits token.updated.',
+  })
   updateApiToken(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiTokenInput) input: UpdateApiTokenInput, @Ctx() ctx: Context): Promise<ApiToken> {
     return ctx.services.apiTokens.update(principalOf(ctx), id, input);
   }

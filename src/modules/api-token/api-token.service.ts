@@ -15,9 +15,10 @@ import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
 import { visibleApiTokens } from './api-token.visibility';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, RevokeApiTokensResult } from './api-token.inputs';
-import { UpdateApiTokenInput, validateUpdateInput } from './api-token.update';
+import { TokenUpdate, UpdateApiTokenInput, validateUpdateInput } from './api-token.update';
 import { NotificationKind } from '../notification/notification.entity';
 import { LEAK_REPORT_ACTOR, noticeOwner } from '../notification/owner-notice';
+import { allowedCidrsInput, assertMaySetRateLimit, rateLimitInput } from './api-token.access';
 import { firstNoticeAt, resolveExpiry } from './expiry';
 import { leakReportPolicy, RateLimitedError, throttleKey, ThrottlePolicy, ThrottleService } from '../throttle/throttle.service';
 import { supportsRowLocks } from '../../db/locks';
@@ -149,6 +150,8 @@ export class ApiTokenService {
     private readonly cache: TokenCache,
     private readonly throttle: ThrottleService,
     leakReportsPerMinute: number,
+    /** GATEWAY_RATE_LIMIT_PER_TOKEN: the limit a token without its own has (0 = none), which only OWNER/ADMIN may exceed. */
+    private readonly defaultRateLimitPerMinute: number,
     /** The authenticator's memory of usable secrets: a token issued here works at once from a locked address. */
     private readonly knownSecrets?: KnownSecrets,
   ) {
@@ -292,6 +295,8 @@ export class ApiTokenService {
     const name = requiredText('name', input.name, 100);
     const description = optionalText('description', input.description, 1000);
     const environment = environmentOf(input.environment);
+    const allowedCidrs = allowedCidrsInput('allowedCidrs', input.allowedCidrs) ?? [];
+    const rateLimitPerMinute = rateLimitInput('rateLimitPerMinute', input.rateLimitPerMinute) ?? null;
     const now = clock.now();
     const generated = generateSecret();
     // The account row lock serialises creates per account: the limit and name checks below are exact;
@@ -312,6 +317,7 @@ export class ApiTokenService {
       if (!roleAtLeast(ceiling, role)) {
         throw forbidden(`A token's role cannot be above ${ceiling} (the lower of your role and the owner's)`);
       }
+      assertMaySetRateLimit(actor, rateLimitPerMinute, null, this.defaultRateLimitPerMinute);
       const expiresAt = resolveExpiry(input, policy, now);
       const catalogScopes = await resolveRequestedScopes(em, actor, owner.role, role, input.scopes);
 
@@ -356,6 +362,8 @@ export class ApiTokenService {
           useCount: 0,
           lastUsedIps: [],
           catalogScopes,
+          allowedCidrs,
+          rateLimitPerMinute,
           revokedAt: null,
           revokedById: null,
           regeneratedAt: null,
@@ -421,6 +429,21 @@ export class ApiTokenService {
     return Object.assign(new CreatedApiToken(), { token, secret: generated.secret });
   }
 
+  /** The allowlist and rate-limit part of an update: checks who may, applies, and returns what changed (from → to). */
+  private applyAccessChanges(actor: Principal, token: ApiToken, access: TokenUpdate): Record<string, { from: unknown; to: unknown }> {
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (access.allowedCidrs !== undefined && JSON.stringify(access.allowedCidrs) !== JSON.stringify(token.allowedCidrs ?? [])) {
+      changes.allowedCidrs = { from: token.allowedCidrs ?? [], to: access.allowedCidrs };
+      token.allowedCidrs = access.allowedCidrs;
+    }
+    if (access.rateLimitPerMinute !== undefined && access.rateLimitPerMinute !== token.rateLimitPerMinute) {
+      assertMaySetRateLimit(actor, access.rateLimitPerMinute, token.rateLimitPerMinute, this.defaultRateLimitPerMinute);
+      changes.rateLimitPerMinute = { from: token.rateLimitPerMinute, to: access.rateLimitPerMinute };
+      token.rateLimitPerMinute = access.rateLimitPerMinute;
+    }
+    return changes;
+  }
+
   async revoke(principal: Principal, id: string): Promise<ApiToken> {
     const now = clock.now();
     const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
@@ -439,14 +462,15 @@ export class ApiTokenService {
   }
 
   /**
-   * Rename a token or change its description: for whoever may manage it (OWNER/ADMIN, its owner, its
-   * issuer). A deleted token is history and cannot be changed. Audited and sent as token.updated with
-   * what changed.
+   * updateApiToken: rename a token, change its description, its IP allowlist or its own rate limit, for
+   * whoever may manage it (OWNER/ADMIN, its owner, its issuer; raising a limit is OWNER/ADMIN's). A deleted
+   * token is history and cannot be changed. One transaction, audited and sent as token.updated with what
+   * changed (from → to); the verification cache forgets the token at once.
    */
   async update(principal: Principal, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
     const change = validateUpdateInput(input);
     const now = clock.now();
-    return this.withAuthority(principal, 'writer', async (em, actor) => {
+    const updated = await this.withAuthority(principal, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
@@ -471,11 +495,15 @@ export class ApiTokenService {
         changes.description = { from: token.description, to: change.description };
         token.description = change.description;
       }
+      Object.assign(changes, this.applyAccessChanges(actor, token, change));
       if (Object.keys(changes).length === 0) return token; // nothing new: no audit row, no event
       const saved = await em.save(token);
       await tokenChanged(em, actor, 'token.updated', saved, now, { changes });
       return saved;
     });
+    // The next request is judged by the new allowlist and limit.
+    this.cache.invalidateToken(updated.id);
+    return updated;
   }
 
   /**

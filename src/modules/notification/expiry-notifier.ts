@@ -133,7 +133,8 @@ export class ExpiryNotifier {
           .getRepository(User)
           .createQueryBuilder('u')
           .where('u.accountId = :acc AND u.status = :active', { acc: token.accountId, active: UserStatus.ACTIVE })
-          .andWhere('(u.id IN (:...ids) OR u.role IN (:...roles))', { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
+          // Service accounts hear about their own tokens only, not as the account's admins.
+          .andWhere("(u.id IN (:...ids) OR (u.role IN (:...roles) AND u.kind = 'PERSON'))", { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
           .getMany();
         const settings = recipients.length
           ? await em.getRepository(NotificationSettings).findBy({ userId: In(recipients.map((u) => u.id)) })
@@ -150,7 +151,7 @@ export class ExpiryNotifier {
             thresholdDays: threshold,
             tokenExpiresAt: expiresAt,
             readAt: null,
-            emailStatus: emailOff.has(u.id) ? EmailStatus.SKIPPED : EmailStatus.PENDING,
+            emailStatus: emailOff.has(u.id) || !u.email ? EmailStatus.SKIPPED : EmailStatus.PENDING,
             emailAttempts: 0,
             emailLockedUntil: null,
           }),
@@ -196,10 +197,12 @@ export class ExpiryNotifier {
       try {
         const user = await this.dataSource.getRepository(User).findOneBy({ id: n.userId });
         const token = await this.dataSource.getRepository(ApiToken).findOneBy({ id: n.tokenId });
-        if (!user || !token) status = EmailStatus.SKIPPED;
+        // A service account without an e-mail address gets its notices in the app only.
+        if (!user || !token || !user.email) status = EmailStatus.SKIPPED;
         else {
           const expiry = n.kind === NotificationKind.TOKEN_EXPIRING || n.kind === NotificationKind.TOKEN_EXPIRED;
-          await this.mailer.send(expiry ? expiryMail(user, token, n) : actionMail(user, token, n));
+          const to = { email: user.email, name: user.name };
+          await this.mailer.send(expiry ? expiryMail(to, token, n) : actionMail(to, token, n));
           sent += 1;
         }
       } catch (err) {
@@ -221,7 +224,7 @@ export class ExpiryNotifier {
 }
 
 /** The e-mail: token name, hint and dates, never a secret. */
-export function expiryMail(user: Pick<User, 'email' | 'name'>, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
+export function expiryMail(user: { email: string; name: string }, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
   const when = n.tokenExpiresAt.toISOString();
   const subject =
     n.thresholdDays === 0

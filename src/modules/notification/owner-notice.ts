@@ -105,7 +105,7 @@ const VERB: Partial<Record<NotificationKind, string>> = {
 
 /** The e-mail of an action notice or an inactivity warning: who, when, the token's name and hint; never a secret. */
 export function actionMail(
-  user: Pick<User, 'email' | 'name'>,
+  user: { email: string; name: string },
   token: Pick<ApiToken, 'name' | 'hint' | 'environment'>,
   n: Pick<Notification, 'kind' | 'actor' | 'actedAt' | 'reason' | 'tokenExpiresAt' | 'thresholdDays'>,
 ) {

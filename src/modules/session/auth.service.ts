@@ -18,7 +18,7 @@ import { endOtherSessions } from './session.service';
 import { Account } from '../account/account.entity';
 import type { TokenCache } from '../../auth/token-cache';
 import { SignUpInput } from '../user/user.inputs';
-import { User, UserStatus } from '../user/user.entity';
+import { User, UserKind, UserStatus } from '../user/user.entity';
 import { EmailConflicts } from '../user/email-conflicts';
 import { EmailTaken, withUniqueEmail } from '../user/user.errors';
 import { auditLoginFailure, auditSession, auditUser, recordAudit } from '../audit/audit';
@@ -63,6 +63,7 @@ export class AuthService {
             id: newId(),
             accountId: account.id,
             email,
+            kind: UserKind.PERSON,
             name,
             role: Role.OWNER,
             status: UserStatus.ACTIVE,
@@ -92,7 +93,8 @@ export class AuthService {
     await this.throttle.assertOpen(counters.map((c) => c.key), LOCKED_OUT);
     const found = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
     // MySQL's utf8mb4_unicode_ci matches "jürgen@…" to "jurgen@…" (and "ß" to "ss"): only the exact address is this user.
-    const user = found && found.email === email ? found : null;
+    // A service account never signs in: its address (if it has one) is answered like an unknown one.
+    const user = found && found.email === email && found.kind === UserKind.PERSON ? found : null;
     // Exactly one bcrypt comparison whatever the outcome: a password too long to ever match would otherwise
     // skip it for a known address only, and the quick answer would reveal that the address exists.
     const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
@@ -179,7 +181,7 @@ export class AuthService {
     validatePassword(newPassword, 'newPassword');
     if (newPassword === currentPassword) throw badInput('newPassword', 'must differ from the current password');
     const user = await this.dataSource.getRepository(User).findOneBy({ id: p.userId, accountId: p.accountId });
-    if (!user || user.status !== UserStatus.ACTIVE) throw unauthenticated();
+    if (!user || user.status !== UserStatus.ACTIVE || !user.email) throw unauthenticated();
     const counters = [
       { key: throttleKey('login:email', user.email), policy: POLICIES.loginPerAccount },
       ...(ip ? [{ key: throttleKey('login:ip', ip), policy: POLICIES.loginPerIp }] : []),

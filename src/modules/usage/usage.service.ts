@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { clock, DAY_MS } from '../../common/clock';
 import { newId } from '../../common/ids';
+import { MAX_ALLOWED_CIDRS, suggestedRangeOf } from '../../common/cidr';
 import { badInput } from '../../errors';
 import { ApiTokenUsage } from './api-token-usage.entity';
 import { ApiTokenUsageByIp, ApiTokenUsageDay } from './usage.types';
@@ -72,6 +73,33 @@ export class UsageService {
       day.byIp.push(Object.assign(new ApiTokenUsageByIp(), { ip: r.ip, requests: r.requests }));
     }
     return [...byDay.values()];
+  }
+
+  /**
+   * The /24 (IPv4) or /64 (IPv6) ranges a token the caller can already see was used from, as recorded in
+   * its usage history (kept USAGE_RETENTION_DAYS) and its last addresses: most requests first, at most 20
+   * (an allowlist's size). One grouped query over the token's usage rows.
+   */
+  async suggestedCidrs(principal: Principal, token: { id: string; lastUsedIps?: string[] | null }): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(ApiTokenUsage)
+      .createQueryBuilder('u')
+      .select('u.ip', 'ip')
+      .addSelect('SUM(u.requests)', 'requests')
+      .where('u.tokenId = :tokenId AND u.accountId = :acc', { tokenId: token.id, acc: principal.accountId })
+      .groupBy('u.ip')
+      .getRawMany<{ ip: string; requests: number | string }>();
+    const ranges = new Map<string, number>();
+    const add = (ip: string, requests: number) => {
+      const range = suggestedRangeOf(ip);
+      if (range) ranges.set(range, (ranges.get(range) ?? 0) + requests);
+    };
+    for (const r of rows) add(r.ip, Number(r.requests));
+    for (const ip of token.lastUsedIps ?? []) add(ip, 0);
+    return [...ranges.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, MAX_ALLOWED_CIDRS)
+      .map(([range]) => range);
   }
 
   /** Delete usage rows older than the retention window. Returns how many went. */

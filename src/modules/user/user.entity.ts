@@ -10,9 +10,16 @@ export enum UserStatus {
 }
 registerEnumType(UserStatus, { name: 'UserStatus' });
 
+/** A person signs in; a service account never does: it acts only through the API tokens issued for it. */
+export enum UserKind {
+  PERSON = 'PERSON',
+  SERVICE = 'SERVICE',
+}
+registerEnumType(UserKind, { name: 'UserKind', description: 'PERSON: signs in with e-mail and password. SERVICE: a service account, no password, never signs in; acts through its tokens.' });
+
 @Entity('user')
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A person who signs in to an account' })
+@ObjectType({ description: 'A person who signs in to an account, or a service account (kind SERVICE) that acts through its API tokens' })
 export class User extends Timestamped {
   @IdColumn()
   @Field(() => ID)
@@ -26,11 +33,17 @@ export class User extends Timestamped {
   @JoinColumn({ name: 'accountId' })
   accountRef?: Account;
 
-  /** Stored lower-cased; unique across the service because login takes only an e-mail. */
+  /**
+   * Stored lower-cased; unique across the service because login takes only an e-mail. Null only for a
+   * service account created without one (the GraphQL field then answers "": UserResolver.email).
+   */
   @Index('uq_user_email', { unique: true })
-  @Column({ type: 'varchar', length: 254 })
-  @Field()
-  email!: string;
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: UserKind.PERSON })
+  @Field(() => UserKind, { description: 'PERSON, or SERVICE for a service account' })
+  kind!: UserKind;
 
   @Column({ type: 'varchar', length: 100 })
   @Field()
@@ -44,7 +57,7 @@ export class User extends Timestamped {
   @Field(() => UserStatus)
   status!: UserStatus;
 
-  /** bcrypt hash; never exposed. */
+  /** bcrypt hash; never exposed. A service account's is SERVICE_ACCOUNT_PASSWORD_HASH, which no password matches. */
   @Column({ type: 'varchar', length: 72 })
   passwordHash!: string;
 
@@ -59,3 +72,6 @@ export class User extends Timestamped {
   @UpdatedAtColumn()
   declare updatedAt: Date;
 }
+
+/** What a service account stores as its password hash: not a bcrypt hash, so no password can ever match it. */
+export const SERVICE_ACCOUNT_PASSWORD_HASH = '!service-account';

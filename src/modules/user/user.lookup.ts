@@ -2,7 +2,7 @@ import type { SelectQueryBuilder } from 'typeorm';
 import type { User } from './user.entity';
 
 /** The user's public properties: what is read with a credential (never the password hash). */
-export const PUBLIC_USER_FIELDS = ['id', 'accountId', 'email', 'name', 'role', 'status', 'deactivatedAt', 'createdAt', 'updatedAt'] as const satisfies ReadonlyArray<keyof User>;
+export const PUBLIC_USER_FIELDS = ['id', 'accountId', 'email', 'kind', 'name', 'role', 'status', 'deactivatedAt', 'createdAt', 'updatedAt'] as const satisfies ReadonlyArray<keyof User>;
 
 /** A user read through this selection has exactly these properties set. */
 export type PublicUser = Pick<User, (typeof PUBLIC_USER_FIELDS)[number]>;

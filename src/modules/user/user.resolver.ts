@@ -1,11 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
-import { Connection, Page, PageArgs } from '../../common/pagination';
+import { Connection, Page } from '../../common/pagination';
 import { principalOf } from '../../common/principal-of';
 import { Role } from '../../common/roles';
 import { notFound } from '../../errors';
 import { Account } from '../account/account.entity';
-import { CreateUserInput } from './user.inputs';
+import { CreateServiceAccountInput, CreateUserInput, UsersArgs } from './user.inputs';
 import { User } from './user.entity';
 
 export const UserConnection = Connection('User', User);
@@ -21,14 +21,22 @@ export class UserResolver {
     return ctx.loaders.user.load(p.userId);
   }
 
-  @Query(() => UserConnection, { description: 'OWNER and ADMIN: every user of the account; others: themselves' })
-  users(@Args(() => PageArgs) { first, after }: PageArgs, @Ctx() ctx: Context): Promise<Page<User>> {
-    return ctx.services.users.list(principalOf(ctx), first, after);
+  @Query(() => UserConnection, { description: 'OWNER and ADMIN: every user of the account; others: themselves. `kind` lists people or service accounts apart.' })
+  users(@Args(() => UsersArgs) { first, after, kind }: UsersArgs, @Ctx() ctx: Context): Promise<Page<User>> {
+    return ctx.services.users.list(principalOf(ctx), first, after, kind);
   }
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: add a user with a role no higher than their own' })
   createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.create(principalOf(ctx), input, ctx.ip);
+  }
+
+  @Mutation(() => User, {
+    description:
+      'OWNER and ADMIN: add a service account (kind SERVICE) with a role no higher than their own. It has no password and never signs in; issue tokens for it with createApiToken(input: { ownerId }). Its tokens outlive whoever issued them; deactivateUser stops them at once.',
+  })
+  createServiceAccount(@Arg('input', () => CreateServiceAccountInput) input: CreateServiceAccountInput, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.createServiceAccount(principalOf(ctx), input, ctx.ip);
   }
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: never above their own role; the account keeps an active OWNER' })
@@ -44,6 +52,11 @@ export class UserResolver {
   @Mutation(() => User, { description: 'OWNER and ADMIN: unrevoked, unexpired tokens work again' })
   reactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.reactivate(principalOf(ctx), id);
+  }
+
+  @FieldResolver(() => String, { description: 'Lower-cased. "" for a service account created without an address.' })
+  email(@Root() user: User): string {
+    return user.email ?? '';
   }
 
   @FieldResolver(() => Account)

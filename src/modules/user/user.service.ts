@@ -12,10 +12,10 @@ import type { WithAuthority } from '../../auth/authority';
 import type { Account } from '../account/account.entity';
 import { conflict, forbidden, notFound } from '../../errors';
 import { Session } from '../session/session.entity';
-import { CreateUserInput } from './user.inputs';
+import { CreateServiceAccountInput, CreateUserInput } from './user.inputs';
 import { EmailConflicts } from './email-conflicts';
 import { EmailTaken, withUniqueEmail } from './user.errors';
-import { User, UserStatus } from './user.entity';
+import { SERVICE_ACCOUNT_PASSWORD_HASH, User, UserKind, UserStatus } from './user.entity';
 import { visibleUsers } from './user.visibility';
 
 export class UserService {
@@ -28,10 +28,11 @@ export class UserService {
   ) {}
 
   /** Admins list the whole account; everyone else only themselves. Oldest first. */
-  async list(principal: Principal, first: number | null | undefined, after: string | null | undefined): Promise<Page<User>> {
+  async list(principal: Principal, first: number | null | undefined, after: string | null | undefined, kind?: UserKind | null): Promise<Page<User>> {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
     const qb = visibleUsers(this.dataSource.getRepository(User).createQueryBuilder('u'), principal, 'u');
+    if (kind) qb.andWhere('u.kind = :kind', { kind });
     const counting = qb.clone();
     if (afterId) qb.andWhere('u.id > :afterId', { afterId });
     const rows = size === 0 ? [] : await qb.orderBy('u.id', 'ASC').take(size + 1).getMany();
@@ -56,6 +57,7 @@ export class UserService {
           id: newId(),
           accountId: principal.accountId,
           email,
+          kind: UserKind.PERSON,
           name,
           role: input.role,
           status: UserStatus.ACTIVE,
@@ -67,6 +69,39 @@ export class UserService {
       }),
       taken,
     );
+  }
+
+  /**
+   * A service account: no password (a stored hash no password matches, and login answers for it as for an
+   * unknown address), so it acts only through the tokens admins issue for it. Its e-mail address is
+   * optional; when given it is checked like createUser's (a taken address is CONFLICT, rationed alike).
+   */
+  async createServiceAccount(principal: Principal, input: CreateServiceAccountInput, ip?: string): Promise<User> {
+    const name = requiredText('name', input.name, 100);
+    const email = input.email === null || input.email === undefined || input.email.trim() === '' ? null : normalizeEmail('email', input.email);
+    if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a service account with role ${input.role}, above your own`);
+    const counters = email ? this.conflicts.counters(ip, principal) : null;
+    if (counters) await this.conflicts.assertOpen(counters);
+    const create = () =>
+      this.withAuthority(principal, 'admin', async (em, actor) => {
+        if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a service account with role ${input.role}, above your own`);
+        if (email && (await em.getRepository(User).existsBy({ email }))) throw new EmailTaken();
+        const user = em.getRepository(User).create({
+          id: newId(),
+          accountId: actor.accountId,
+          email,
+          kind: UserKind.SERVICE,
+          name,
+          role: input.role,
+          status: UserStatus.ACTIVE,
+          passwordHash: SERVICE_ACCOUNT_PASSWORD_HASH,
+          deactivatedAt: null,
+        });
+        await auditUser(em, actor, 'user.created', user, { kind: UserKind.SERVICE, role: input.role, ...(email ? { email } : {}) });
+        return em.save(user);
+      });
+    if (!email || !counters) return create();
+    return withUniqueEmail(create, () => this.conflicts.refuse({ email, via: 'create_user', principal, counters }));
   }
 
   async updateRole(principal: Principal, id: string, role: Role): Promise<User> {
@@ -126,9 +161,11 @@ export class UserService {
   }
 
   private async assertAnotherOwner(em: EntityManager, user: User): Promise<void> {
+    // A person: a service account can not sign in, so it cannot stand in for the account's OWNER.
     const others = await em.getRepository(User).countBy({
       accountId: user.accountId,
       role: Role.OWNER,
+      kind: UserKind.PERSON,
       status: UserStatus.ACTIVE,
       id: Not(user.id),
     });
