@@ -1,5 +1,5 @@
-// The baseline for `npm run bench`: a bare Apollo Server 5 on the same HTTP stack
-// as Tokengate (node:http + express 5 + express.json + @as-integrations/express5),
+// The second baseline row of `npm run bench`: a bare Apollo Server 5 on the HTTP stack Tokengate had
+// before #14 (node:http + express 5 + express.json + @as-integrations/express5),
 // with a one-field schema and no plugins, auth, database or middleware of ours.
 // Run as a child process by bench/run.mjs; reports its port over IPC.
 import http from 'node:http';

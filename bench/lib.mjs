@@ -38,8 +38,8 @@ export function harness(name) {
       cleanup().finally(() => process.exit(130));
     });
   }
-  /** Start a Node child on a free port; resolves once GET <base><readyPath> answers 200. Stopped by cleanup(). */
-  async function startChild(childName, args, env, readyPath) {
+  /** Start a Node child on a free port; resolves once GET <base><readyPath> (with readyHeaders) answers 200. Stopped by cleanup(). */
+  async function startChild(childName, args, env, readyPath, readyHeaders = {}) {
     mkdirSync(OUT, { recursive: true });
     const logFile = path.join(OUT, `${childName}.log`);
     writeFileSync(logFile, '');
@@ -65,7 +65,7 @@ export function harness(name) {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${childName} exited with code ${child.exitCode}; see ${logFile}:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
       try {
-        const res = await fetch(base + readyPath);
+        const res = await fetch(base + readyPath, { headers: readyHeaders });
         if (res.ok) break;
       } catch {
         /* not listening yet */

@@ -1,15 +1,15 @@
-// `npm run bench` (builds first): throughput of Tokengate against a bare Apollo
-// Server 5 on the same HTTP stack, and the number of SQL statements one large
-// listing costs. Appends a dated section to bench/RESULTS.md and prints it.
+// `npm run bench` (builds first): throughput of Tokengate against Apollo Server 5's
+// own standalone server, and the number of SQL statements one large listing
+// costs. Appends a dated section to bench/RESULTS.md and prints it.
 //
-//   (a) bench/bare-server.mjs answering `{ __typename }`
-//   (b) dist/src/main.js on a throwaway MariaDB/MySQL (migrations applied at
+//   (a) bench/standalone-server.mjs (startStandaloneServer) answering `{ __typename }`: the baseline
+//   (b) bench/bare-server.mjs, the same Apollo behind express 5 + @as-integrations/express5, `{ __typename }`
+//   (c) dist/src/main.js on a throwaway MariaDB/MySQL (migrations applied at
 //       start) answering `{ me { id } }` with `Authorization: APIKey <secret>`
 //
-// Both run as child processes with NODE_ENV=production; autocannon drives them
+// All run as child processes with NODE_ENV=production; autocannon drives them
 // from this process with the same connections and duration, after a warm-up,
-// in interleaved rounds (bare→Tokengate, then Tokengate→bare, …) so drift hits
-// both alike. Then an in-process createServer() on a second database counts the
+// in interleaved rounds (the order rotates each round) so drift hits all alike. Then an in-process createServer() on a second database counts the
 // statements of `apiTokens(first: 100)` with owner/createdBy/revokedBy.
 // When the ratio is below the target (or with --profile), both servers are run
 // once more under --cpu-prof and the profiles are summarised by package.
@@ -163,11 +163,12 @@ async function countListingStatements(databaseUrl) {
   const CREATE = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id } } }`;
   const made = [];
   for (let i = 0; i < 100; i++) {
-    const issuer = i % 2 ? owner : admin;
+    // An ADMIN may not issue for a user above them (the issuing rule): the OWNER's tokens are the OWNER's own.
+    const issuer = i % 2 || i % people.length === 0 ? owner : admin;
     const r = await ok(CREATE, { input: { name: `bulk-${i}`, ownerId: people[i % people.length].id, role: 'MEMBER' } }, issuer.auth);
     made.push(r.createApiToken.token.id);
   }
-  for (let i = 0; i < 100; i += 4) await ok(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id: made[i] }, (i % 8 ? owner : admin).auth);
+  for (let i = 0; i < 100; i += 4) await ok(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id: made[i] }, (i % 8 || i % people.length === 0 ? owner : admin).auth);
   const reader = (await ok(CREATE, { input: { name: 'reader' } }, owner.auth)).createApiToken.secret;
   await server.usage.flush();
 
@@ -220,11 +221,15 @@ async function main() {
   for (const k of ['TOKEN_CACHE_TTL_MS', 'TOKEN_CACHE_MAX_ENTRIES', 'USAGE_FLUSH_INTERVAL_MS', 'LOG_LEVEL']) if (process.env[k]) tgEnv[k] = process.env[k];
   const bareEnv = { NODE_ENV: 'production' };
   const startBare = (extra = []) => startChild('bare-apollo', [...extra, 'bench/bare-server.mjs'], bareEnv, '/healthz');
+  // The standalone server answers every path with Apollo: ready when a GET operation succeeds.
+  const startStandalone = (extra = []) =>
+    startChild('standalone-apollo', [...extra, 'bench/standalone-server.mjs'], bareEnv, '/graphql?query=%7B__typename%7D', { 'apollo-require-preflight': '1' });
   const startTokengate = (extra = []) => startChild('tokengate', [...extra, 'dist/src/main.js'], tgEnv, '/readyz');
 
-  let bare = await startBare();
+  let standalone = await startStandalone();
+  const bare = await startBare();
   let tg = await startTokengate();
-  log(`bare Apollo pid ${bare.pid}, Tokengate pid ${tg.pid} (migrations applied)`);
+  log(`standalone Apollo pid ${standalone.pid}, Apollo + express pid ${bare.pid}, Tokengate pid ${tg.pid} (migrations applied)`);
 
   // An owner and an API token, through the public API.
   const signUp = await gql(tg.url, `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`, {
@@ -243,9 +248,12 @@ async function main() {
   const tgQuery = JSON.stringify({ query: '{ me { id } }' });
   const bareCheck = await fetch(bare.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bareQuery }).then((r) => r.text());
   const tgCheck = await fetch(tg.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `APIKey ${secret}` }, body: tgQuery }).then((r) => r.text());
+  const standaloneCheck = await fetch(standalone.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bareQuery }).then((r) => r.text());
   if (JSON.parse(bareCheck).data?.__typename !== 'Query') throw new Error(`bare server answered ${bareCheck}`);
+  if (JSON.parse(standaloneCheck).data?.__typename !== 'Query') throw new Error(`standalone server answered ${standaloneCheck}`);
   if (JSON.parse(tgCheck).data?.me?.id !== userId) throw new Error(`Tokengate answered ${tgCheck}`);
   const targets = {
+    standalone: { label: 'Apollo 5 standalone', query: '`{ __typename }`', url: standalone.url, pids: { server: standalone.pid }, headers: { 'content-type': 'application/json' }, body: bareQuery, expectBody: standaloneCheck },
     bare: { label: 'bare Apollo 5 + express 5', query: '`{ __typename }`', url: bare.url, pids: { server: bare.pid }, headers: { 'content-type': 'application/json' }, body: bareQuery, expectBody: bareCheck },
     tg: {
       label: 'Tokengate (MariaDB)'.replace('MariaDB', db.flavour === 'mariadb' ? 'MariaDB' : 'MySQL'),
@@ -259,12 +267,13 @@ async function main() {
   };
 
   log(`warm-up ${WARMUP} s each`);
-  await load(targets.bare, WARMUP, targets.bare.pids);
-  await load(targets.tg, WARMUP, targets.tg.pids);
+  const KEYS = ['standalone', 'bare', 'tg'];
+  for (const key of KEYS) await load(targets[key], WARMUP, targets[key].pids);
 
-  const runs = { bare: [], tg: [] };
+  const runs = { standalone: [], bare: [], tg: [] };
   for (let round = 1; round <= ROUNDS; round++) {
-    const order = round % 2 ? ['bare', 'tg'] : ['tg', 'bare'];
+    const shift = (round - 1) % KEYS.length;
+    const order = [...KEYS.slice(shift), ...KEYS.slice(0, shift)];
     for (const key of order) {
       const r = await load(targets[key], DURATION, targets[key].pids);
       runs[key].push({ round, ...r });
@@ -285,13 +294,16 @@ async function main() {
     dbCpu: mean(rs.map((r) => r.dbCpu)),
     otherCores: mean(rs.map((r) => r.otherCores)),
   });
-  const A = { bare: agg(runs.bare), tg: agg(runs.tg) };
-  const ratio = A.tg.rps / A.bare.rps;
-  const roundRatios = runs.tg.map((r, i) => r.rps / runs.bare[i].rps);
-  const cpuRatio = A.bare.serverCpu / A.tg.serverCpu; // capacity ratio of the Node processes alone
+  const A = { standalone: agg(runs.standalone), bare: agg(runs.bare), tg: agg(runs.tg) };
+  const ratio = A.tg.rps / A.standalone.rps;
+  const expressRatio = A.bare.rps / A.standalone.rps;
+  const tgOverExpress = A.tg.rps / A.bare.rps;
+  const roundRatios = runs.tg.map((r, i) => r.rps / runs.standalone[i].rps);
+  const cpuRatio = A.standalone.serverCpu / A.tg.serverCpu; // capacity ratio of the Node processes alone
   log(
-    `ratio Tokengate/bare = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}); per round ${roundRatios.map((x) => x.toFixed(3)).join(', ')}; ` +
-      `CPU per request ${A.tg.serverCpu.toFixed(0)} µs (+${A.tg.dbCpu.toFixed(0)} µs database) vs ${A.bare.serverCpu.toFixed(0)} µs`,
+    `ratio Tokengate/standalone = ${ratio.toFixed(3)} (target ≥ ${TARGET_RATIO}); per round ${roundRatios.map((x) => x.toFixed(3)).join(', ')}; ` +
+      `CPU per request ${A.tg.serverCpu.toFixed(0)} µs (+${A.tg.dbCpu.toFixed(0)} µs database) vs ${A.standalone.serverCpu.toFixed(0)} µs; ` +
+      `express/standalone ${expressRatio.toFixed(3)}`,
   );
 
   // Profile both servers under the same load when the target is missed (or asked for).
@@ -302,11 +314,11 @@ async function main() {
     mkdirSync(profDir, { recursive: true });
     const sections = [];
     const profiles = {};
-    for (const key of ['bare', 'tg']) {
+    for (const key of ['standalone', 'tg']) {
       const dir = path.join(profDir, key);
       const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-      await (key === 'bare' ? bare : tg).stop();
-      const child = key === 'bare' ? (bare = await startBare(prof)) : (tg = await startTokengate(prof));
+      await (key === 'standalone' ? standalone : tg).stop();
+      const child = key === 'standalone' ? (standalone = await startStandalone(prof)) : (tg = await startTokengate(prof));
       const target = { ...targets[key], url: child.url, pids: { ...targets[key].pids, server: child.pid } };
       const w = await load(target, 2, target.pids);
       const r = await load(target, DURATION, target.pids);
@@ -321,7 +333,7 @@ async function main() {
       sections.push(formatSummary(summary, { requests, title: `${targets[key].label} under --cpu-prof (${r.rps.toFixed(0)} req/s while profiled)` }));
       log(`profile written: ${path.relative(ROOT, path.join(dir, file))}`);
     }
-    sections.unshift(formatDifference(profiles.bare, profiles.tg, { from: 'bare', to: 'Tokengate' }));
+    sections.unshift(formatDifference(profiles.standalone, profiles.tg, { from: 'standalone', to: 'Tokengate' }));
     profileText = sections.join('\n\n');
   }
 
@@ -335,7 +347,7 @@ async function main() {
   const f0 = (x) => x.toFixed(0);
   const f1 = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
   const rows = [];
-  for (const key of ['bare', 'tg']) {
+  for (const key of KEYS) {
     const cpu = (r) => `${f0(r.serverCpu)} | ${key === 'tg' ? f0(r.dbCpu) : '–'} | ${r.otherCores.toFixed(2)}`;
     for (const r of runs[key]) rows.push(`| ${targets[key].label} | ${targets[key].query} | ${r.round} | ${f0(r.rps)} | ${f1(r.p50)} | ${f1(r.p99)} | ${cpu(r)} | ${r.bad} |`);
     rows.push(`| **${targets[key].label}** | | **mean** | **${f0(A[key].rps)}** | **${f1(A[key].p50)}** | **${f1(A[key].p99)}** | ${cpu(A[key])} | ${A[key].bad} |`);
@@ -353,10 +365,11 @@ async function main() {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    `**Ratio Tokengate / bare: ${ratio.toFixed(3)}** (mean req/s; target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
+    `**Ratio Tokengate / Apollo standalone: ${ratio.toFixed(3)}** (mean req/s; target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); ` +
       `per round ${roundRatios.map((x) => x.toFixed(3)).join(', ')} (median ${median(roundRatios).toFixed(3)}). ` +
-      `By CPU per request, which other load disturbs less: bare ${f0(A.bare.serverCpu)} µs / Tokengate ${f0(A.tg.serverCpu)} µs = ${cpuRatio.toFixed(3)}, ` +
-      `and Tokengate's database spends another ${f0(A.tg.dbCpu)} µs per request on the same CPUs.`,
+      `By CPU per request, which other load disturbs less: standalone ${f0(A.standalone.serverCpu)} µs / Tokengate ${f0(A.tg.serverCpu)} µs = ${cpuRatio.toFixed(3)}, ` +
+      `and Tokengate's database spends another ${f0(A.tg.dbCpu)} µs per request on the same CPUs. ` +
+      `Apollo + express / standalone: ${expressRatio.toFixed(3)} (req/s), ${(A.standalone.serverCpu / A.bare.serverCpu).toFixed(3)} (CPU); Tokengate / Apollo + express: ${tgOverExpress.toFixed(3)}.`,
     '',
     '"Other load" is CPU time the machine spent outside the two servers, the database and this load generator (other jobs), in CPUs\' worth, from /proc/stat; ' +
       `load average at the start: ${loadAtStart}.`,

@@ -46,29 +46,3 @@ export function parseAuthorization(header: string | string[] | undefined): Crede
       return { kind: 'malformed', reason: `unsupported scheme "${value.slice(0, Math.min(space, 20))}"` };
   }
 }
-
-const INTROSPECTION_SCHEMES: Record<string, 'APIKey' | 'Bearer' | 'Basic'> = { apikey: 'APIKey', bearer: 'Bearer', basic: 'Basic' };
-
-/**
- * The credential a POST /internal/introspect request names: `token`, the `scheme` the client used
- * (APIKey, Bearer or Basic) and, for Basic, the `username`. It is rebuilt into the client's header and
- * parsed by parseAuthorization, so the verifier sees exactly what a direct request with that header
- * would give it (`APIKey <session JWT>` is an API key, and not a well-formed one). Without `scheme`
- * (a gateway from before it was sent): Basic when a username comes with the token, Bearer otherwise.
- * `{ error }` for a request that names no credential.
- */
-export function credentialFromIntrospection(body: Record<string, unknown>): Credential | { error: string } {
-  const { token, username, scheme } = body;
-  if (typeof token !== 'string' || token === '') return { error: 'token is required' };
-  if (username !== undefined && typeof username !== 'string') return { error: 'username must be a string' };
-  if (scheme !== undefined && (typeof scheme !== 'string' || !INTROSPECTION_SCHEMES[scheme.toLowerCase()])) {
-    return { error: 'scheme must be APIKey, Bearer or Basic' };
-  }
-  const used = scheme !== undefined ? INTROSPECTION_SCHEMES[(scheme as string).toLowerCase()] : username ? 'Basic' : 'Bearer';
-  if (used === 'Basic') {
-    if (!username) return { error: 'username is required with scheme Basic' };
-    return parseAuthorization(`Basic ${Buffer.from(`${username}:${token}`, 'utf8').toString('base64')}`);
-  }
-  if (username !== undefined) return { error: 'username goes with scheme Basic only' };
-  return parseAuthorization(`${used} ${token}`);
-}

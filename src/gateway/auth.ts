@@ -6,16 +6,10 @@ import { AppError, unauthenticated } from '../errors';
 import { ipAllowed } from '../common/cidr';
 import { sha256 } from '../common/sha256';
 import { recordCacheLookup } from '../common/metrics';
-import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
+import { IntrospectedUser, introspectionHeaders, introspectionRequest, introspectionUser } from '../http/introspection';
 
 /** The caller as the gateway resolved it; `expiresAtMs` bounds how long it may be cached. */
-export interface GatewayUser extends GatewayIdentity {
-  expiresAtMs?: number;
-  /** The token's IP allowlist (canonical CIDR ranges; empty or absent = any address): a cached verdict holds only inside it. */
-  allowedCidrs?: readonly string[];
-  /** The token's own requests per minute; null or absent = GATEWAY_RATE_LIMIT_PER_TOKEN. */
-  rateLimitPerMinute?: number | null;
-}
+export type GatewayUser = IntrospectedUser;
 
 /**
  * Turns the client's Authorization header into a user: null when there is no
@@ -55,8 +49,8 @@ export function inProcessVerifier(authenticator: Authenticator): CredentialVerif
 }
 
 /**
- * Remote: the tokens service's POST /internal/introspect (RFC 7662 shape), called with the gateway credential:
- * `token`, the client's `scheme` (APIKey, Bearer or Basic), `username` for Basic, and `client_ip`.
+ * Remote: the tokens service's POST /internal/introspect (RFC 7662 shape; both sides of the wire format
+ * are in http/introspection.ts), called with the gateway credential.
  */
 export function introspectionVerifier(url: string, gatewaySecret: string, fetchFn: typeof fetch = fetch, timeoutMs = 3000): CredentialVerifier {
   return async (authorization, ip) => {
@@ -65,22 +59,12 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
     if (credential.kind === 'malformed') throw unauthenticated(`Malformed Authorization header: ${credential.reason}`);
     // The scheme the client used travels with the value, so the tokens service parses the credential exactly
     // as it would parse the client's own header: `APIKey <session JWT>` stays an (invalid) API key.
-    const form = new URLSearchParams();
-    if (credential.kind === 'session') {
-      form.set('token', credential.jwt);
-      form.set('scheme', 'Bearer');
-    } else {
-      form.set('token', credential.secret);
-      form.set('scheme', credential.scheme);
-      if (credential.username !== undefined) form.set('username', credential.username);
-    }
-    if (ip) form.set('client_ip', ip);
     let body: Record<string, unknown>;
     try {
       const res = await fetchFn(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', [GATEWAY_SECRET_HEADER]: gatewaySecret },
-        body: form,
+        headers: introspectionHeaders(gatewaySecret),
+        body: introspectionRequest(credential, ip),
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (!res.ok) throw new Error(`introspection answered ${res.status}`);
@@ -88,21 +72,9 @@ export function introspectionVerifier(url: string, gatewaySecret: string, fetchF
     } catch {
       throw new AppError('SERVICE_UNAVAILABLE', 'Authentication is temporarily unavailable; try again shortly');
     }
-    if (body.active !== true) throw unauthenticated('Invalid, expired or revoked credentials');
-    return {
-      userId: String(body.sub),
-      accountId: String(body.acc),
-      role: body.role as GatewayUser['role'],
-      via: body.token_type === 'api_token' ? 'apiToken' : 'session',
-      tokenId: typeof body.token_id === 'string' ? body.token_id : undefined,
-      secretFingerprint: typeof body.sfp === 'string' ? body.sfp : undefined,
-      sessionId: typeof body.sid === 'string' ? body.sid : undefined,
-      environment: typeof body.env === 'string' ? body.env : null,
-      scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter(Boolean) : [],
-      expiresAtMs: typeof body.exp === 'number' ? body.exp * 1000 : undefined,
-      allowedCidrs: Array.isArray(body.allowed_cidrs) ? body.allowed_cidrs.filter((c): c is string => typeof c === 'string') : [],
-      rateLimitPerMinute: typeof body.rate_limit_per_minute === 'number' ? body.rate_limit_per_minute : null,
-    };
+    const user = introspectionUser(body);
+    if (!user) throw unauthenticated('Invalid, expired or revoked credentials');
+    return user;
   };
 }
 

@@ -114,6 +114,97 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
 const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', IDENTITY_HEADER, GATEWAY_SECRET_HEADER]);
 
 /**
+ * Every subgraph call: the client's credentials and any gateway headers it sent are stripped, the
+ * gateway credential is added, and the caller's identity is signed for that subgraph (its audience).
+ */
+function forwardIdentityPlugin(opts: Pick<GatewayOptions, 'gatewaySecret' | 'supergraphSdl'>, signer: IdentitySigner): GatewayPlugin {
+  const urlToSubgraph = subgraphUrls(opts.supergraphSdl);
+  const subgraphOf = new WeakMap<object, string>();
+  return {
+    onSubgraphExecute({ subgraphName, executionRequest }) {
+      subgraphOf.set(executionRequest, subgraphName);
+    },
+    async onFetch({ url, options, setOptions, executionRequest, context }) {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries((options.headers ?? {}) as Record<string, string>)) {
+        if (!STRIPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
+      }
+      headers[GATEWAY_SECRET_HEADER] = opts.gatewaySecret;
+      const user = (context as { currentUser?: GatewayUser | null } | undefined)?.currentUser;
+      if (user) {
+        const audience = (executionRequest && subgraphOf.get(executionRequest)) ?? urlToSubgraph.get(url);
+        // No audience, no identity: the call goes out anonymous rather than with a token for the wrong service.
+        if (audience) headers[IDENTITY_HEADER] = await signer.sign(user, audience);
+      }
+      setOptions({ ...options, headers });
+    },
+  };
+}
+
+/**
+ * generic-auth (what the runtime's `genericAuth` option installs) with `resolveUser`, its verdict memoised
+ * per operation and scope set: @authenticated and @requiresScopes for every subgraph.
+ */
+function authorizationPlugin(mode: GatewayAuthMode, resolveUser: (context: never) => Promise<GatewayUser | null>) {
+  return useMemoisedGenericAuth(
+    {
+      mode: 'protect-granular',
+      resolveUserFn: resolveUser as never,
+      extractScopes: (user: Record<string, any> | null) => ((user as GatewayUser | null)?.scopes ?? []),
+      rejectUnauthenticated: mode === 'reject',
+      // Same checks as generic-auth's default (outer list OR, inner list AND), with clearer
+      // messages and statuses: filter mode answers 200 with partial data.
+      validateUser: (params: ValidateUserFnParams<Record<string, any>>) => {
+        if (!defaultProtectSingleValidateFn(params)) return undefined;
+        const anonymous = params.user == null;
+        return createUnauthenticatedError({
+          fieldNode: params.fieldNode,
+          path: params.path,
+          message: anonymous ? 'Authentication is required for this field' : 'Your credentials lack the scopes this field requires',
+          statusCode: mode === 'filter' ? 200 : anonymous ? 401 : 403,
+        });
+      },
+    },
+    { scopesOf: (user) => (user ? (user as GatewayUser).scopes : null) },
+  );
+}
+
+/**
+ * What a client of the gateway sees of an error (Yoga's maskError): limit refusals, variables that do
+ * not fit, public codes and request refusals keep their meaning without quoting the body, a value or an
+ * internal address; anything else is INTERNAL_SERVER_ERROR (with its message only when exposeErrors, in development).
+ */
+function gatewayErrorMask(exposeErrors: boolean, log: NonNullable<GatewayOptions['log']>) {
+  return (error: unknown, message: string): Error => {
+    const e = error as GraphQLError;
+    const limit = limitRejectionCode(e);
+    if (limit) return new GraphQLError(e.message, { extensions: { code: limit, http: { status: 400 } } });
+    const code = e?.extensions?.code as string | undefined;
+    if (e instanceof GraphQLError && !code && isVariableValueError(e)) {
+      // The client's variables did not fit the schema: say so (as the tokens service does) without the
+      // value graphql-js quotes, which can be a whole input object with its password.
+      return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    }
+    if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
+      // Never another error's text: Yoga attaches the JSON parser's, which quotes the body.
+      const { originalError: _internal, ...extensions } = e.extensions ?? {};
+      const unreadable = code === 'BAD_REQUEST' ? unreadableRequestMessage(e.message) : undefined;
+      // 400 whatever the Accept header, as the tokens service answers an unreadable body.
+      if (unreadable) return new GraphQLError(unreadable, { extensions: { code, http: { status: 400 } } });
+      return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...extensions, code } });
+    }
+    if (e instanceof GraphQLError && isRequestRefusal(e)) {
+      return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });
+    }
+    log('warn', 'masked a gateway/subgraph error', { message: e?.message, code });
+    return new GraphQLError(exposeErrors && e?.message ? scrub(e.message) : message, {
+      path: e?.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+  };
+}
+
+/**
  * The gateway: Hive Gateway's runtime (MIT) serving a supergraph composed
  * ahead of time, with Tokengate authentication (generic-auth's resolveUserFn),
  * @authenticated / @requiresScopes enforced by generic-auth for every
@@ -122,8 +213,6 @@ const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizatio
  */
 export function createGateway(opts: GatewayOptions) {
   const signer = new IdentitySigner(opts.identityKeys);
-  const urlToSubgraph = subgraphUrls(opts.supergraphSdl);
-  const subgraphOf = new WeakMap<object, string>();
   // Always there: a token's own rateLimitPerMinute applies even when the default (GATEWAY_RATE_LIMIT_PER_TOKEN) is 0 = off.
   const perToken = new RateLimiter(opts.rateLimitPerToken, 60_000);
   const perIp = opts.rateLimitAnonymousPerIp > 0 ? new RateLimiter(opts.rateLimitAnonymousPerIp, 60_000) : null;
@@ -161,50 +250,8 @@ export function createGateway(opts: GatewayOptions) {
     }
   }
 
-  const forwardIdentity: GatewayPlugin = {
-    onSubgraphExecute({ subgraphName, executionRequest }) {
-      subgraphOf.set(executionRequest, subgraphName);
-    },
-    async onFetch({ url, options, setOptions, executionRequest, context }) {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries((options.headers ?? {}) as Record<string, string>)) {
-        if (!STRIPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
-      }
-      headers[GATEWAY_SECRET_HEADER] = opts.gatewaySecret;
-      const user = (context as { currentUser?: GatewayUser | null } | undefined)?.currentUser;
-      if (user) {
-        const audience = (executionRequest && subgraphOf.get(executionRequest)) ?? urlToSubgraph.get(url);
-        // No audience, no identity: the call goes out anonymous rather than with a token for the wrong service.
-        if (audience) headers[IDENTITY_HEADER] = await signer.sign(user, audience);
-      }
-      setOptions({ ...options, headers });
-    },
-  };
-
-  // generic-auth (what the runtime's `genericAuth` option installs), with its verdict memoised per operation and scope set.
-  const authorization = opts.verifier
-    ? useMemoisedGenericAuth(
-        {
-          mode: 'protect-granular',
-          resolveUserFn: resolveUser as never,
-          extractScopes: (user: Record<string, any> | null) => ((user as GatewayUser | null)?.scopes ?? []),
-          rejectUnauthenticated: opts.mode === 'reject',
-          // Same checks as generic-auth's default (outer list OR, inner list AND), with clearer
-          // messages and statuses: filter mode answers 200 with partial data.
-          validateUser: (params: ValidateUserFnParams<Record<string, any>>) => {
-            if (!defaultProtectSingleValidateFn(params)) return undefined;
-            const anonymous = params.user == null;
-            return createUnauthenticatedError({
-              fieldNode: params.fieldNode,
-              path: params.path,
-              message: anonymous ? 'Authentication is required for this field' : 'Your credentials lack the scopes this field requires',
-              statusCode: opts.mode === 'filter' ? 200 : anonymous ? 401 : 403,
-            });
-          },
-        },
-        { scopesOf: (user) => (user ? (user as GatewayUser).scopes : null) },
-      )
-    : null;
+  const forwardIdentity = forwardIdentityPlugin(opts, signer);
+  const authorization = opts.verifier ? authorizationPlugin(opts.mode, resolveUser) : null;
 
   if (opts.tracing) startTracing(opts.tracing);
   const runtime = createGatewayRuntime({
@@ -224,35 +271,7 @@ export function createGateway(opts: GatewayOptions) {
     // and Yoga's own. Mutations over GET are always refused by Yoga (405).
     batching: false,
     csrfPrevention: { requestHeaders: ['apollo-require-preflight', 'x-apollo-operation-name', 'x-graphql-yoga-csrf'] },
-    maskedErrors: {
-      maskError(error: unknown, message: string) {
-        const e = error as GraphQLError;
-        const limit = limitRejectionCode(e);
-        if (limit) return new GraphQLError(e.message, { extensions: { code: limit, http: { status: 400 } } });
-        const code = e?.extensions?.code as string | undefined;
-        if (e instanceof GraphQLError && !code && isVariableValueError(e)) {
-          // The client's variables did not fit the schema: say so (as the tokens service does) without the
-          // value graphql-js quotes, which can be a whole input object with its password.
-          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
-        }
-        if (e instanceof GraphQLError && code && PUBLIC_CODES.has(code)) {
-          // Never another error's text: Yoga attaches the JSON parser's, which quotes the body.
-          const { originalError: _internal, ...extensions } = e.extensions ?? {};
-          const unreadable = code === 'BAD_REQUEST' ? unreadableRequestMessage(e.message) : undefined;
-          // 400 whatever the Accept header, as the tokens service answers an unreadable body.
-          if (unreadable) return new GraphQLError(unreadable, { extensions: { code, http: { status: 400 } } });
-          return new GraphQLError(scrub(withoutVariableValue(e.message, e)), { nodes: e.nodes, path: e.path, extensions: { ...extensions, code } });
-        }
-        if (e instanceof GraphQLError && isRequestRefusal(e)) {
-          return new GraphQLError(scrub(e.message), { extensions: { ...e.extensions, code: 'BAD_REQUEST' } });
-        }
-        log('warn', 'masked a gateway/subgraph error', { message: e?.message, code });
-        return new GraphQLError(opts.exposeErrors && e?.message ? scrub(e.message) : message, {
-          path: e?.path,
-          extensions: { code: 'INTERNAL_SERVER_ERROR' },
-        });
-      },
-    },
+    maskedErrors: { maskError: gatewayErrorMask(opts.exposeErrors ?? false, log) },
     // Yoga's default reflects any Origin with credentials allowed: here only the configured origins get CORS headers.
     cors: corsPolicy(opts.corsOrigins ?? []),
     plugins: () => [

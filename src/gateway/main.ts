@@ -1,14 +1,9 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { Authenticator } from '../verification/authenticator';
 import { parseIdentityKey } from '../auth/identity-keys';
-import { SessionTokens } from '../auth/session-tokens';
-import { ThrottleService } from '../modules/throttle/throttle.service';
-import { TokenCache } from '../auth/token-cache';
-import { UsageRecorder } from '../verification/usage-recorder';
 import { clock } from '../common/clock';
 import { ConfigError, loadConfig } from '../config';
-import { createDataSource, initializeDatabase } from '../db/data-source';
+import { buildCore } from '../core';
 import { createLogger } from '../logger';
 import { recordUsageOnHit, cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
 import { loadGatewayConfig } from './config';
@@ -26,33 +21,22 @@ async function main() {
   if (config.introspectionUrl) {
     verifier = introspectionVerifier(config.introspectionUrl, config.gatewaySecret);
   } else {
-    // Co-located: same database and SESSION_SIGNING_KEY as the tokens service. The token cache is off
-    // here so that GATEWAY_AUTH_CACHE_TTL_MS alone bounds revocation.
-    const tokens = loadConfig();
-    const { dataSource } = createDataSource(tokens, logger);
-    await initializeDatabase(dataSource, false, logger);
-    watchDatabase(() => dataSource.query('SELECT 1'));
-    const usage = new UsageRecorder(dataSource, logger.child({ component: 'usage' }), tokens.usageFlushIntervalMs);
-    usage.start();
-    const authenticator = new Authenticator(
-      dataSource,
-      new SessionTokens(tokens.sessionSigningKey),
-      new TokenCache(0, 0, clock.nowMs),
-      usage,
-      new ThrottleService(dataSource),
-      logger.child({ component: 'auth' }),
-    );
-    verifier = inProcessVerifier(authenticator);
-    onHit = recordUsageOnHit(authenticator);
-    close = async () => {
-      await usage.stop();
-      await dataSource.destroy();
+    // Co-located: the same core as the tokens service (database, SESSION_SIGNING_KEY, authenticator), without
+    // migrations or the scheduler. The token cache is off here so that GATEWAY_AUTH_CACHE_TTL_MS alone bounds revocation.
+    const core = await buildCore(loadConfig(), { logger, runMigrations: false, tokenCache: 'off' });
+    core.usage.start();
+    const unwatchDatabase = watchDatabase(() => core.dataSource.query('SELECT 1'));
+    verifier = inProcessVerifier(core.authenticator);
+    onHit = recordUsageOnHit(core.authenticator);
+    close = () => {
+      unwatchDatabase();
+      return core.close();
     };
   }
   const gateway = await startGateway(
     {
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-      verifier: cachedVerifier(verifier, config.authCacheTtlMs, Date.now, 10_000, onHit),
+      verifier: cachedVerifier(verifier, config.authCacheTtlMs, clock.nowMs, 10_000, onHit),
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret,
       mode: config.mode,

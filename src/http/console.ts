@@ -19,7 +19,7 @@ import type { Logger } from '../logger';
  * look-up, never a disk read. Hashed assets are cached for a year; index.html (every
  * client-side route answers it) is revalidated on each load, so a new build shows at once.
  *
- * Mounted after /graphql (server.ts), so API requests never pass through it.
+ * Mounted by http/routes.ts: /graphql never reaches express (http/request-listener.ts), so API requests never pass through it.
  */
 export const CONSOLE_CSP = [
   "default-src 'none'",

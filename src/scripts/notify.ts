@@ -1,13 +1,8 @@
 import 'reflect-metadata';
 
 import { ConfigError, loadConfig } from '../config';
-import { createDataSource, initializeDatabase } from '../db/data-source';
+import { buildCore } from '../core';
 import { createLogger } from '../logger';
-import { createScheduler } from '../server';
-import { ThrottleService } from '../modules/throttle/throttle.service';
-import { createServices } from '../services';
-import { SessionTokens } from '../auth/session-tokens';
-import { TokenCache } from '../auth/token-cache';
 
 /**
  * `npm run notify`: one scheduler pass (expiry notices, e-mails, webhook
@@ -26,23 +21,13 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const { dataSource } = createDataSource(config, logger);
-  await initializeDatabase(dataSource, config.runMigrations, logger);
-
-  const services = createServices(dataSource, config, {
-    sessionTokens: new SessionTokens(config.sessionSigningKey),
-    tokenCache: new TokenCache(0, 0, Date.now),
-    throttle: new ThrottleService(dataSource),
-    logger,
-  });
-  const scheduler = createScheduler(dataSource, config, services, logger);
+  // The same core as the service (its clock, its services), without the HTTP server; nothing is verified here.
+  const core = await buildCore(config, { logger: createLogger(config.logLevel), tokenCache: 'off' });
   try {
-    const result = await scheduler.runOnce();
+    const result = await core.scheduler.runOnce();
     process.stdout.write(JSON.stringify(result) + '\n');
   } finally {
-    await scheduler.stop();
-    await dataSource.destroy();
+    await core.close();
   }
   return 0;
 }

@@ -308,7 +308,7 @@ describe('an address locked for guessing keeps its valid tokens, through the gat
     [
       'in-process with an Authenticator of its own, as npm run gateway builds it',
       async () => {
-        // As src/gateway/main.ts: its own, disabled token cache and no services: it learns of tokens from the database.
+        // As src/gateway/main.ts: an Authenticator of its own core, with the token cache disabled: it learns of tokens from the database.
         const ds = sg.app.db.dataSource;
         const own = new Authenticator(ds, new SessionTokens(TEST_SIGNING_KEY), new TokenCache(0, 0, clock.nowMs), sg.app.server.usage, new ThrottleService(ds));
         return { gw: await sg.startGateway('lock-own', { ...trusting, verifier: inProcessVerifier(own) }), authenticator: own };
