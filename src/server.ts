@@ -21,6 +21,8 @@ import { Authenticator } from './verification/authenticator';
 import { credentialFromIntrospection, parseAuthorization } from './auth/credentials';
 import { SessionTokens } from './auth/session-tokens';
 import { TokenCache } from './auth/token-cache';
+import { InvalidationBus } from './auth/invalidation-bus';
+import { startFleet } from './fleet';
 import { UsageRecorder } from './verification/usage-recorder';
 import { clock } from './common/clock';
 import { createDataSource, initializeDatabase } from './db/data-source';
@@ -85,7 +87,10 @@ export async function createServer(config: Config, options: ServerOptions = {}):
   const ds = dataSource;
 
   const sessionTokens = new SessionTokens(config.sessionSigningKey);
-  const tokenCache = new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs);
+  // Fleet mode (REDIS_URL): invalidations reach every replica and gateway; without it, this process only.
+  const invalidations = new InvalidationBus();
+  const fleet = startFleet(config.redis, invalidations, logger);
+  const tokenCache = new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs, invalidations);
   const usage = new UsageRecorder(ds, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(ds);
   const authenticator = new Authenticator(ds, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
@@ -363,6 +368,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
       await apollo.stop(); // drains in-flight requests and closes the HTTP server
       await scheduler.stop();
       await usage.stop();
+      await fleet.close();
       if (!options.dataSource && ds.isInitialized) await ds.destroy();
     },
   };

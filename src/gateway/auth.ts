@@ -2,6 +2,7 @@ import type { Authenticator } from '../verification/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import type { TokenCache } from '../auth/token-cache';
+import type { InvalidationBus } from '../auth/invalidation-bus';
 import { AppError, unauthenticated } from '../errors';
 import { sha256 } from '../common/sha256';
 import { GatewayIdentity, GATEWAY_SECRET_HEADER } from '../subgraph-kit';
@@ -161,11 +162,19 @@ export function cachedVerifier(
  * gateway at once, for every subgraph. Returns the unsubscribe.
  */
 export function followInvalidations(cache: TokenCache, verifier: CachedVerifier): () => void {
-  return cache.onInvalidate((change) => {
+  return forgetOnInvalidation(cache.bus, verifier);
+}
+
+/**
+ * Forget the cached verdicts every invalidation on `bus` touches: this process's own changes and, with a
+ * fleet transport (REDIS_URL), every other tokens replica's. Returns the unsubscribe.
+ */
+export function forgetOnInvalidation(bus: InvalidationBus, verifier: CachedVerifier): () => void {
+  return bus.subscribe((change) => {
     if ('tokenId' in change) verifier.forget((u) => u.tokenId === change.tokenId);
     else if ('userId' in change) verifier.forget((u) => u.userId === change.userId);
     else if ('sessionId' in change) verifier.forget((u) => u.sessionId === change.sessionId);
     else if ('accountId' in change) verifier.forget((u) => u.accountId === change.accountId);
-    else verifier.forget(() => true);
+    else if ('all' in change) verifier.forget(() => true);
   });
 }

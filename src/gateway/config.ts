@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bool, Config, ConfigError, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
+import { bool, Config, ConfigError, parseRedisSettings, RedisSettings, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -31,6 +31,8 @@ export interface GatewayConfig {
   trustProxy: boolean | number | string;
   /** LOG_LEVEL, as for the tokens service. */
   logLevel: Config['logLevel'];
+  /** REDIS_URL …, as for the tokens service: shared rate limits and invalidations; null = this instance alone. */
+  redis: RedisSettings | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -78,5 +80,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     introspection: bool(env, 'INTROSPECTION', !production),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: parseLogLevel(env, 'info'),
+    redis: parseRedisSettings(env),
   };
 }

@@ -10,7 +10,9 @@ import { clock } from '../common/clock';
 import { ConfigError, loadConfig } from '../config';
 import { createDataSource, initializeDatabase } from '../db/data-source';
 import { createLogger } from '../logger';
-import { recordUsageOnHit, cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
+import { InvalidationBus } from '../auth/invalidation-bus';
+import { startFleet } from '../fleet';
+import { recordUsageOnHit, cachedVerifier, CredentialVerifier, forgetOnInvalidation, inProcessVerifier, introspectionVerifier } from './auth';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 
@@ -18,6 +20,10 @@ import { startGateway } from './gateway';
 async function main() {
   const config = loadGatewayConfig();
   const logger = createLogger(config.logLevel);
+  // Fleet mode (REDIS_URL): every tokens replica's invalidations reach this gateway's caches, and the
+  // rate limits are shared by all gateways; without it, this instance alone.
+  const invalidations = new InvalidationBus();
+  const fleet = startFleet(config.redis, invalidations, logger);
   let verifier: CredentialVerifier;
   let close = async () => undefined as void;
   let onHit: ((u: import('./auth').GatewayUser, ip: string | undefined) => void) | undefined;
@@ -34,7 +40,7 @@ async function main() {
     const authenticator = new Authenticator(
       dataSource,
       new SessionTokens(tokens.sessionSigningKey),
-      new TokenCache(0, 0, clock.nowMs),
+      new TokenCache(0, 0, clock.nowMs, invalidations),
       usage,
       new ThrottleService(dataSource),
       logger.child({ component: 'auth' }),
@@ -46,10 +52,13 @@ async function main() {
       await dataSource.destroy();
     };
   }
+  const cached = cachedVerifier(verifier, config.authCacheTtlMs, Date.now, 10_000, onHit);
+  forgetOnInvalidation(invalidations, cached);
   const gateway = await startGateway(
     {
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-      verifier: cachedVerifier(verifier, config.authCacheTtlMs, Date.now, 10_000, onHit),
+      verifier: cached,
+      rateLimiter: fleet.rateLimiter,
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret,
       mode: config.mode,
@@ -70,6 +79,7 @@ async function main() {
   const shutdown = async () => {
     await gateway.stop();
     await close();
+    await fleet.close();
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

@@ -53,11 +53,23 @@ export class Authenticator {
     private readonly logger?: Logger,
   ) {
     this.knownSecrets = new KnownSecrets((limit) => findUsableDigests(this.dataSource.manager, clock.now(), limit), clock.nowMs);
+    // Another replica (or gateway) learned that an address is locked: the fast path refuses it here too.
+    cache.bus.subscribe((change, origin) => {
+      if (origin === 'remote' && 'lockedAddress' in change) this.rememberLock(change.lockedAddress, change.until);
+    });
+  }
+
+  private rememberLock(ip: string, until: number): void {
+    if (until <= clock.nowMs()) return;
+    if (this.lockedIps.size > 10_000) this.lockedIps.clear();
+    this.lockedIps.set(ip, Math.max(until, this.lockedIps.get(ip) ?? 0));
   }
 
   /**
    * Client IPs locked out for presenting too many invalid API tokens, as this
-   * replica last learned from the shared counters. The lock stops look-ups of
+   * replica last learned from the shared counters, or from another replica
+   * through the invalidation bus (the fleet shares the fast path; the database
+   * counters stay the source of truth for locks). The lock stops look-ups of
    * secrets this replica does not know (refused without a query), not valid
    * tokens: a cached token answers before the lock is consulted, and an uncached
    * one is looked up when its digest is known (KnownSecrets). Valid tokens never
@@ -168,8 +180,8 @@ export class Authenticator {
     if (ip && refusal !== MALFORMED_TOKEN) {
       const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
       if (until > now) {
-        if (this.lockedIps.size > 10_000) this.lockedIps.clear();
-        this.lockedIps.set(ip, until);
+        this.rememberLock(ip, until);
+        this.cache.bus.publish({ lockedAddress: ip, until });
         throw tooManyInvalidTokens(until - now);
       }
     }
