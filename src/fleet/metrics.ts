@@ -1,4 +1,4 @@
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, register } from 'prom-client';
 
 /*
  * Fleet metrics, on prom-client's default registry (served at /metrics with the
@@ -23,10 +23,15 @@ export const lastInvalidationReceived = new Gauge({
   help: 'Unix time at which this process last received an invalidation from another process (0: none yet)',
 });
 
-export const redisUp = new Gauge({
-  name: 'tokengate_redis_up',
-  help: '1 while this process reaches Redis (fleet mode), 0 while it does not; absent without REDIS_URL',
-});
+let redisUpGauge: Gauge | undefined;
+
+/** tokengate_redis_up, registered by the first Redis connection: absent without REDIS_URL, so `== 0` alerts only fleets. */
+export function redisUp(): Gauge {
+  redisUpGauge ??=
+    (register.getSingleMetric('tokengate_redis_up') as Gauge | undefined) ??
+    new Gauge({ name: 'tokengate_redis_up', help: '1 while this process reaches Redis (fleet mode), 0 while it does not; absent without REDIS_URL' });
+  return redisUpGauge;
+}
 
 export const rateLimitDecisions = new Counter({
   name: 'tokengate_rate_limit_decisions_total',

@@ -34,7 +34,7 @@ export class FleetRedis {
     });
     // SUBSCRIBE is sent by the invalidation transport on every 'ready'; nothing is queued.
     this.subscriber = new Redis(settings.url, { ...common, autoResubscribe: false, enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'tokengate-sub' });
-    redisUp.set(0);
+    redisUp().set(0);
     for (const conn of [this.commands, this.subscriber]) {
       // Without an 'error' listener ioredis prints every failed reconnect; the outage is logged once below.
       conn.on('error', (err: Error) => this.markDown(err));
@@ -53,7 +53,7 @@ export class FleetRedis {
   }
 
   private markDown(err?: Error): void {
-    redisUp.set(this.up ? 1 : 0);
+    redisUp().set(this.up ? 1 : 0);
     if (this.down || this.closing) return;
     this.down = true;
     this.logger.warn(
@@ -64,7 +64,7 @@ export class FleetRedis {
 
   private markUp(): void {
     if (!this.up) return;
-    redisUp.set(1);
+    redisUp().set(1);
     if (!this.down) return;
     this.down = false;
     this.logger.info('Redis reachable again: fleet invalidations and shared rate limits resumed');

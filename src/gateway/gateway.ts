@@ -258,10 +258,10 @@ export function createGateway(opts: GatewayOptions) {
 }
 
 /** A limiter whose decisions are counted (tokengate_rate_limit_decisions_total). */
-function countedLimiter(inner: HitLimiter, name: string): { hit(key: string): Promise<boolean> } {
+function countedLimiter(inner: HitLimiter, name: string): { hit(key: string, limit?: number): Promise<boolean> } {
   return {
-    async hit(key: string) {
-      const allowed = await inner.hit(key);
+    async hit(key: string, limit?: number) {
+      const allowed = await inner.hit(key, limit);
       rateLimitDecisions.inc({ limit: name, outcome: allowed ? 'allowed' : 'limited' });
       return allowed;
     },

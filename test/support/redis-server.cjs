@@ -86,6 +86,7 @@ async function startRedis(options = {}) {
   await launch();
   const halt = async () => {
     if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       while (child.exitCode === null && child.signalCode === null) await sleep(20);
     }
@@ -96,6 +97,9 @@ async function startRedis(options = {}) {
     halt,
     /** Start again on the same port after halt() (empty: it keeps nothing). */
     restart: launch,
+    /** Freeze the server (SIGSTOP): connections stay open, nothing is answered (a slow Redis). */
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       await halt();
       fs.rmSync(dir, { recursive: true, force: true });
