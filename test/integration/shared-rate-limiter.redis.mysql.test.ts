@@ -16,11 +16,12 @@ const { startRedis } = require('../support/redis-server.cjs');
 type Redis = { url: string; halt(): Promise<void>; restart(): Promise<void>; stop(): Promise<void>; pause(): void; resume(): void };
 
 let redis: Redis;
-const logs: string[] = [];
-const logger = createLogger('info', new Writable({ write: (chunk, _e, cb) => (logs.push(String(chunk)), cb()) }));
+const loggerInto = (lines: string[]) => createLogger('info', new Writable({ write: (chunk, _e, cb) => (lines.push(String(chunk)), cb()) }));
+const logger = loggerInto([]);
 const open: FleetRedis[] = [];
-const connect = () => {
-  const r = new FleetRedis({ url: redis.url, keyPrefix: `t${process.pid}:`, timeoutMs: 100 }, logger);
+/** A process's connections; `logs` collects what it logs. */
+const connect = (logs: string[] = []) => {
+  const r = new FleetRedis({ url: redis.url, keyPrefix: `t${process.pid}:`, timeoutMs: 100 }, loggerInto(logs));
   open.push(r);
   return r;
 };
@@ -57,10 +58,13 @@ test('two limiters on one Redis share one budget; a per-call limit overrides the
   expect(await hits(gb, 'k2', 5, 100)).toBe(5); // the same counter (8 hits so far) under a larger limit
   // Another name is another counter.
   expect(await hits(new SharedRateLimiter(a, 'address', 2, 60_000), 'k1', 3)).toBe(2);
+  await a.close();
+  await b.close();
 });
 
 test('Redis frozen or down: decisions fall back to per-instance limits without waiting; shared again once it is back', async () => {
-  const r = connect();
+  const logs: string[] = [];
+  const r = connect(logs);
   await until(() => r.up, 'connected');
   const limiter = new SharedRateLimiter(r, 'token', 5, 60_000);
   expect(await hits(limiter, 'slow', 5)).toBe(5);
@@ -75,6 +79,7 @@ test('Redis frozen or down: decisions fall back to per-instance limits without w
   await redis.halt();
   await until(() => !r.up, 'disconnected');
   expect(await redisUp()).toBe(0);
+  // Once for this process's outage, however many calls failed meanwhile.
   expect(await hits(limiter, 'fresh', 7)).toBe(5); // per instance, not unlimited
   expect(logs.filter((l) => l.includes('Redis unreachable'))).toHaveLength(1);
 
