@@ -105,7 +105,7 @@ try {
     for (;;) {
       const body = await post(url, query, undefined, key);
       if (body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED') return performance.now() - from;
-      if (performance.now() - from > 30_000) throw new Error(`not refused at ${url} within 30 s`);
+      if (performance.now() - from > 30_000) throw new Error(`not refused at ${url} within 30 s: ${JSON.stringify(body).slice(0, 300)}`);
     }
   };
   const latencies = { B: [], G1: [], G2: [] };

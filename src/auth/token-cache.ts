@@ -75,6 +75,7 @@ export class TokenCache {
   private readonly entries = new Map<string, Entry>();
   /** fingerprint → digest, exactly for the entries present. */
   private readonly byFingerprint = new Map<string, string>();
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -102,8 +103,18 @@ export class TokenCache {
     return digest === undefined ? undefined : this.get(digest);
   }
 
-  set(digest: string, value: VerifiedToken): void {
+  /**
+   * Changes whenever an invalidation arrives. A reader takes it before reading the database and
+   * passes it to set(): a value read while an invalidation arrived may predate the change, and is
+   * not cached (it would otherwise outlive the invalidation that was meant to remove it).
+   */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  set(digest: string, value: VerifiedToken, readAtEpoch?: number): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    if (readAtEpoch !== undefined && readAtEpoch !== this.generation) return;
     const existing = this.entries.get(digest);
     if (existing) this.remove(digest, existing);
     else if (this.entries.size >= this.maxEntries) {
@@ -144,6 +155,8 @@ export class TokenCache {
 
   /** Drop what a change touches (from this process or another). */
   private drop(change: CacheInvalidation): void {
+    if ('lockedAddress' in change) return;
+    this.generation++;
     if ('all' in change) {
       this.entries.clear();
       this.byFingerprint.clear();

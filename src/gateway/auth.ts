@@ -125,6 +125,9 @@ export function cachedVerifier(
 ): CachedVerifier {
   if (ttlMs <= 0) return Object.assign((authorization: string | undefined, ip: string | undefined) => verify(authorization, ip), { forget: () => undefined });
   const cache = new Map<string, { user: GatewayUser; until: number }>();
+  // Bumped by forget(): a verdict obtained while something was forgotten may predate that change, so it
+  // answers its own request but is not cached (it would outlive the invalidation meant to remove it).
+  let generation = 0;
   const verifier: CredentialVerifier = async (authorization, ip) => {
     if (!authorization) return verify(authorization, ip);
     const key = sha256(authorization, 'base64url');
@@ -137,8 +140,9 @@ export function cachedVerifier(
       }
       cache.delete(key);
     }
+    const startedAt = generation;
     const user = await verify(authorization, ip);
-    if (user) {
+    if (user && startedAt === generation) {
       if (cache.size >= maxEntries) {
         for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
         if (cache.size >= maxEntries) cache.clear();
@@ -149,6 +153,7 @@ export function cachedVerifier(
   };
   return Object.assign(verifier, {
     forget(match: (user: GatewayUser) => boolean) {
+      generation++;
       for (const [key, entry] of cache) if (match(entry.user)) cache.delete(key);
     },
   });

@@ -147,9 +147,10 @@ export class Authenticator {
     if (!tokenId || !secretFingerprint) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_TOKEN, meta);
     const cached = this.cache.getByFingerprint(secretFingerprint);
     if (cached) return this.identityVerdict(cached, identity, meta, clock.nowMs());
+    const epoch = this.cache.epoch;
     return loadTokenByFingerprint(this.dataSource.manager, tokenId, identity.accountId, secretFingerprint).then((found) => {
       if (!found) return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
-      if (found.digest) this.cache.set(found.digest, found.verified);
+      if (found.digest) this.cache.set(found.digest, found.verified, epoch);
       return this.identityVerdict(found.verified, identity, meta, clock.nowMs());
     });
   }
@@ -222,9 +223,11 @@ export class Authenticator {
   }
 
   private lookUpAndCheck(digest: string, username: string | undefined): Promise<Checked> {
+    const epoch = this.cache.epoch;
     return loadTokenByDigest(this.dataSource.manager, digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
-      this.cache.set(digest, found);
+      // Not cached when an invalidation arrived during the read (it may predate the change).
+      this.cache.set(digest, found, epoch);
       const checked = verdictOf(found, username, clock.nowMs());
       if ('verified' in checked) this.knownSecrets.add(digest);
       return checked;

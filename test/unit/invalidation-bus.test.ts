@@ -93,4 +93,42 @@ describe('the invalidation bus: one path for local and fleet invalidations', () 
       'address',
     ]);
   });
+
+  test('a read that was in flight when an invalidation arrived is not cached (it may predate the change)', () => {
+    const bus = new InvalidationBus();
+    const cache = new TokenCache(60_000, 100, () => 0, bus);
+    const epoch = cache.epoch; // a request starts reading the token
+    bus.receive({ tokenId: 't1' }); // the revocation arrives while the read is in flight
+    cache.set('d1', entry('t1', 'u1', 'a1'), epoch);
+    expect(cache.get('d1')).toBeUndefined();
+    cache.set('d1', entry('t1', 'u1', 'a1'), cache.epoch); // a read started after it is cached
+    expect(cache.get('d1')).toBeDefined();
+    const before = cache.epoch;
+    bus.receive({ lockedAddress: '192.0.2.1', until: 1 }); // not an invalidation of any entry
+    expect(cache.epoch).toBe(before);
+  });
+
+  test("the gateway does not cache a verdict that was being verified when an invalidation arrived", async () => {
+    const bus = new InvalidationBus();
+    const user: GatewayUser = { userId: 'u', accountId: 'a', role: 'MEMBER', via: 'apiToken', tokenId: 't', scopes: [] };
+    let calls = 0;
+    let release: () => void = () => undefined;
+    const verify = cachedVerifier(
+      () => {
+        calls++;
+        return calls === 1 ? new Promise<GatewayUser>((resolve) => (release = () => resolve(user))) : Promise.resolve(user);
+      },
+      60_000,
+      () => 0,
+    );
+    forgetOnInvalidation(bus, verify);
+    const inFlight = verify('APIKey x', undefined);
+    bus.receive({ tokenId: 't' });
+    release();
+    expect(await inFlight).toBe(user); // answers its own request
+    await verify('APIKey x', undefined);
+    expect(calls).toBe(2); // but was not cached
+    await verify('APIKey x', undefined);
+    expect(calls).toBe(2);
+  });
 });
