@@ -43,8 +43,8 @@ const VIEWER = '{ inventoryViewer { userId } }';
 
 const { log, sleep, cleanups, cleanup, startChild } = harness('fleet');
 
-async function post(url, query, variables, authorization) {
-  const headers = { 'content-type': 'application/json' };
+async function post(url, query, variables, authorization, extra = {}) {
+  const headers = { 'content-type': 'application/json', ...extra };
   if (authorization) headers.authorization = authorization;
   const r = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   return r.json();
@@ -71,7 +71,9 @@ try {
   cleanups.push(() => redis.stop());
   const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-fleet-'));
   const identityKey = generateIdentityKeyPem();
-  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', GATEWAY_SECRET: SECRET, IDENTITY_PRIVATE_KEY: identityKey, SESSION_SIGNING_KEY: SIGNING, DATA_DIR: dir };
+  // TRUST_PROXY: each revoked token is polled from an address of its own (X-Forwarded-For), so the
+  // refusals the polling collects never add up to a brute-force lock on one address.
+  const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: 'true', GATEWAY_SECRET: SECRET, IDENTITY_PRIVATE_KEY: identityKey, SESSION_SIGNING_KEY: SIGNING, DATA_DIR: dir };
   const tokensEnv = { ...common, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TOKEN_CACHE_TTL_MS: TTL, BCRYPT_ROUNDS: '10', SANDBOX: 'false', CONSOLE: 'false', NOTIFY_INTERVAL_MS: '0', WEBHOOK_DELIVERY_INTERVAL_MS: '0' };
   const a = await startChild('fleet-tokens-A', ['dist/src/main.js'], tokensEnv, '/readyz');
   const b = await startChild('fleet-tokens-B', ['dist/src/main.js'], { ...tokensEnv, DB_MIGRATIONS_RUN: 'false' }, '/readyz');
@@ -101,10 +103,15 @@ try {
   const loadKey = await mint('load');
   const load = (url, query) =>
     autocannon({ url, method: 'POST', connections: 2, duration: 3600, headers: { 'content-type': 'application/json', authorization: loadKey }, body: JSON.stringify({ query }) });
-  const refusedAt = async (url, query, key, from) => {
+  let addresses = 0;
+  const refusedAt = async (url, query, key, from, ip) => {
     for (;;) {
-      const body = await post(url, query, undefined, key);
-      if (body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED') return performance.now() - from;
+      // The time the first refused request was sent: a refusal itself costs an audit row and a throttle
+      // count (two database writes), which is not propagation. The poll before it, sent one valid
+      // request's latency earlier, was still accepted: that is the resolution.
+      const sent = performance.now();
+      const body = await post(url, query, undefined, key, { 'x-forwarded-for': ip });
+      if (body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED') return sent - from;
       if (performance.now() - from > 30_000) throw new Error(`not refused at ${url} within 30 s: ${JSON.stringify(body).slice(0, 300)}`);
     }
   };
@@ -120,11 +127,22 @@ try {
     }
     const loads = [load(b.url, ME), load(g1.url, VIEWER), load(g2.url, VIEWER)];
     await sleep(1000);
+    // The floor of the measurement: one valid request's latency at each target under the same load
+    // (a refusal is seen one request after the invalidation arrived, at best).
+    const probe = { B: [], G1: [], G2: [] };
+    for (let i = 0; i < 20; i++) {
+      for (const [k, url, q] of [['B', b.url, ME], ['G1', g1.url, VIEWER], ['G2', g2.url, VIEWER]]) {
+        const t0 = performance.now();
+        await ok(url, q, undefined, loadKey);
+        probe[k].push(performance.now() - t0);
+      }
+    }
     const round_ = { B: [], G1: [], G2: [] };
     for (const t of tokens) {
       await ok(a.url, 'mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: t.id }, session);
       const from = performance.now();
-      const [atB, atG1, atG2] = await Promise.all([refusedAt(b.url, ME, t.key, from), refusedAt(g1.url, VIEWER, t.key, from), refusedAt(g2.url, VIEWER, t.key, from)]);
+      const ip = `10.${(++addresses >> 8) & 255}.${addresses & 255}.1`;
+      const [atB, atG1, atG2] = await Promise.all([refusedAt(b.url, ME, t.key, from, ip), refusedAt(g1.url, VIEWER, t.key, from, ip), refusedAt(g2.url, VIEWER, t.key, from, ip)]);
       round_.B.push(atB);
       round_.G1.push(atG1);
       round_.G2.push(atG2);
@@ -135,7 +153,7 @@ try {
       served[['B', 'G1', 'G2'][i]] = (await l).requests.average;
     }
     for (const k of Object.keys(latencies)) latencies[k].push(...round_[k]);
-    perRound.push({ round, ...Object.fromEntries(Object.entries(round_).map(([k, xs]) => [k, { p50: median(xs), p99: pct(xs, 99), max: Math.max(...xs) }])), served });
+    perRound.push({ round, ...Object.fromEntries(Object.entries(round_).map(([k, xs]) => [k, { p50: median(xs), p99: pct(xs, 99), max: Math.max(...xs), probe: median(probe[k]) }])), served });
     log(`round ${round}: ${Object.entries(round_).map(([k, xs]) => `${k} p50 ${median(xs).toFixed(1)} ms p99 ${pct(xs, 99).toFixed(1)} ms`).join('; ')}; load req/s B ${served.B}, G1 ${served.G1}, G2 ${served.G2}`);
   }
 
@@ -169,12 +187,12 @@ try {
     '',
     `- Machine: ${cpus().length} CPUs, shared with other jobs (load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}); Node ${process.version}; ${db.flavour} and Redis (\`${sh('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}\`) throwaway on the same machine.`,
     '- Servers: tokens replicas A and B, gateways G1 (in-process auth) and G2 (introspection via B) with REDIS_URL, G3 like G1 without Redis; inventory subgraph; every cache TTL 60 s; NODE_ENV=production.',
-    `- (a) ${ROUNDS} rounds × ${REVOCATIONS} revocations on A, one at a time, while autocannon keeps B, G1 and G2 busy (2 connections each, another token). Latency = A's answer → first refusal, polling back to back (so it includes one request under load).`,
+    `- (a) ${ROUNDS} rounds × ${REVOCATIONS} revocations on A, one at a time, while autocannon keeps B, G1 and G2 busy (2 connections each, another token). Latency = A's answer → the sending of the first request refused there, polling back to back from an address per token (TRUST_PROXY), so the resolution is one valid request (its p50 in the table); the refusal's own cost (audit row, throttle count) is left out.`,
     '',
-    '| target | round | p50 ms | p99 ms | max ms | load on it (req/s) |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...perRound.flatMap((r) => ['B', 'G1', 'G2'].map((k) => `| ${k} | ${r.round} | ${r[k].p50.toFixed(1)} | ${r[k].p99.toFixed(1)} | ${r[k].max.toFixed(1)} | ${r.served[k]} |`)),
-    ...['B', 'G1', 'G2'].map((k) => `| **${k}** | **all ${all(k).length}** | **${median(all(k)).toFixed(1)}** | **${pct(all(k), 99).toFixed(1)}** | ${Math.max(...all(k)).toFixed(1)} | |`),
+    '| target | round | p50 ms | p99 ms | max ms | one valid request, p50 ms | load on it (req/s) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...perRound.flatMap((r) => ['B', 'G1', 'G2'].map((k) => `| ${k} | ${r.round} | ${r[k].p50.toFixed(1)} | ${r[k].p99.toFixed(1)} | ${r[k].max.toFixed(1)} | ${r[k].probe.toFixed(1)} | ${r.served[k]} |`)),
+    ...['B', 'G1', 'G2'].map((k) => `| **${k}** | **all ${all(k).length}** | **${median(all(k)).toFixed(1)}** | **${pct(all(k), 99).toFixed(1)}** | ${Math.max(...all(k)).toFixed(1)} | | |`),
     '',
     `**p99 across every replica and gateway: ${Math.max(...['B', 'G1', 'G2'].map((k) => pct(all(k), 99))).toFixed(1)} ms** (target ≤ 250 ms: ${Math.max(...['B', 'G1', 'G2'].map((k) => pct(all(k), 99))) <= 250 ? 'met' : 'NOT met'}; before fleet mode: p99 ≈ 5,000 ms, the TTL).`,
     '',
