@@ -38,15 +38,18 @@ export function harness(name) {
       cleanup().finally(() => process.exit(130));
     });
   }
-  /** Start a Node child on a free port; resolves once GET <base><readyPath> (with readyHeaders) answers 200. Stopped by cleanup(). */
-  async function startChild(childName, args, env, readyPath, readyHeaders = {}) {
+  /**
+   * Start a Node child on a free port (given to it as `portVar`, PORT by default); resolves once
+   * GET <base><readyPath> (with `readyHeaders`) answers 200. Stopped by cleanup().
+   */
+  async function startChild(childName, args, env, readyPath, { readyHeaders = {}, portVar = 'PORT' } = {}) {
     mkdirSync(OUT, { recursive: true });
     const logFile = path.join(OUT, `${childName}.log`);
     writeFileSync(logFile, '');
     const port = await freePort();
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, PORT: String(port) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), ...env, [portVar]: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const append = (chunk) => appendFileSync(logFile, chunk);

@@ -223,7 +223,7 @@ async function main() {
   const startBare = (extra = []) => startChild('bare-apollo', [...extra, 'bench/bare-server.mjs'], bareEnv, '/healthz');
   // The standalone server answers every path with Apollo: ready when a GET operation succeeds.
   const startStandalone = (extra = []) =>
-    startChild('standalone-apollo', [...extra, 'bench/standalone-server.mjs'], bareEnv, '/graphql?query=%7B__typename%7D', { 'apollo-require-preflight': '1' });
+    startChild('standalone-apollo', [...extra, 'bench/standalone-server.mjs'], bareEnv, '/graphql?query=%7B__typename%7D', { readyHeaders: { 'apollo-require-preflight': '1' } });
   const startTokengate = (extra = []) => startChild('tokengate', [...extra, 'dist/src/main.js'], tgEnv, '/readyz');
 
   let standalone = await startStandalone();

@@ -34,6 +34,8 @@ export interface Config {
   bcryptConcurrency: number;
   /** bcrypt operations allowed to wait for a slot; beyond it sign-ins get SERVICE_UNAVAILABLE at once. */
   bcryptQueueLimit: number;
+  /** REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_MS: fleet mode (shared invalidations and limits); null = one process. */
+  redis: RedisSettings | null;
   /** How long a verified API token may be served from the in-process cache (bounds revocation on other replicas). */
   tokenCacheTtlMs: number;
   tokenCacheMaxEntries: number;
@@ -519,5 +521,32 @@ export function loadConfig(env: Env = process.env): Config {
     coprocessor: parseCoprocessorConfig(env),
     metrics: parseMetricsConfig(env),
     tracing: parseTracingConfig(env, 'tokengate-tokens'),
+    redis: parseRedisSettings(env),
   };
+}
+
+/** Fleet mode: the Redis every tokens replica and gateway shares (src/fleet). */
+export interface RedisSettings {
+  url: string;
+  /** Prepended to every key and channel, so fleets (or environments) can share one Redis. */
+  keyPrefix: string;
+  /** The longest any Redis call may take before the request path goes on without it. */
+  timeoutMs: number;
+}
+
+/** REDIS_URL (redis:// or rediss://), REDIS_KEY_PREFIX (default tokengate:), REDIS_TIMEOUT_MS (default 100). Unset URL: null. */
+export function parseRedisSettings(env: Env): RedisSettings | null {
+  const url = env.REDIS_URL?.trim();
+  const keyPrefix = env.REDIS_KEY_PREFIX?.trim() || 'tokengate:';
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX must be 1-64 letters, digits or : _ . -');
+  const timeoutMs = int(env, 'REDIS_TIMEOUT_MS', 100, 5, 10_000);
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL like redis://host:6379 or rediss://user:password@host:6380/0');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got ${parsed.protocol}//`);
+  return { url, keyPrefix, timeoutMs };
 }

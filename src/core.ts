@@ -15,6 +15,8 @@ import { ExpiryNotifier } from './modules/notification/expiry-notifier';
 import { InactivityCleaner } from './modules/api-token/inactivity';
 import { Scheduler } from './modules/notification/scheduler';
 import { createServices, Services } from './services';
+import { InvalidationBus } from './auth/invalidation-bus';
+import { Fleet, startFleet } from './fleet';
 
 /**
  * What every entry point of the tokens service runs on: the database, the services, the
@@ -28,13 +30,15 @@ export interface Core {
   queryLogger: CountingQueryLogger;
   sessionTokens: SessionTokens;
   tokenCache: TokenCache;
+  /** Every change that ends or narrows a credential is published here; with REDIS_URL it reaches the fleet. */
+  invalidations: InvalidationBus;
   throttle: ThrottleService;
   usage: UsageRecorder;
   authenticator: Authenticator;
   services: Services;
   /** Expiry notices, e-mails, webhook deliveries, pruning: not started here (start(), or runOnce()). */
   scheduler: Scheduler;
-  /** Stop the scheduler and the usage recorder (flushing it), and close the database if the core opened it. */
+  /** Stop the scheduler and the usage recorder (flushing it), leave the fleet, and close the database if the core opened it. */
   close(): Promise<void>;
 }
 
@@ -51,14 +55,25 @@ export interface CoreOptions {
    * cache bounds revocation (the co-located gateway) or nothing is verified (notify).
    */
   tokenCache?: 'config' | 'off';
+  /**
+   * The invalidation bus to publish and subscribe on, owned (and joined to the fleet) by the caller: the
+   * co-located gateway's, which its own caches also hear. Otherwise the core makes one and, with REDIS_URL,
+   * joins it to the fleet (src/fleet) itself, so the service and `npm run notify` both reach every replica.
+   */
+  invalidations?: InvalidationBus;
 }
 
 export async function buildCore(config: Config, options: CoreOptions = {}): Promise<Core> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const { dataSource, queryLogger, owned } = await openDatabase(config, logger, options);
   const sessionTokens = new SessionTokens(config.sessionSigningKey);
+  // Fleet mode (REDIS_URL): invalidations reach every replica and gateway; without it, this process only.
+  const invalidations = options.invalidations ?? new InvalidationBus();
+  const fleet: Fleet | null = options.invalidations ? null : startFleet(config.redis, invalidations, logger);
   const tokenCache =
-    options.tokenCache === 'off' ? new TokenCache(0, 0, clock.nowMs) : new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs);
+    options.tokenCache === 'off'
+      ? new TokenCache(0, 0, clock.nowMs, invalidations)
+      : new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs, invalidations);
   const usage = new UsageRecorder(dataSource, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(dataSource);
   const authenticator = new Authenticator(dataSource, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
@@ -71,6 +86,7 @@ export async function buildCore(config: Config, options: CoreOptions = {}): Prom
     queryLogger,
     sessionTokens,
     tokenCache,
+    invalidations,
     throttle,
     usage,
     authenticator,
@@ -81,6 +97,7 @@ export async function buildCore(config: Config, options: CoreOptions = {}): Prom
       closed = true;
       await scheduler.stop();
       await usage.stop();
+      await fleet?.close();
       if (owned && dataSource.isInitialized) await dataSource.destroy();
     },
   };

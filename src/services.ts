@@ -44,10 +44,10 @@ export function createServices(
   const emailConflicts = new EmailConflicts(dataSource, deps.throttle);
   const withAuthority = authorityOver(dataSource);
   return {
-    accounts: new AccountService(dataSource, withAuthority),
+    accounts: new AccountService(dataSource, withAuthority, deps.tokenCache),
     users: new UserService(dataSource, withAuthority, hasher, deps.tokenCache, emailConflicts),
     auth: new AuthService(dataSource, hasher, deps.sessionTokens, deps.throttle, emailConflicts, deps.tokenCache),
-    sessions: new SessionService(dataSource),
+    sessions: new SessionService(dataSource, deps.tokenCache),
     apiTokens: new ApiTokenService(dataSource, withAuthority, deps.tokenCache, deps.throttle, config.leakReportsPerMinute, config.gatewayRateLimitPerToken, deps.knownSecrets),
     audit: new AuditService(dataSource),
     notifications: new NotificationService(dataSource),

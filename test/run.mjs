@@ -6,7 +6,9 @@
  * run is skipped with a clear message, except under CI (CI=true) or
  * REQUIRE_MYSQL=1, where a missing MySQL fails the run. The console's browser
  * tests (test/browser) run in Debian's chromium (CHROMIUM_PATH to use another);
- * without it they are skipped with a message, except under CI or REQUIRE_BROWSER=1.
+ * without it they are skipped with a message, except under CI or REQUIRE_BROWSER=1. The fleet tests
+ * (*.redis.mysql.test.ts) start Debian's redis-server (REDIS_SERVER to use another); without it they are
+ * skipped with a message, except under CI or REQUIRE_REDIS=1.
  * Extra arguments go to Jest, e.g. `npm test -- test/integration/api-tokens`.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { findServer } = require('./support/mysql-server.cjs');
+const { findRedisServer } = require('./support/redis-server.cjs');
 
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const required = ci || process.env.REQUIRE_MYSQL === '1';
@@ -38,6 +41,18 @@ if (!haveChromium) {
   process.stderr.write(`\n${msg}\n\n`);
 }
 
+const haveRedis = Boolean(findRedisServer());
+if (!haveRedis) {
+  const msg =
+    'Fleet tests SKIPPED: no redis-server found.\n' +
+    '  Install it (Debian: apt-get install redis-server) or set REDIS_SERVER to run test/integration/*.redis.mysql.test.ts.';
+  if (ci || process.env.REQUIRE_REDIS === '1') {
+    process.stderr.write(`\n${msg}\nCI requires the fleet tests: failing.\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`\n${msg}\n\n`);
+}
+
 if (!haveMysql) {
   const msg =
     'MySQL run SKIPPED: no mariadbd/mysqld found and TEST_DATABASE_URL is not set.\n' +
@@ -54,10 +69,11 @@ const jest = require.resolve('jest/bin/jest');
 const summary = join(tmpdir(), `tokengate-jest-${process.pid}.json`);
 const result = spawnSync(process.execPath, [jest, ...args, '--selectProjects', ...projects, '--json', `--outputFile=${summary}`], {
   stdio: 'inherit',
-  env: process.env,
+  env: { ...process.env, ...(haveRedis ? {} : { TG_NO_REDIS: '1' }) },
 });
 if (!haveMysql) process.stderr.write('\nMySQL run SKIPPED (see above).\n');
 if (!haveChromium) process.stderr.write('\nBrowser tests SKIPPED (see above).\n');
+if (!haveRedis && haveMysql) process.stderr.write('\nFleet tests SKIPPED (see above).\n');
 if (existsSync(summary)) {
   const r = JSON.parse(readFileSync(summary, 'utf8'));
   rmSync(summary, { force: true });

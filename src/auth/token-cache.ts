@@ -1,5 +1,8 @@
 import { Role } from '../common/roles';
 import { recordCacheLookup } from '../common/metrics';
+import { CacheInvalidation, InvalidationBus } from './invalidation-bus';
+
+export type { CacheInvalidation } from './invalidation-bus';
 
 /*
  * The kernel's own words for what verification caches: no entity is imported
@@ -58,9 +61,6 @@ export interface VerifiedToken {
   owner: UserSnapshot;
 }
 
-/** What this replica just changed: every cached verdict it touches is gone, and listeners are told. */
-export type CacheInvalidation = { tokenId: string } | { userId: string } | { sessionId: string } | { accountId: string } | { all: true };
-
 interface Entry {
   value: VerifiedToken;
   storedAt: number;
@@ -71,22 +71,29 @@ interface Entry {
  * path: a client presents the secret) and by secret fingerprint (the gateway
  * path: a signed identity names the token and the secret it was verified
  * with). Both keys reach the same entries. Writes on this instance (revoke,
- * disable, regenerate, delete, deactivate, role change, catalog change) invalidate it
- * synchronously, before the mutation returns, and tell the listeners (an
- * in-process gateway's auth cache); other replicas see a change after at most
+ * regenerate, delete, deactivate, role change, catalog change) invalidate it
+ * synchronously, before the mutation returns, by publishing on the
+ * invalidation bus: this cache and the bus's other subscribers (an in-process
+ * gateway's auth cache) drop what the change touches at once, and with
+ * REDIS_URL every other replica and gateway does too (src/fleet). Without it,
+ * or while Redis is unreachable, other replicas see a change after at most
  * `ttlMs` (TOKEN_CACHE_TTL_MS). Bounded: the oldest entries go first when full.
  */
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
   /** fingerprint → digest, exactly for the entries present. */
   private readonly byFingerprint = new Map<string, string>();
-  private readonly listeners = new Set<(change: CacheInvalidation) => void>();
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
     private readonly nowMs: () => number,
-  ) {}
+    /** The bus every invalidation goes through (a private one by default: this process only). */
+    readonly bus: InvalidationBus = new InvalidationBus(),
+  ) {
+    bus.subscribe((change) => this.drop(change));
+  }
 
   get(digest: string): VerifiedToken | undefined {
     const entry = this.entries.get(digest);
@@ -106,8 +113,18 @@ export class TokenCache {
     return digest === undefined ? undefined : this.get(digest);
   }
 
-  set(digest: string, value: VerifiedToken): void {
+  /**
+   * Changes whenever an invalidation arrives. A reader takes it before reading the database and
+   * passes it to set(): a value read while an invalidation arrived may predate the change, and is
+   * not cached (it would otherwise outlive the invalidation that was meant to remove it).
+   */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  set(digest: string, value: VerifiedToken, readAtEpoch?: number): void {
     if (this.ttlMs <= 0 || this.maxEntries <= 0) return;
+    if (readAtEpoch !== undefined && readAtEpoch !== this.generation) return;
     const existing = this.entries.get(digest);
     if (existing) this.remove(digest, existing);
     else if (this.entries.size >= this.maxEntries) {
@@ -119,37 +136,52 @@ export class TokenCache {
   }
 
   invalidateToken(tokenId: string): void {
-    for (const [digest, entry] of this.entries) if (entry.value.tokenId === tokenId) this.remove(digest, entry);
-    this.notify({ tokenId });
+    this.bus.publish({ tokenId });
   }
 
   /** The user's tokens (and, for listeners, sessions): after deactivation or a role change. */
   invalidateUser(userId: string): void {
-    for (const [digest, entry] of this.entries) if (entry.value.ownerId === userId) this.remove(digest, entry);
-    this.notify({ userId });
+    this.bus.publish({ userId });
   }
 
-  /** After a catalog change: the account's tokens are read again on their next use. */
+  /** After a catalog or policy change: the account's tokens are read again on their next use. */
   invalidateAccount(accountId: string): void {
-    for (const [digest, entry] of this.entries) if (entry.value.accountId === accountId) this.remove(digest, entry);
-    this.notify({ accountId });
+    this.bus.publish({ accountId });
   }
 
-  /** A session ended (logout, refresh-token reuse): nothing of it is cached here, but listeners are told. */
+  /** A session ended (logout, refresh-token reuse, revocation): nothing of it is cached here, but listeners are told. */
   sessionEnded(sessionId: string): void {
-    this.notify({ sessionId });
+    this.bus.publish({ sessionId });
   }
 
   clear(): void {
-    this.entries.clear();
-    this.byFingerprint.clear();
-    this.notify({ all: true });
+    this.bus.publish({ all: true });
   }
 
-  /** Be told of every invalidation this replica makes (an in-process gateway forgets its cached verdicts). Returns the unsubscribe. */
+  /** Be told of every invalidation, this replica's and (with a fleet transport) the others'. Returns the unsubscribe. */
   onInvalidate(listener: (change: CacheInvalidation) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.bus.subscribe(listener);
+  }
+
+  /** Drop what a change touches (from this process or another). */
+  private drop(change: CacheInvalidation): void {
+    if ('lockedAddress' in change) return;
+    this.generation++;
+    if ('all' in change) {
+      this.entries.clear();
+      this.byFingerprint.clear();
+      return;
+    }
+    const match =
+      'tokenId' in change
+        ? (v: VerifiedToken) => v.tokenId === change.tokenId
+        : 'userId' in change
+          ? (v: VerifiedToken) => v.ownerId === change.userId
+          : 'accountId' in change
+            ? (v: VerifiedToken) => v.accountId === change.accountId
+            : null;
+    if (!match) return;
+    for (const [digest, entry] of this.entries) if (match(entry.value)) this.remove(digest, entry);
   }
 
   get size(): number {
@@ -159,15 +191,5 @@ export class TokenCache {
   private remove(digest: string, entry: Entry): void {
     this.entries.delete(digest);
     if (this.byFingerprint.get(entry.value.fingerprint) === digest) this.byFingerprint.delete(entry.value.fingerprint);
-  }
-
-  private notify(change: CacheInvalidation): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(change);
-      } catch {
-        // A listener's failure must not undo or fail the change that was just committed.
-      }
-    }
   }
 }

@@ -1,9 +1,22 @@
+import type { MaybePromise } from './maybe-promise';
+
+/**
+ * A request budget per key. `hit` counts one request and answers whether it is
+ * within `limit` (the limiter's configured default when omitted) for the key's
+ * current window. In memory (RateLimiter, per instance) or shared by every
+ * instance through Redis (src/fleet/shared-rate-limiter.ts), which falls back to
+ * a RateLimiter while Redis is unreachable.
+ */
+export interface HitLimiter {
+  hit(key: string, limit?: number): MaybePromise<boolean>;
+}
+
 /**
  * A fixed-window counter per key, in memory. Bounded: windows that ended are
- * swept when the map grows. Per instance; issue #6 moves the counters that must
- * hold across replicas into the database.
+ * swept when the map grows. Per instance; with REDIS_URL the gateway shares its
+ * limits through Redis instead, and keeps one of these as the fallback.
  */
-export class RateLimiter {
+export class RateLimiter implements HitLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
   constructor(
@@ -13,7 +26,7 @@ export class RateLimiter {
     private readonly maxKeys = 100_000,
   ) {}
 
-  /** Count one hit; false when the key is over its limit (`limit`, else the configured one) in the current window. */
+  /** Count one hit; false when the key is over `limit` (default: the configured one) in the current window. */
   hit(key: string, limit: number = this.limit): boolean {
     const now = this.nowMs();
     let w = this.windows.get(key);

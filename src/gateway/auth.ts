@@ -2,6 +2,7 @@ import type { Authenticator } from '../verification/authenticator';
 import { parseAuthorization } from '../auth/credentials';
 import type { Principal } from '../auth/principal';
 import type { TokenCache } from '../auth/token-cache';
+import type { InvalidationBus } from '../auth/invalidation-bus';
 import { AppError, unauthenticated } from '../errors';
 import { ipAllowed } from '../common/cidr';
 import { sha256 } from '../common/sha256';
@@ -106,6 +107,9 @@ export function cachedVerifier(
 ): CachedVerifier {
   if (ttlMs <= 0) return Object.assign((authorization: string | undefined, ip: string | undefined) => verify(authorization, ip), { forget: () => undefined });
   const cache = new Map<string, { user: GatewayUser; until: number }>();
+  // Bumped by forget(): a verdict obtained while something was forgotten may predate that change, so it
+  // answers its own request but is not cached (it would outlive the invalidation meant to remove it).
+  let generation = 0;
   const verifier: CredentialVerifier = async (authorization, ip) => {
     if (!authorization) return verify(authorization, ip);
     const key = sha256(authorization, 'base64url');
@@ -122,8 +126,9 @@ export function cachedVerifier(
       if (hit.until <= now) cache.delete(key);
     }
     recordCacheLookup('gateway_credential', false);
+    const startedAt = generation;
     const user = await verify(authorization, ip);
-    if (user) {
+    if (user && startedAt === generation) {
       if (cache.size >= maxEntries) {
         for (const [k, v] of cache) if (v.until <= now) cache.delete(k);
         if (cache.size >= maxEntries) cache.clear();
@@ -134,6 +139,7 @@ export function cachedVerifier(
   };
   return Object.assign(verifier, {
     forget(match: (user: GatewayUser) => boolean) {
+      generation++;
       for (const [key, entry] of cache) if (match(entry.user)) cache.delete(key);
     },
   });
@@ -147,11 +153,19 @@ export function cachedVerifier(
  * gateway at once, for every subgraph. Returns the unsubscribe.
  */
 export function followInvalidations(cache: TokenCache, verifier: CachedVerifier): () => void {
-  return cache.onInvalidate((change) => {
+  return forgetOnInvalidation(cache.bus, verifier);
+}
+
+/**
+ * Forget the cached verdicts every invalidation on `bus` touches: this process's own changes and, with a
+ * fleet transport (REDIS_URL), every other tokens replica's. Returns the unsubscribe.
+ */
+export function forgetOnInvalidation(bus: InvalidationBus, verifier: CachedVerifier): () => void {
+  return bus.subscribe((change) => {
     if ('tokenId' in change) verifier.forget((u) => u.tokenId === change.tokenId);
     else if ('userId' in change) verifier.forget((u) => u.userId === change.userId);
     else if ('sessionId' in change) verifier.forget((u) => u.sessionId === change.sessionId);
     else if ('accountId' in change) verifier.forget((u) => u.accountId === change.accountId);
-    else verifier.forget(() => true);
+    else if ('all' in change) verifier.forget(() => true);
   });
 }

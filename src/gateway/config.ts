@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseTracingConfig, TracingConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
+import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseRedisSettings, parseTracingConfig, RedisSettings, TracingConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */
@@ -35,6 +35,8 @@ export interface GatewayConfig {
   metrics: MetricsConfig;
   /** OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_SERVICE_NAME, as for the tokens service; null = no traces. */
   tracing: TracingConfig | null;
+  /** REDIS_URL …, as for the tokens service: shared rate limits and invalidations; null = this instance alone. */
+  redis: RedisSettings | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,5 +86,6 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     logLevel: parseLogLevel(env, 'info'),
     metrics: parseMetricsConfig(env),
     tracing: parseTracingConfig(env, 'tokengate-gateway'),
+    redis: parseRedisSettings(env),
   };
 }

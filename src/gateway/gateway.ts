@@ -5,7 +5,8 @@ import httpTransport from '@graphql-mesh/transport-http';
 import proxyaddr from 'proxy-addr';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
-import { RateLimiter } from '../common/rate-limiter';
+import { HitLimiter, RateLimiter } from '../common/rate-limiter';
+import { rateLimitDecisions } from '../fleet/metrics';
 import { AppError, isVariableValueError, MALFORMED_BODY_MESSAGE, PUBLIC_CODES, toRequestError, withoutVariableValue } from '../errors';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
@@ -40,6 +41,11 @@ export interface GatewayOptions {
   rateLimitPerToken: number;
   /** Requests per minute per client IP without a valid credential; 0 = unlimited. */
   rateLimitAnonymousPerIp: number;
+  /**
+   * Where the two budgets are counted: by default in memory, per instance; with REDIS_URL shared by
+   * every gateway (src/fleet/shared-rate-limiter.ts). Called with the limit (per minute) and the name.
+   */
+  rateLimiter?: (limit: number, name: 'token' | 'address') => HitLimiter;
   /** Query and request limits (QUERY_MAX_*, BODY_LIMIT_BYTES; see limits.ts). */
   limits: GatewayLimits;
   /** Browser origins allowed to call the gateway (CORS_ORIGINS; '*' = any, without credentials). Default: none. */
@@ -213,9 +219,10 @@ function gatewayErrorMask(exposeErrors: boolean, log: NonNullable<GatewayOptions
  */
 export function createGateway(opts: GatewayOptions) {
   const signer = new IdentitySigner(opts.identityKeys);
+  const makeLimiter = opts.rateLimiter ?? ((limit: number) => new RateLimiter(limit, 60_000));
   // Always there: a token's own rateLimitPerMinute applies even when the default (GATEWAY_RATE_LIMIT_PER_TOKEN) is 0 = off.
-  const perToken = new RateLimiter(opts.rateLimitPerToken, 60_000);
-  const perIp = opts.rateLimitAnonymousPerIp > 0 ? new RateLimiter(opts.rateLimitAnonymousPerIp, 60_000) : null;
+  const perToken = countedLimiter(makeLimiter(opts.rateLimitPerToken, 'token'), 'token');
+  const perIp = opts.rateLimitAnonymousPerIp > 0 ? countedLimiter(makeLimiter(opts.rateLimitAnonymousPerIp, 'address'), 'address') : null;
   const log = opts.log ?? (() => undefined);
   const trust = compileTrust(opts.trustProxy ?? false);
   const clientIp = (req: http.IncomingMessage): string | undefined => (req.socket ? proxyaddr(req, trust) : undefined);
@@ -228,7 +235,7 @@ export function createGateway(opts: GatewayOptions) {
     const authorization = context.request.headers.get('authorization') ?? undefined;
     try {
       if (!authorization) {
-        if (perIp && !perIp.hit(`ip:${ip}`)) throw limited('address');
+        if (perIp && !(await perIp.hit(`ip:${ip}`))) throw limited('address');
         return null;
       }
       let user: GatewayUser | null;
@@ -236,13 +243,13 @@ export function createGateway(opts: GatewayOptions) {
         user = await opts.verifier!(authorization, ip);
       } catch (err) {
         // Failed credentials spend the address's anonymous budget: no free guessing.
-        if (perIp && err instanceof AppError && err.code === 'UNAUTHENTICATED' && !perIp.hit(`ip:${ip}`)) throw limited('address');
+        if (perIp && err instanceof AppError && err.code === 'UNAUTHENTICATED' && !(await perIp.hit(`ip:${ip}`))) throw limited('address');
         throw err;
       }
       if (!user) return null;
       const key = user.tokenId ? `t:${user.tokenId}` : `u:${user.userId}`;
       const limit = user.rateLimitPerMinute ?? opts.rateLimitPerToken;
-      if (limit > 0 && !perToken.hit(key, limit)) throw limited(user.tokenId ? 'token' : 'user');
+      if (limit > 0 && !(await perToken.hit(key, limit))) throw limited(user.tokenId ? 'token' : 'user');
       return user;
     } catch (err) {
       if (!(err instanceof AppError)) log('error', 'authentication failed unexpectedly', err);
@@ -288,6 +295,17 @@ export function createGateway(opts: GatewayOptions) {
   });
 
   return runtime;
+}
+
+/** A limiter whose decisions are counted (tokengate_rate_limit_decisions_total). */
+function countedLimiter(inner: HitLimiter, name: string): { hit(key: string, limit?: number): Promise<boolean> } {
+  return {
+    async hit(key: string, limit?: number) {
+      const allowed = await inner.hit(key, limit);
+      rateLimitDecisions.inc({ limit: name, outcome: allowed ? 'allowed' : 'limited' });
+      return allowed;
+    },
+  };
 }
 
 /** express's reading of TRUST_PROXY (true, a hop count, or addresses/subnets), for proxy-addr. */

@@ -5,7 +5,9 @@ import { clock } from '../common/clock';
 import { ConfigError, loadConfig } from '../config';
 import { buildCore } from '../core';
 import { createLogger } from '../logger';
-import { recordUsageOnHit, cachedVerifier, CredentialVerifier, inProcessVerifier, introspectionVerifier } from './auth';
+import { InvalidationBus } from '../auth/invalidation-bus';
+import { startFleet } from '../fleet';
+import { recordUsageOnHit, cachedVerifier, CredentialVerifier, forgetOnInvalidation, inProcessVerifier, introspectionVerifier } from './auth';
 import { loadGatewayConfig } from './config';
 import { startGateway } from './gateway';
 import { watchDatabase } from '../common/metrics';
@@ -15,6 +17,10 @@ import { describeMetrics } from '../http/metrics-endpoint';
 async function main() {
   const config = loadGatewayConfig();
   const logger = createLogger(config.logLevel);
+  // Fleet mode (REDIS_URL): every tokens replica's invalidations reach this gateway's caches, and the
+  // rate limits are shared by all gateways; without it, this instance alone.
+  const invalidations = new InvalidationBus();
+  const fleet = startFleet(config.redis, invalidations, logger);
   let verifier: CredentialVerifier;
   let close = async () => undefined as void;
   let onHit: ((u: import('./auth').GatewayUser, ip: string | undefined) => void) | undefined;
@@ -23,7 +29,7 @@ async function main() {
   } else {
     // Co-located: the same core as the tokens service (database, SESSION_SIGNING_KEY, authenticator), without
     // migrations or the scheduler. The token cache is off here so that GATEWAY_AUTH_CACHE_TTL_MS alone bounds revocation.
-    const core = await buildCore(loadConfig(), { logger, runMigrations: false, tokenCache: 'off' });
+    const core = await buildCore(loadConfig(), { logger, runMigrations: false, tokenCache: 'off', invalidations });
     core.usage.start();
     const unwatchDatabase = watchDatabase(() => core.dataSource.query('SELECT 1'));
     verifier = inProcessVerifier(core.authenticator);
@@ -33,10 +39,13 @@ async function main() {
       return core.close();
     };
   }
+  const cached = cachedVerifier(verifier, config.authCacheTtlMs, clock.nowMs, 10_000, onHit);
+  forgetOnInvalidation(invalidations, cached);
   const gateway = await startGateway(
     {
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-      verifier: cachedVerifier(verifier, config.authCacheTtlMs, clock.nowMs, 10_000, onHit),
+      verifier: cached,
+      rateLimiter: fleet.rateLimiter,
       identityKeys: parseIdentityKey(config.identityPrivateKey),
       gatewaySecret: config.gatewaySecret,
       mode: config.mode,
@@ -62,6 +71,7 @@ async function main() {
   const shutdown = async () => {
     await gateway.stop();
     await close();
+    await fleet.close();
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

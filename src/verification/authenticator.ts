@@ -54,11 +54,23 @@ export class Authenticator {
     private readonly logger?: Logger,
   ) {
     this.knownSecrets = new KnownSecrets((limit) => findUsableDigests(this.dataSource.manager, clock.now(), limit), clock.nowMs);
+    // Another replica (or gateway) learned that an address is locked: the fast path refuses it here too.
+    cache.bus.subscribe((change, origin) => {
+      if (origin === 'remote' && 'lockedAddress' in change) this.rememberLock(change.lockedAddress, change.until);
+    });
+  }
+
+  private rememberLock(ip: string, until: number): void {
+    if (until <= clock.nowMs()) return;
+    if (this.lockedIps.size > 10_000) this.lockedIps.clear();
+    this.lockedIps.set(ip, Math.max(until, this.lockedIps.get(ip) ?? 0));
   }
 
   /**
    * Client IPs locked out for presenting too many invalid API tokens, as this
-   * replica last learned from the shared counters. The lock stops look-ups of
+   * replica last learned from the shared counters, or from another replica
+   * through the invalidation bus (the fleet shares the fast path; the database
+   * counters stay the source of truth for locks). The lock stops look-ups of
    * secrets this replica does not know (refused without a query), not valid
    * tokens: a cached token answers before the lock is consulted, and an uncached
    * one is looked up when its digest is known (KnownSecrets). Valid tokens never
@@ -136,9 +148,10 @@ export class Authenticator {
     if (!tokenId || !secretFingerprint) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_TOKEN, meta);
     const cached = this.cache.getByFingerprint(secretFingerprint);
     if (cached) return this.identityVerdict(cached, identity, meta, clock.nowMs());
+    const epoch = this.cache.epoch;
     return loadTokenByFingerprint(this.dataSource.manager, tokenId, identity.accountId, secretFingerprint).then((found) => {
       if (!found) return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
-      if (found.digest) this.cache.set(found.digest, found.verified);
+      if (found.digest) this.cache.set(found.digest, found.verified, epoch);
       return this.identityVerdict(found.verified, identity, meta, clock.nowMs());
     });
   }
@@ -169,8 +182,8 @@ export class Authenticator {
     if (ip && refusal !== MALFORMED_TOKEN) {
       const until = await this.throttle.fail([{ key: throttleKey('token:ip', ip), policy: POLICIES.tokenPerIp }]);
       if (until > now) {
-        if (this.lockedIps.size > 10_000) this.lockedIps.clear();
-        this.lockedIps.set(ip, until);
+        this.rememberLock(ip, until);
+        this.cache.bus.publish({ lockedAddress: ip, until });
         throw tooManyInvalidTokens(until - now);
       }
     }
@@ -211,9 +224,11 @@ export class Authenticator {
   }
 
   private lookUpAndCheck(digest: string, username: string | undefined, ip: string | undefined): Promise<Checked> {
+    const epoch = this.cache.epoch;
     return loadTokenByDigest(this.dataSource.manager, digest).then((found) => {
       if (!found) return { reason: 'unknown_token' };
-      this.cache.set(digest, found);
+      // Not cached when an invalidation arrived during the read (it may predate the change).
+      this.cache.set(digest, found, epoch);
       const checked = verdictOf(found, username, clock.nowMs(), ip);
       if ('verified' in checked) this.knownSecrets.add(digest);
       return checked;

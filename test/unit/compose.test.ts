@@ -58,12 +58,7 @@ function validator() {
 const compose = parseCompose(composeText);
 const services = compose.services;
 
-/**
- * REDIS_URL is read by fleet mode (issue 12, items 1-3: Redis fan-out and shared limits), which lands from
- * its own branch: until then no loader here reads it, and it is the one variable allowed through unread.
- */
-const FLEET_MODE_VARIABLES = new Set(['REDIS_URL']);
-const unread = (env: Record<string, string>, read: Set<string>) => Object.keys(env).filter((k) => !read.has(k) && !FLEET_MODE_VARIABLES.has(k));
+const unread = (env: Record<string, string>, read: Set<string>) => Object.keys(env).filter((k) => !read.has(k));
 
 /** One directory per named volume, standing in for Docker's. */
 function volumeDirs(): Record<string, string> {

@@ -278,3 +278,36 @@ describe('OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_SERVICE_NAME: traces only when an
     }
   });
 });
+
+describe('fleet mode: REDIS_URL, REDIS_KEY_PREFIX, REDIS_TIMEOUT_MS (tokens service and gateway alike)', () => {
+  const gatewayBase = { SUPERGRAPH_PATH: 'examples/supergraph.graphql', GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() };
+
+  test('unset: one process, no Redis; set: the URL with the default prefix and time-box, read the same by both', () => {
+    expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp() }).redis).toBeNull();
+    expect(loadGatewayConfig({ ...gatewayBase, DATA_DIR: tmp() }).redis).toBeNull();
+    const env = { REDIS_URL: 'redis://:pw@cache:6379/2' };
+    const expected = { url: 'redis://:pw@cache:6379/2', keyPrefix: 'tokengate:', timeoutMs: 100 };
+    expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env }).redis).toEqual(expected);
+    expect(loadGatewayConfig({ ...gatewayBase, DATA_DIR: tmp(), ...env }).redis).toEqual(expected);
+    expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), REDIS_URL: 'rediss://cache:6380', REDIS_KEY_PREFIX: 'prod-eu:', REDIS_TIMEOUT_MS: '25' }).redis).toEqual({
+      url: 'rediss://cache:6380',
+      keyPrefix: 'prod-eu:',
+      timeoutMs: 25,
+    });
+  });
+
+  test.each([
+    [{ REDIS_URL: 'not a url' }, /REDIS_URL must be a URL like redis:\/\/host:6379/],
+    [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL must start with redis:\/\/ or rediss:\/\/, got http:\/\//],
+    [{ REDIS_URL: 'redis://cache', REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX must be 1-64 letters/],
+    [{ REDIS_URL: 'redis://cache', REDIS_TIMEOUT_MS: '0' }, /REDIS_TIMEOUT_MS must be between 5 and 10000, got 0/],
+    [{ REDIS_URL: 'redis://cache', REDIS_TIMEOUT_MS: 'fast' }, /REDIS_TIMEOUT_MS must be a whole number/],
+  ])('%j is refused with a message saying what to set', (env, message) => {
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env })).toThrow(message);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), ...env })).toThrow(ConfigError);
+  });
+
+  test('a refused REDIS_URL is not echoed (it may carry a password)', () => {
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: tmp(), REDIS_URL: 'http://user:hunter2@cache' })).toThrow(/^((?!hunter2).)*$/);
+  });
+});

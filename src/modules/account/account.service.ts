@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { TokenCache } from '../../auth/token-cache';
 import { Principal } from '../../auth/principal';
 import { badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit/audit';
@@ -51,6 +52,8 @@ export class AccountService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly withAuthority: WithAuthority<Account>,
+    /** Told after commit of every policy change, so caches everywhere read the account's tokens again. */
+    private readonly tokenCache?: TokenCache,
   ) {}
 
   async get(principal: Principal): Promise<Account> {
@@ -63,7 +66,7 @@ export class AccountService {
     for (const field of ['maxActiveTokens', 'tokenCreation', 'expiryNotificationDays'] as const) {
       if (input[field] === null) throw badInput(field, 'cannot be null');
     }
-    return this.withAuthority(principal, 'admin', async (em, actor, account) => {
+    const policy = await this.withAuthority(principal, 'admin', async (em, actor, account) => {
       const next = validatePolicy({
         ...policyOf(account),
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
@@ -85,5 +88,8 @@ export class AccountService {
       }
       return policyOf(account);
     });
+    // A policy can shorten what tokens may do or how long they live: every cache reads the account's tokens again.
+    this.tokenCache?.invalidateAccount(principal.accountId);
+    return policy;
   }
 }

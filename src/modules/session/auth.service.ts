@@ -208,6 +208,8 @@ export class AuthService {
       return true;
     });
     if (!changed) throw conflict('Your password was changed by another request meanwhile; sign in again with the new one');
+    // The other sessions ended: caches everywhere forget the user's verdicts (the current session is read again).
+    this.tokenCache?.invalidateUser(user.id);
     return true;
   }
 

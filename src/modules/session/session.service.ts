@@ -1,5 +1,6 @@
 import { Brackets, DataSource, EntityManager, In, IsNull } from 'typeorm';
 import type { Principal } from '../../auth/principal';
+import type { TokenCache } from '../../auth/token-cache';
 import { clock } from '../../common/clock';
 import { isId } from '../../common/ids';
 import { badInput, notFound } from '../../errors';
@@ -17,7 +18,11 @@ export const MAX_LISTED_SESSIONS = 100;
  * session id is simply not found.
  */
 export class SessionService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** Told after commit of every session ended here, so caches everywhere forget it. */
+    private readonly tokenCache?: TokenCache,
+  ) {}
 
   /** Sessions that can still act: not ended, with an unused refresh token that has not expired. */
   async list(p: Principal): Promise<SessionInfo[]> {
@@ -69,12 +74,16 @@ export class SessionService {
       return true;
     });
     if (!ended) throw notFound('Session');
+    this.tokenCache?.sessionEnded(id);
     return id;
   }
 
   /** End every session of the caller but the one this request uses; how many ended. */
   async revokeOthers(p: Principal): Promise<number> {
-    return this.dataSource.transaction((em) => endOtherSessions(em, p, 'revoked_by_user'));
+    const ended = await this.dataSource.transaction((em) => endOtherSessions(em, p, 'revoked_by_user'));
+    // The user's other sessions: caches forget every verdict of the user (the current one is read again).
+    if (ended > 0) this.tokenCache?.invalidateUser(p.userId);
+    return ended;
   }
 }
 
