@@ -104,12 +104,15 @@ describe('token detail: edit, disable, enable', () => {
     await dialog.getByRole('button', { name: 'Disable token' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator('h1 .badge', { hasText: 'Disabled' }).waitFor();
-    await page.getByText(/This token is disabled since .+ by Ada Lovelace/).waitFor();
+    await page.getByText(/This token has been disabled since .+ by Ada Lovelace/).waitFor();
     expect(await page.getByRole('button', { name: 'Enable', exact: true }).isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Disable', exact: true }).count()).toBe(0);
     const refused = await h.app.gql(ME, {}, auth.apiKey(token.secret));
     expect(refused.status).toBe(401);
     expect(refused.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    const history = page.locator('section.card', { has: page.getByRole('heading', { name: 'History' }) });
+    await history.getByText('Token disabled', { exact: true }).waitFor();
+    expect(await history.getByText('Token edited', { exact: true }).isVisible()).toBe(true);
     await shot(page, 'token-disabled');
     await page.getByRole('link', { name: 'API tokens' }).first().click();
     await page.getByLabel('Status').selectOption('DISABLED');
@@ -125,7 +128,7 @@ describe('token detail: edit, disable, enable', () => {
     await dialog.getByRole('button', { name: 'Enable token' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.locator('h1 .badge', { hasText: 'Active' }).waitFor();
-    expect(await page.getByText(/This token is disabled/).count()).toBe(0);
+    expect(await page.getByText(/This token has been disabled/).count()).toBe(0);
     expect((await h.app.ok(ME, {}, auth.apiKey(token.secret))).me.name).toBe('Ada Lovelace');
   });
 
@@ -159,7 +162,7 @@ describe('token detail: edit, disable, enable', () => {
     const maxPage = await h.open();
     await signInInUi(maxPage, max.email);
     await openToken(maxPage, own.id, 'max-laptop');
-    await maxPage.getByText(/This token is disabled since .+ by Ada Lovelace/).waitFor();
+    await maxPage.getByText(/This token has been disabled since .+ by Ada Lovelace/).waitFor();
     await maxPage.getByRole('button', { name: 'Enable', exact: true }).click();
     const dialog = maxPage.getByRole('alertdialog', { name: 'Enable “max-laptop”?' });
     await dialog.getByRole('button', { name: 'Enable token' }).click();

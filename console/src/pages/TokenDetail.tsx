@@ -161,7 +161,7 @@ export default function TokenDetail({ id }: { id: string }) {
       {editing && <EditForm token={t} onClose={() => setEditing(false)} />}
       {t.status === 'DISABLED' && (
         <Notice kind="warning">
-          This token is disabled{t.disabledAt && <> since {formatDateTime(t.disabledAt)}</>}
+          This token has been disabled{t.disabledAt && <> since {formatDateTime(t.disabledAt)}</>}
           {t.disabledBy && <> by {t.disabledBy.name}</>}: every request with it is refused as if it were revoked. Enable it to make the same secret work again.
         </Notice>
       )}
