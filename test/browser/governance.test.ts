@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
-import { axe, ConsoleHarness, go, serious, shot, signInInUi, startConsole } from './harness';
+import { axe, ConsoleHarness, DESKTOP, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
 
 /**
  * Token governance in the console (issue #16): edit a token's name and description, disable and enable it
@@ -114,6 +114,9 @@ describe('token detail: edit, disable, enable', () => {
     await history.getByText('Token disabled', { exact: true }).waitFor();
     expect(await history.getByText('Token edited', { exact: true }).isVisible()).toBe(true);
     await shot(page, 'token-disabled');
+    await page.setViewportSize(PHONE);
+    expect(serious(await axe(page))).toEqual([]);
+    await page.setViewportSize(DESKTOP);
     await page.getByRole('link', { name: 'API tokens' }).first().click();
     await page.getByLabel('Status').selectOption('DISABLED');
     await row(page, 'ci-release').getByText('Disabled', { exact: true }).waitFor();
@@ -219,6 +222,9 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
     expect(await dialog.getByText(/At most 1,000 tokens are revoked per call/).isVisible()).toBe(true);
     expect(serious(await axe(page))).toEqual([]);
     await shot(page, 'tokens-revoke-matching');
+    await page.setViewportSize(PHONE);
+    expect(serious(await axe(page))).toEqual([]);
+    await page.setViewportSize(DESKTOP);
     expect(await focused(page)).toBe('Cancel');
     await page.keyboard.press('Shift+Tab'); // the reason field, just above the buttons
     expect(await page.evaluate('document.activeElement.name')).toBe('reason');
@@ -297,6 +303,12 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
     await dialog.getByRole('button', { name: 'Revoke matching tokens' }).click();
     await page.getByRole('status').getByText('Revoked 1 token. No matching token remains active or disabled.').waitFor();
     await page.getByRole('heading', { name: 'No token matches these filters' }).waitFor();
+    await page.getByLabel('Status').selectOption('REVOKED'); // another filter: the result no longer applies
+    await page.waitForURL(/status=REVOKED/);
+    // revokeApiTokens takes active and disabled tokens only: for other statuses it is not offered
+    await page.getByText(/^Showing 1–20 of/).waitFor();
+    expect(await page.getByText(/^Revoked 1 token/).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Revoke all matching…' }).count()).toBe(0);
     expect(await repo.countBy({ environment: 'load-test', storedStatus: 'REVOKED' as ApiToken['storedStatus'] })).toBe(1001);
   });
 });

@@ -79,6 +79,7 @@ export function Tokens() {
   const [confirm, setConfirm] = useState<{ kind: 'revoke' | 'delete'; token: Row } | null>(null);
   const [bulk, setBulk] = useState(false);
   const [bulkDone, setBulkDone] = useState<BulkResult | null>(null);
+  useEffect(() => setBulkDone(null), [params]); // the result concerns the filter it ran with
   // revokeApiTokens takes ACTIVE and DISABLED tokens only (its default when no status is given).
   const bulkAllowed = admin && (status === '' || status === 'ACTIVE' || status === 'DISABLED');
   const userName = (id: string) => users.find((u) => u.id === id)?.name ?? 'a user';
