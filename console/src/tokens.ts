@@ -13,7 +13,7 @@ export const TokensQuery = graphql(
   `
   query Tokens($filter: ApiTokenFilter, $first: Int, $after: String) {
     apiTokens(filter: $filter, first: $first, after: $after) {
-      totalCount
+      totalCount totalCountIsCapped
       pageInfo { hasNextPage endCursor }
       nodes { ...TokenRow }
     }
@@ -31,9 +31,10 @@ export const DeleteToken = graphql(`
 `);
 
 export const STATUS_OPTIONS = [
-  { value: '', label: 'Active, expired, revoked' },
+  { value: '', label: 'All but deleted' },
   { value: 'ACTIVE', label: 'Active' },
   { value: 'EXPIRED', label: 'Expired' },
+  { value: 'DISABLED', label: 'Disabled' },
   { value: 'REVOKED', label: 'Revoked' },
   { value: 'DELETED', label: 'Deleted' },
   { value: 'ALL', label: 'All, deleted included' },

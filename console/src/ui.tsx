@@ -97,7 +97,7 @@ export function Notice({ kind = 'info', children }: { kind?: 'info' | 'warning' 
   );
 }
 
-const STATUS_LABEL: Record<string, string> = { ACTIVE: 'Active', EXPIRED: 'Expired', REVOKED: 'Revoked', DELETED: 'Deleted', DEACTIVATED: 'Deactivated', PENDING: 'Pending', SUCCEEDED: 'Delivered', FAILED: 'Failed' };
+const STATUS_LABEL: Record<string, string> = { ACTIVE: 'Active', EXPIRED: 'Expired', REVOKED: 'Revoked', DISABLED: 'Disabled', DELETED: 'Deleted', DEACTIVATED: 'Deactivated', PENDING: 'Pending', SUCCEEDED: 'Delivered', FAILED: 'Failed' };
 
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge badge-${status.toLowerCase()}`}>{STATUS_LABEL[status] ?? status}</span>;
@@ -190,7 +190,12 @@ export function Dialog({ title, onClose, children, footer, wide, role }: { title
   const id = useId();
   useEffect(() => {
     const d = ref.current;
-    if (d && !d.open) d.showModal();
+    if (d && !d.open) {
+      d.showModal();
+      // showModal() focuses the first control (the close button); React's autoFocus ran before it, so
+      // move the focus to the control that asks for it (a confirmation's Cancel: the safe choice).
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     return () => d?.close();
   }, []);
   return (
@@ -225,7 +230,7 @@ export function ConfirmDialog({ title, children, confirmLabel, onConfirm, onClos
       role="alertdialog"
       footer={
         <>
-          <Button onClick={onClose} autoFocus>
+          <Button onClick={onClose} data-autofocus>
             Cancel
           </Button>
           <Button variant="danger" onClick={onConfirm} busy={busy}>

@@ -24,7 +24,7 @@ const AuditQuery = graphql(
 );
 
 const ACTIONS = [
-  'token.created', 'token.regenerated', 'token.revoked', 'token.deleted', 'token.expiring', 'token.expired',
+  'token.created', 'token.updated', 'token.regenerated', 'token.disabled', 'token.enabled', 'token.revoked', 'token.deleted', 'token.expiring', 'token.expired',
   'user.created', 'user.role_changed', 'user.deactivated', 'user.reactivated', 'user.password_changed', 'user.notification_settings_updated',
   'session.created', 'session.refreshed', 'session.ended', 'auth.failed',
   'account.policy_updated', 'scope.created', 'scope.deleted', 'webhook.created', 'webhook.deleted',
@@ -32,7 +32,10 @@ const ACTIONS = [
 
 const ACTION_TEXT: Record<string, string> = {
   'token.created': 'Token created',
+  'token.updated': 'Token edited',
   'token.regenerated': 'Token regenerated',
+  'token.disabled': 'Token disabled',
+  'token.enabled': 'Token enabled',
   'token.revoked': 'Token revoked',
   'token.deleted': 'Token deleted',
   'token.expiring': 'Expiry notice',

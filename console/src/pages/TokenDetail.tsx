@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
-import { apiErrors } from '../client';
+import { apiErrors, splitErrors } from '../client';
 import { graphql } from '../graphql';
 import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, useSession } from '../session';
 import { UsageChart, fillDays } from '../UsageChart';
-import { Button, Card, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
+import { Button, Card, ConfirmDialog, Dialog, ErrorList, Field, TextInput, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
 import { TokenActionDialog } from './Tokens';
 import { useTokenRules } from '../rules';
 import { AuditTable, AuditFields } from './Audit';
@@ -17,10 +17,11 @@ const Detail = graphql(
   query TokenDetail($id: ID!, $admin: Boolean!) {
     apiToken(id: $id) {
       id name description username hint role environment status scopes
-      createdAt expiresAt expiringSoon lastUsedAt lastUsedIps useCount regeneratedAt revokedAt deletedAt
+      createdAt expiresAt expiringSoon lastUsedAt lastUsedIps useCount regeneratedAt revokedAt deletedAt disabledAt
       owner { id name email }
       createdBy { id name }
       revokedBy { id name }
+      disabledBy { id name }
       usage(days: 30) { date requests byIp { ip requests } }
     }
     auditEvents(filter: { targetId: $id }, first: 20) @include(if: $admin) { totalCount nodes { ...AuditFields } }
@@ -35,6 +36,18 @@ const Regenerate = graphql(`
   }
 `);
 
+const Update = graphql(`
+  mutation UpdateToken($id: ID!, $input: UpdateApiTokenInput!) { updateApiToken(id: $id, input: $input) { id name description } }
+`);
+
+const Disable = graphql(`
+  mutation DisableToken($id: ID!) { disableApiToken(id: $id) { id status disabledAt disabledBy { id name } expiringSoon } }
+`);
+
+const Enable = graphql(`
+  mutation EnableToken($id: ID!) { enableApiToken(id: $id) { id status disabledAt disabledBy { id name } expiringSoon } }
+`);
+
 const GRACE = [
   { seconds: 0, label: 'None: the old secret stops working now' },
   { seconds: 3600, label: '1 hour' },
@@ -46,7 +59,8 @@ export default function TokenDetail({ id }: { id: string }) {
   const { session } = useSession();
   const admin = isAdmin(session?.user.role);
   const [result, refetch] = useQuery({ query: Detail, variables: { id, admin } });
-  const [dialog, setDialog] = useState<'revoke' | 'delete' | 'regenerate' | null>(null);
+  const [dialog, setDialog] = useState<'revoke' | 'delete' | 'regenerate' | 'disable' | 'enable' | null>(null);
+  const [editing, setEditing] = useState(false);
   const [regenerated, setRegenerated] = useState<{ secret: string; name: string; username: string; grace: number } | null>(null);
   const { rules } = useTokenRules();
   const t = result.data?.apiToken;
@@ -108,9 +122,14 @@ export default function TokenDetail({ id }: { id: string }) {
             {t.expiringSoon && <ExpiringMark label="Expires within 7 days" />}
           </span>
         }
-        description={t.description ?? undefined}
+        description={editing ? undefined : (t.description ?? undefined)}
         actions={
           <>
+            {!editing && t.status !== 'DELETED' && (
+              <Button onClick={() => setEditing(true)}>
+                Edit
+              </Button>
+            )}
             {t.status === 'ACTIVE' && (
               <>
                 {rules?.canCreateTokens && (
@@ -118,10 +137,18 @@ export default function TokenDetail({ id }: { id: string }) {
                     Regenerate
                   </Button>
                 )}
-                <Button variant="danger" onClick={() => setDialog('revoke')}>
-                  Revoke
-                </Button>
+                <Button onClick={() => setDialog('disable')}>Disable</Button>
               </>
+            )}
+            {t.status === 'DISABLED' && (
+              <Button variant="primary" onClick={() => setDialog('enable')}>
+                Enable
+              </Button>
+            )}
+            {(t.status === 'ACTIVE' || t.status === 'DISABLED') && (
+              <Button variant="danger" onClick={() => setDialog('revoke')}>
+                Revoke
+              </Button>
             )}
             {(t.status === 'REVOKED' || t.status === 'EXPIRED') && (
               <Button variant="danger" onClick={() => setDialog('delete')}>
@@ -131,6 +158,13 @@ export default function TokenDetail({ id }: { id: string }) {
           </>
         }
       />
+      {editing && <EditForm token={t} onClose={() => setEditing(false)} />}
+      {t.status === 'DISABLED' && (
+        <Notice kind="warning">
+          This token has been disabled{t.disabledAt && <> since {formatDateTime(t.disabledAt)}</>}
+          {t.disabledBy && <> by {t.disabledBy.name}</>}: every request with it is refused as if it were revoked. Enable it to make the same secret work again.
+        </Notice>
+      )}
       {t.expiringSoon && t.expiresAt && (
         <Notice kind="warning">
           This token expires <When iso={t.expiresAt} /> ({formatDateTime(t.expiresAt)}). Regenerate it with a new expiry, or create a replacement, before then.
@@ -175,6 +209,15 @@ export default function TokenDetail({ id }: { id: string }) {
               <>
                 <dt>Secret regenerated</dt>
                 <dd>{formatDateTime(t.regeneratedAt)}</dd>
+              </>
+            )}
+            {t.disabledAt && (
+              <>
+                <dt>Disabled</dt>
+                <dd>
+                  {formatDateTime(t.disabledAt)}
+                  {t.disabledBy && ` by ${t.disabledBy.name}`}
+                </dd>
               </>
             )}
             {t.revokedAt && (
@@ -222,10 +265,11 @@ export default function TokenDetail({ id }: { id: string }) {
       </div>
       {admin && result.data?.auditEvents && (
         <Card title="History">
-          {result.data.auditEvents.totalCount === 0 ? <p className="muted">No events.</p> : <AuditTable events={result.data.auditEvents.nodes} names={new Map([t.owner, t.createdBy, ...(t.revokedBy ? [t.revokedBy] : [])].map((u) => [u.id, u.name]))} />}
+          {result.data.auditEvents.totalCount === 0 ? <p className="muted">No events.</p> : <AuditTable events={result.data.auditEvents.nodes} names={new Map([t.owner, t.createdBy, ...(t.revokedBy ? [t.revokedBy] : []), ...(t.disabledBy ? [t.disabledBy] : [])].map((u) => [u.id, u.name]))} />}
         </Card>
       )}
       {(dialog === 'revoke' || dialog === 'delete') && <TokenActionDialog kind={dialog} token={t} onClose={() => setDialog(null)} onDone={() => refetch({ requestPolicy: 'network-only' })} />}
+      {(dialog === 'disable' || dialog === 'enable') && <PauseDialog kind={dialog} token={t} onClose={() => setDialog(null)} />}
       {dialog === 'regenerate' && (
         <RegenerateDialog
           token={t}
@@ -278,5 +322,81 @@ function RegenerateDialog({ token, onClose, onDone }: { token: { id: string; nam
       </fieldset>
       <ErrorList errors={apiErrors(result.error)} />
     </Dialog>
+  );
+}
+
+/** Rename the token or change its description, in place; the API's refusals appear under the field they concern. */
+function EditForm({ token, onClose }: { token: { id: string; name: string; description?: string | null }; onClose: () => void }) {
+  const [name, setName] = useState(token.name);
+  const [description, setDescription] = useState(token.description ?? '');
+  const [result, update] = useMutation(Update);
+  const errors = apiErrors(result.error);
+  // A name already taken (CONFLICT) is about the name field too.
+  const { byField, general } = splitErrors(
+    errors.map((e) => (e.code === 'CONFLICT' && !e.field ? { ...e, field: 'name' } : e)),
+    ['name', 'description'],
+  );
+  return (
+    <Card title="Edit token">
+      <form
+        className="form"
+        noValidate
+        aria-label="Edit token"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const input: { name?: string; description?: string | null } = {};
+          if (name !== token.name) input.name = name;
+          if (description !== (token.description ?? '')) input.description = description.trim() ? description : null;
+          if (Object.keys(input).length === 0) return onClose();
+          const r = await update({ id: token.id, input }, { additionalTypenames: ['ApiToken', 'AuditEvent'] });
+          if (!r.error) onClose();
+        }}
+      >
+        <TextInput label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={byField.name} autoFocus maxLength={100} hint="Unique among the owner’s tokens." />
+        <Field label="Description" optional error={byField.description} hint="What uses this token, up to 1,000 characters.">
+          {({ id, describedBy, invalid }) => (
+            <textarea id={id} name="description" className="input" rows={3} maxLength={1000} aria-describedby={describedBy} aria-invalid={invalid || undefined} value={description} onChange={(e) => setDescription(e.target.value)} />
+          )}
+        </Field>
+        <ErrorList errors={general} />
+        <div className="form-actions">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={result.fetching}>
+            Save changes
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+/** Disable (pause; the same secret works again after Enable) or enable, confirmed by a dialog naming the token. */
+function PauseDialog({ kind, token, onClose }: { kind: 'disable' | 'enable'; token: { id: string; name: string }; onClose: () => void }) {
+  const [disableResult, disable] = useMutation(Disable);
+  const [enableResult, enable] = useMutation(Enable);
+  const result = kind === 'disable' ? disableResult : enableResult;
+  return (
+    <ConfirmDialog
+      title={kind === 'disable' ? `Disable “${token.name}”?` : `Enable “${token.name}”?`}
+      confirmLabel={kind === 'disable' ? 'Disable token' : 'Enable token'}
+      busy={result.fetching}
+      errors={apiErrors(result.error)}
+      onClose={onClose}
+      onConfirm={async () => {
+        const context = { additionalTypenames: ['ApiToken', 'ApiTokenAlerts', 'AuditEvent'] };
+        const r = kind === 'disable' ? await disable({ id: token.id }, context) : await enable({ id: token.id }, context);
+        if (!r.error) onClose();
+      }}
+    >
+      {kind === 'disable' ? (
+        <p>
+          Every system using <strong>{token.name}</strong> is refused from now on, as if it were revoked, until you enable it again. Its secret stays the same.
+        </p>
+      ) : (
+        <p>
+          <strong>{token.name}</strong> works again with the same secret, straight away. It counts towards the account’s limit of active tokens again.
+        </p>
+      )}
+    </ConfirmDialog>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link, useSearch, useLocation } from 'wouter';
 import { apiErrors } from '../client';
@@ -7,7 +7,11 @@ import { Icon } from '../icons';
 import { isAdmin, ROLE_LABEL, ROLES, useSession } from '../session';
 import { DeleteToken, RevokeToken, STATUS_OPTIONS, TokenRow, TokensQuery } from '../tokens';
 import { CREATION_TEXT, useTokenRules } from '../rules';
-import { Button, ConfirmDialog, EmptyState, ErrorList, ExpiringMark, Loading, PageHeader, RoleBadge, StatusBadge, When } from '../ui';
+import { Button, ConfirmDialog, EmptyState, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, When } from '../ui';
+import type { BulkResult } from './BulkRevoke';
+
+// Only OWNER/ADMIN ever open it: loaded on demand, outside the first screen's bundle.
+const BulkRevokeDialog = lazy(() => import('./BulkRevoke'));
 
 const UsersForFilters = graphql(`
   query UsersForFilters { users(first: 100) { nodes { id name email } } }
@@ -56,7 +60,7 @@ export function Tokens() {
   }, []);
 
   const filter: Filter = {};
-  if (status === 'ALL') filter.status = ['ACTIVE', 'EXPIRED', 'REVOKED', 'DELETED'];
+  if (status === 'ALL') filter.status = ['ACTIVE', 'DISABLED', 'EXPIRED', 'REVOKED', 'DELETED'];
   else if (status) filter.status = [status as 'ACTIVE'];
   if (role) filter.role = [role as 'MEMBER'];
   if (issuedBy) filter.issuedBy = issuedBy;
@@ -73,6 +77,21 @@ export function Tokens() {
   const rows: readonly Row[] = conn?.nodes ?? [];
   const errors = apiErrors(result.error);
   const [confirm, setConfirm] = useState<{ kind: 'revoke' | 'delete'; token: Row } | null>(null);
+  const [bulk, setBulk] = useState(false);
+  const [bulkDone, setBulkDone] = useState<BulkResult | null>(null);
+  useEffect(() => setBulkDone(null), [params]); // the result concerns the filter it ran with
+  // revokeApiTokens takes ACTIVE and DISABLED tokens only (its default when no status is given).
+  const bulkAllowed = admin && (status === '' || status === 'ACTIVE' || status === 'DISABLED');
+  const userName = (id: string) => users.find((u) => u.id === id)?.name ?? 'a user';
+  const describe = [
+    status === 'ACTIVE' ? 'Status: active' : status === 'DISABLED' ? 'Status: disabled' : 'Status: active or disabled',
+    ...(role ? [`Role: ${ROLE_LABEL[role as 'MEMBER']}`] : []),
+    ...(owner ? [`Owner: ${userName(owner)}`] : []),
+    ...(issuedBy ? [`Issued by: ${userName(issuedBy)}`] : []),
+    ...(env ? [`Environment: ${env}`] : []),
+    ...(q ? [`Name or description contains “${q}”`] : []),
+    ...(!role && !owner && !issuedBy && !env && !q ? ['Any owner, role and environment: every such token of the account'] : []),
+  ];
 
   // Text filters apply as you type, a moment after the last key.
   const [qDraft, setQDraft] = useState(q);
@@ -96,13 +115,32 @@ export function Tokens() {
         title="API tokens"
         description={admin ? 'Every token of your account: who issued it, whom it acts as, and how it is used.' : 'The tokens you own or issued.'}
         actions={
-          canCreate && (
-            <Link href="/tokens/new" className="btn btn-primary btn-md">
-              <Icon name="plus" size={16} /> Create token
-            </Link>
-          )
+          <>
+            {bulkAllowed && conn && conn.totalCount > 0 && (
+              <Button
+                variant="danger"
+                onClick={() => {
+                  setBulkDone(null);
+                  setBulk(true);
+                }}
+              >
+                Revoke all matching…
+              </Button>
+            )}
+            {canCreate && (
+              <Link href="/tokens/new" className="btn btn-primary btn-md">
+                <Icon name="plus" size={16} /> Create token
+              </Link>
+            )}
+          </>
         }
       />
+      {bulkDone && (
+        <Notice kind="success">
+          {bulkDone.count === 0 ? 'No active or disabled token matched: nothing was revoked.' : `Revoked ${bulkDone.count.toLocaleString('en')} ${bulkDone.count === 1 ? 'token' : 'tokens'}.`}
+          {bulkDone.capped ? ' More tokens match than one call revokes (1,000): run “Revoke all matching…” again to revoke the rest.' : bulkDone.count > 0 ? ' No matching token remains active or disabled.' : ''}
+        </Notice>
+      )}
       <form className="filters" role="search" aria-label="Filter tokens" onSubmit={(e) => e.preventDefault()}>
         <div className="filter filter-search">
           <label htmlFor="f-q">Search</label>
@@ -280,7 +318,7 @@ export function Tokens() {
                     </td>
                     <td data-label="Status" className="cell-status">
                       <StatusBadge status={t.status} />
-                      {t.status === 'ACTIVE' && (
+                      {(t.status === 'ACTIVE' || t.status === 'DISABLED') && (
                         <Button size="sm" variant="danger" onClick={() => setConfirm({ kind: 'revoke', token: t })} aria-label={`Revoke ${t.name}`}>
                           Revoke
                         </Button>
@@ -312,6 +350,20 @@ export function Tokens() {
         </>
       )}
       {confirm && <TokenActionDialog {...confirm} onClose={() => setConfirm(null)} />}
+      {bulk && (
+        <Suspense fallback={null}>
+          <BulkRevokeDialog
+            filter={{ ...filter, status: status === 'ACTIVE' || status === 'DISABLED' ? [status] : undefined }}
+            describe={describe}
+            matching={status === 'ACTIVE' || status === 'DISABLED' ? (conn?.totalCountIsCapped ? 1000 : (conn?.totalCount ?? null)) : null}
+            onClose={() => setBulk(false)}
+            onDone={(r) => {
+              setBulk(false);
+              setBulkDone(r);
+            }}
+          />
+        </Suspense>
+      )}
     </div>
   );
 }
