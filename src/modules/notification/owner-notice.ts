@@ -35,19 +35,15 @@ async function emailStatusFor(em: EntityManager, userId: string): Promise<EmailS
  */
 export async function noticeOwner(em: EntityManager, action: TokenAction): Promise<boolean> {
   if (action.actorId === action.token.ownerId) return false;
-  const users = em.getRepository(User);
-  const owner = await users.findOne({ where: { id: action.token.ownerId, accountId: action.token.accountId }, select: { id: true, status: true } });
-  if (!owner || owner.status !== UserStatus.ACTIVE) return false;
+  const owner = await activeOwner(em, action.token);
+  if (!owner) return false;
   let actor = action.actorLabel ?? null;
   if (action.actorId) {
-    const who = await users.findOne({ where: { id: action.actorId, accountId: action.token.accountId }, select: { id: true, name: true, email: true } });
-    actor = who ? `${who.name} <${who.email}>` : 'another user of your account';
+    const who = await em.getRepository(User).findOne({ where: { id: action.actorId, accountId: action.token.accountId }, select: { id: true, name: true, email: true } });
+    // A service account acting through its token may have no address: its name alone.
+    actor = who ? (who.email ? `${who.name} <${who.email}>` : who.name) : 'another user of your account';
   }
-  await em.getRepository(Notification).insert({
-    id: newId(),
-    accountId: action.token.accountId,
-    userId: owner.id,
-    tokenId: action.token.id,
+  await insertNotice(em, owner, action.token, {
     kind: action.kind,
     thresholdDays: 0,
     tokenExpiresAt: action.at,
@@ -55,12 +51,6 @@ export async function noticeOwner(em: EntityManager, action: TokenAction): Promi
     actor,
     actedAt: action.at,
     reason: action.reason ?? null,
-    readAt: null,
-    emailStatus: await emailStatusFor(em, owner.id),
-    emailAttempts: 0,
-    emailLockedUntil: null,
-    createdAt: clock.now(),
-    updatedAt: clock.now(),
   });
   return true;
 }
@@ -73,13 +63,9 @@ export async function noticeInactive(
   daysLeft: number,
   now: Date,
 ): Promise<boolean> {
-  const owner = await em.getRepository(User).findOne({ where: { id: token.ownerId, accountId: token.accountId }, select: { id: true, status: true } });
-  if (!owner || owner.status !== UserStatus.ACTIVE) return false;
-  await em.getRepository(Notification).insert({
-    id: newId(),
-    accountId: token.accountId,
-    userId: owner.id,
-    tokenId: token.id,
+  const owner = await activeOwner(em, token);
+  if (!owner) return false;
+  await insertNotice(em, owner, token, {
     kind: NotificationKind.TOKEN_INACTIVE,
     thresholdDays: daysLeft,
     tokenExpiresAt: revokeAt,
@@ -87,14 +73,37 @@ export async function noticeInactive(
     actor: CLEAN_UP_ACTOR,
     actedAt: now,
     reason: 'inactive',
+  });
+  return true;
+}
+
+/** The token's owner, when they can still sign in; null otherwise (no notice for them). */
+async function activeOwner(em: EntityManager, token: Pick<ApiToken, 'accountId' | 'ownerId'>): Promise<{ id: string } | null> {
+  const owner = await em.getRepository(User).findOne({ where: { id: token.ownerId, accountId: token.accountId }, select: { id: true, status: true } });
+  return owner && owner.status === UserStatus.ACTIVE ? owner : null;
+}
+
+/** One notice for the owner, in the change's own transaction; the scheduler e-mails it unless they turned e-mail off. */
+async function insertNotice(
+  em: EntityManager,
+  owner: { id: string },
+  token: Pick<ApiToken, 'id' | 'accountId'>,
+  what: Pick<Notification, 'kind' | 'thresholdDays' | 'tokenExpiresAt' | 'actorId' | 'actor' | 'actedAt' | 'reason'>,
+): Promise<void> {
+  const now = clock.now();
+  await em.getRepository(Notification).insert({
+    id: newId(),
+    accountId: token.accountId,
+    userId: owner.id,
+    tokenId: token.id,
+    ...what,
     readAt: null,
     emailStatus: await emailStatusFor(em, owner.id),
     emailAttempts: 0,
     emailLockedUntil: null,
-    createdAt: clock.now(),
-    updatedAt: clock.now(),
+    createdAt: now,
+    updatedAt: now,
   });
-  return true;
 }
 
 const VERB: Partial<Record<NotificationKind, string>> = {
