@@ -133,6 +133,23 @@ async function burst(urls: string[], authorization: string, n: number, concurren
   return out;
 }
 
+/** The child processes serve /metrics on their main port to this bearer token (METRICS_TOKEN). */
+const METRICS_TOKEN = 'fleet-metrics-token-0123456789abcdef';
+
+/** A counter as another process's /metrics shows it (Prometheus text format), summed over the matching series. */
+async function scraped(base: string, name: string, labels: Record<string, string>): Promise<number> {
+  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  expect(res.status).toBe(200);
+  let sum = 0;
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
 const counter = async (name: string, labels: Record<string, string>): Promise<number> => {
   const metric = await register.getSingleMetric(name)?.get();
   return metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value ?? 0;
@@ -143,7 +160,7 @@ beforeAll(async () => {
   app = await startTestApp({ GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, REDIS_URL: redis.url, TOKEN_CACHE_TTL_MS: TTL });
   inventory = await startInventory({ jwksUrl: `${app.base}/.well-known/jwks.json`, gatewaySecret: GATEWAY_SECRET });
   const databaseUrl = app.db.databaseUrl!;
-  const shared = { GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, REDIS_URL: redis.url, SESSION_SIGNING_KEY: TEST_SIGNING_KEY };
+  const shared = { GATEWAY_SECRET, IDENTITY_PRIVATE_KEY: IDENTITY_KEY_PEM, REDIS_URL: redis.url, SESSION_SIGNING_KEY: TEST_SIGNING_KEY, METRICS_TOKEN };
   b = await spawnService(
     'tokens replica B',
     'dist/src/main.js',
@@ -221,6 +238,22 @@ test('a change made on replica B reaches replica A (its invalidation is received
   await until(async () => (await app.gql(ME, {}, key(token))).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED', 'revocation on B at A');
   expect(await counter('tokengate_invalidations_received_total', { kind: 'token' })).toBeGreaterThan(receivedBefore);
   expect(await counter('tokengate_last_invalidation_received_timestamp_seconds', {})).toBeGreaterThan(Date.now() / 1000 - 60);
+});
+
+test('/metrics scraped from replica B and both gateways: their received-invalidation counters move when a token is revoked on A', async () => {
+  const token = await createToken(app, owner, { name: 'scraped-elsewhere' });
+  await warm(key(token));
+  const targets = { B: b.base, G1: g1.base, G2: g2.base };
+  const before: Record<string, number> = {};
+  for (const [name, base] of Object.entries(targets)) before[name] = await scraped(base, 'tokengate_invalidations_received_total', { kind: 'token' });
+  await app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { id } }', { id: token.id }, owner.session);
+  await refusedEverywhere(key(token), 'revoked token (scraped)');
+  for (const [name, base] of Object.entries(targets)) {
+    await until(async () => (await scraped(base, 'tokengate_invalidations_received_total', { kind: 'token' })) > before[name], `the counter at ${name}`);
+  }
+  // Without the metrics credential, nothing.
+  expect((await fetch(`${b.base}/metrics`)).status).not.toBe(200);
+  expect((await fetch(`${g1.base}/metrics`, { headers: { authorization: 'Bearer wrong-token-wrong-token-wrong-token' } })).status).not.toBe(200);
 });
 
 test(`two gateways with a ${BUDGET}/min budget per token admit exactly ${BUDGET} requests between them`, async () => {
