@@ -241,6 +241,16 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
     expect((await h.app.ok(TOKEN, { id: staging.id }, ada.session)).apiToken.status).toBe('ACTIVE');
     const notices = await h.app.ok('{ notifications(first: 10) { nodes { kind reason token { name } } } }', {}, charles.session);
     expect(notices.notifications.nodes).toContainEqual({ kind: 'TOKEN_REVOKED', reason: 'Rotation after the CI incident', token: { name: 'prod-charles' } });
+    // Charles's console says what happened, by whom and why (not "expires today", as an expiry notice would).
+    const cp = await h.open();
+    await signInInUi(cp, charles.email);
+    await go(cp, '/notifications');
+    const notice = cp.locator('.notice', { hasText: 'prod-charles' });
+    await notice.getByText(`was revoked by Ada Lovelace <${ada.email}>`).waitFor();
+    await notice.getByText('Reason: Rotation after the CI incident').waitFor();
+    expect(await notice.getByText(/expires/).count()).toBe(0);
+    expect(serious(await axe(cp))).toEqual([]);
+    await cp.close();
   });
 
   test('refused: a reason over 200 characters is shown under the reason field, and nothing is revoked', async () => {

@@ -10,7 +10,7 @@ const NotificationsQuery = graphql(`
     notifications(first: 30, unreadOnly: $unreadOnly, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      nodes { id kind thresholdDays tokenExpiresAt readAt createdAt token { id name status } }
+      nodes { id kind thresholdDays tokenExpiresAt actor actedAt reason readAt createdAt token { id name status } }
     }
   }
 `);
@@ -19,6 +19,34 @@ const MarkRead = graphql(`
 `);
 
 const NOTICE_TYPES = { additionalTypenames: ['Notification'] };
+
+type Notice = { kind: string; thresholdDays: number; tokenExpiresAt: string; actor: string | null; actedAt: string | null };
+
+/** Notices that say a token stopped working. */
+const BAD_KINDS = new Set(['TOKEN_EXPIRED', 'TOKEN_REVOKED', 'TOKEN_DISABLED']);
+
+/** Reasons the service records in its own words, said in ours. */
+const REASON_TEXT: Record<string, string> = { leak_report: 'its secret was reported as leaked', inactive: 'not used for too long' };
+
+/** What happened to the token, after its name: an expiry (with its date) or an action someone else took (by whom, when). */
+function noticeText(n: Notice): string {
+  const by = n.actor ? ` by ${n.actor}` : '';
+  const at = n.actedAt ? ` (${formatDateTime(n.actedAt)})` : '';
+  switch (n.kind) {
+    case 'TOKEN_EXPIRED':
+      return `has expired (${formatDateTime(n.tokenExpiresAt)})`;
+    case 'TOKEN_REVOKED':
+      return `was revoked${by}${at}`;
+    case 'TOKEN_DISABLED':
+      return `was disabled${by}${at}`;
+    case 'TOKEN_REGENERATED':
+      return `was given a new secret${by}${at}`;
+    case 'TOKEN_INACTIVE':
+      return `has not been used for a long time and will be revoked on ${formatDateTime(n.tokenExpiresAt)} unless it is used`;
+    default:
+      return `${n.thresholdDays === 0 ? 'expires today' : `expires in ${n.thresholdDays} ${n.thresholdDays === 1 ? 'day' : 'days'}`} (${formatDateTime(n.tokenExpiresAt)})`;
+  }
+}
 
 export default function Notifications() {
   const [unreadOnly, setUnreadOnly] = useState(false);
@@ -56,20 +84,20 @@ export default function Notifications() {
       {!conn && result.fetching && <Loading />}
       {conn && conn.totalCount === 0 && (
         <EmptyState title={unreadOnly ? 'All caught up' : 'No notifications'} icon="bell">
-          <p>You will be told here before a token you care about expires.</p>
+          <p>You will be told here before a token you care about expires, and when someone else revokes, disables or regenerates one of yours.</p>
         </EmptyState>
       )}
       {conn && conn.nodes.length > 0 && (
         <ul className="notices">
           {conn.nodes.map((n) => (
             <li key={n.id} className={`notice ${n.readAt ? '' : 'notice-unread'}`}>
-              <span className={`notice-dot ${n.kind === 'TOKEN_EXPIRED' ? 'bad' : ''}`} aria-hidden="true" />
+              <span className={`notice-dot ${BAD_KINDS.has(n.kind) ? 'bad' : ''}`} aria-hidden="true" />
               <div className="notice-body">
                 <p>
                   {n.token ? <Link href={`/tokens/${n.token.id}`}>{n.token.name}</Link> : <span>A token you can no longer see</span>}{' '}
-                  {n.kind === 'TOKEN_EXPIRED' ? 'has expired' : n.thresholdDays === 0 ? 'expires today' : `expires in ${n.thresholdDays} ${n.thresholdDays === 1 ? 'day' : 'days'}`}
-                  <span className="muted"> ({formatDateTime(n.tokenExpiresAt)})</span>
+                  {noticeText(n)}
                 </p>
+                {n.reason && n.kind !== 'TOKEN_INACTIVE' && <p className="sub">Reason: {REASON_TEXT[n.reason] ?? n.reason}</p>}
                 <p className="sub">
                   <When iso={n.createdAt} />
                   {!n.readAt && <span className="sr-only">, unread</span>}
