@@ -77,7 +77,9 @@ export const forbidden = (message = 'You are not allowed to do this') => new App
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const badInput = (field: string, message: string) =>
   new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
-export const conflict = (message: string) => new AppError('CONFLICT', message);
+/** A clash with what exists; with `field`, said like a bad input (`field: message`, extensions.field) so forms can place it. */
+export const conflict = (message: string, field?: string) =>
+  field ? new AppError('CONFLICT', `${field}: ${message}`, { field }) : new AppError('CONFLICT', message);
 
 /** A driver's refusal that means the database cannot answer now (answered SERVICE_UNAVAILABLE). */
 export function isDatabaseUnavailable(err: unknown): boolean {

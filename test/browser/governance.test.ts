@@ -78,7 +78,7 @@ describe('token detail: edit, disable, enable', () => {
     await form.getByRole('button', { name: 'Save changes' }).click();
     const conflict = form.locator('.field-error').first();
     await conflict.waitFor();
-    expect(await conflict.textContent()).toMatch(/already exists for this user; choose another name/);
+    expect(await conflict.textContent()).toMatch(/The name is already used by another token of this user; choose another name/);
     expect(await name.getAttribute('aria-invalid')).toBe('true');
     expect(await name.getAttribute('aria-describedby')).toContain((await conflict.getAttribute('id'))!);
     await name.fill('');

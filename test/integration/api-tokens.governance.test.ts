@@ -108,7 +108,7 @@ describe('updateApiToken', () => {
       [{ name: null }, 'BAD_USER_INPUT', /^name:.*null/],
       [{ name: 'x'.repeat(101) }, 'BAD_USER_INPUT', /^name:/],
       [{ description: 'y'.repeat(1001) }, 'BAD_USER_INPUT', /^description:/],
-      [{ name: 'taken-name' }, 'CONFLICT', /already exists/],
+      [{ name: 'taken-name' }, 'CONFLICT', /^name: is already used by another token of this user/],
     ];
     for (const [input, c, message] of cases) {
       const res = await fail(UPDATE, { id: t.id, input }, world.member.session);

@@ -331,7 +331,7 @@ export class ApiTokenService {
         .getRawMany<{ name: string }>();
       const folded = foldName(name);
       if (taken.some((t) => foldName(t.name) === folded)) {
-        throw conflict(`A token named "${name}" already exists for this user; choose another name`);
+        throw conflict('is already used by another token of this user; choose another name', 'name');
       }
 
       const active = await this.countActive(em, actor.accountId, now, policy.maxActiveTokens);
@@ -485,7 +485,7 @@ export class ApiTokenService {
             .where("t.ownerId = :ownerId AND t.storedStatus <> 'DELETED' AND t.id <> :id", { ownerId: token.ownerId, id: token.id })
             .getRawMany<{ name: string }>();
           if (taken.some((t) => foldName(t.name) === folded)) {
-            throw conflict(`A token named "${change.name}" already exists for this user; choose another name`);
+            throw conflict('is already used by another token of this user; choose another name', 'name');
           }
         }
         changes.name = { from: token.name, to: change.name };

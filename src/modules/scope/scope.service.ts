@@ -108,7 +108,7 @@ export class ScopeService {
     const saved = await this.withAuthority(principal, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
-        throw conflict(`The scope "${name}" already exists in this account's catalog`);
+        throw conflict("is already used by another scope of this account's catalog", 'name');
       }
       const row = await repo.save(
         repo.create({ id: newId(), accountId: actor.accountId, name, description, minRole, createdById: actor.userId, createdAt: now }),
