@@ -152,6 +152,10 @@ describe('an admin', () => {
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     await page.getByRole('button', { name: 'Add user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a user' });
+    // The dialog opens on its first field, not on its close button: typing goes straight into the name.
+    await page.waitForFunction("document.activeElement instanceof HTMLInputElement && document.activeElement.closest('dialog') !== null");
+    await page.keyboard.type('Nina');
+    expect(await dialog.getByLabel('Name').inputValue()).toBe('Nina');
     await dialog.getByLabel('Name').fill('Nina New');
     await dialog.getByLabel('E-mail').fill(`nina.${Date.now()}@example.com`);
     await dialog.getByLabel('Initial password').fill('short');

@@ -193,7 +193,7 @@ function CreateUserDialog({ myRole, onClose }: { myRole: Role; onClose: () => vo
   return (
     <Dialog title="Add a user" onClose={onClose}>
       <form className="form" onSubmit={submit} noValidate>
-        <TextInput label="Name" value={form.name} required onChange={(e) => setForm({ ...form, name: e.target.value })} error={byField.name} autoFocus />
+        <TextInput label="Name" value={form.name} required onChange={(e) => setForm({ ...form, name: e.target.value })} error={byField.name} data-autofocus />
         <TextInput label="E-mail" type="email" value={form.email} required onChange={(e) => setForm({ ...form, email: e.target.value })} error={byField.email} />
         <TextInput label="Initial password" type="password" autoComplete="new-password" value={form.password} required onChange={(e) => setForm({ ...form, password: e.target.value })} error={byField.password} hint="At least 12 characters. Share it safely; they can change it in their profile." />
         <Select label="Role" value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Role })} error={byField.role}>
