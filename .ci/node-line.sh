@@ -46,8 +46,14 @@ echo "== Node ${major}: rebuilding better-sqlite3 from source"
 npm rebuild better-sqlite3 --build-from-source --foreground-scripts --loglevel=error >"$work/rebuild.log" 2>&1 || { tail -40 "$work/rebuild.log" >&2; exit 1; }
 node -e "require('bcrypt').hashSync('x', 4); new (require('better-sqlite3'))(':memory:').close()"
 
-echo "== Node ${major}: build, unit and SQLite integration suites"
-npm run build --silent
+echo "== Node ${major}: unit and SQLite integration suites (dist/ built here unless NODE_LINE_REUSE_DIST=1)"
+if [ "${NODE_LINE_REUSE_DIST:-}" = 1 ] && [ -d "$root/dist" ]; then
+  # .ci/run has just built dist/ from this tree: compiled JavaScript and the console's bundle do not depend on
+  # the Node line, so the copy saves a build per line.
+  cp -a "$root/dist" "$work/tree/dist"
+else
+  npm run build --silent
+fi
 summary="$work/jest.json"
 status=0
 node node_modules/jest/bin/jest.js --selectProjects unit sqlite --json "--outputFile=$summary" || status=$?
