@@ -11,11 +11,12 @@ const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts'
 
 module.exports = {
   testTimeout: 60_000,
-  // On 2 cores Jest would run every file in its own process, one after another, and that process keeps
+  // On 2 cores Jest would run every file in its own main process, one after another, and that process keeps
   // every module each file loaded: with the OpenTelemetry, Redis and router test files the suite passed
   // V8's 4 GB heap limit about 650 s in. With a memory limit Jest runs the files in a worker instead and
-  // replaces it between files whenever it holds more than this.
-  workerIdleMemoryLimit: '1GB',
+  // replaces it between files whenever it holds more than this (high enough that it is rarely replaced:
+  // a fresh worker loads every module again, which at 1 GB cost the suite minutes).
+  workerIdleMemoryLimit: '3GB',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
