@@ -6,7 +6,7 @@
 # Stages: toolchain (compilers for native modules) → build (all deps, tsc) and
 # prod-deps (production deps only) → runtime (slim, no compilers, non-root).
 #
-# Node: the active LTS line (24; see README "Node.js support"). Its npm 11
+# Node: the maintenance LTS line 22 (24 once it passes; docs/operations.md, "Node.js support"). Its npm
 # accepts the committed lock (`npm ci`), which lists every platform's optional
 # packages. The install-script policy (package.json "allowScripts") is applied
 # by hand so that it holds for any npm: install with --ignore-scripts, then run

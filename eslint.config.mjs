@@ -1,4 +1,4 @@
-// ESLint (flat config): the layering rules of the README's architecture map, and a few
+// ESLint (flat config): the layering rules of docs/architecture.md, and a few
 // correctness rules that the code already meets. Kept small on purpose: a rule lands only
 // when the whole code base passes it.
 import tseslint from 'typescript-eslint';
@@ -75,7 +75,7 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
-  // Layers (README, "Architecture"): the kernel sits below the modules, verification above them.
+  // Layers (docs/architecture.md, "Layers"): the kernel sits below the modules, verification above them.
   {
     files: ['src/auth/**/*.ts'],
     rules: {
@@ -85,7 +85,7 @@ export default tseslint.config(
           patterns: [
             layer(
               ['**/modules/**', '**/verification/**', '**/db/**', '**/loaders/**', '**/authz/**', '**/context', ...HTTP_AND_ROOTS],
-              'src/auth is the kernel: it imports only common/, errors and config (README, "Architecture").',
+              'src/auth is the kernel: it imports only common/, errors and config (docs/architecture.md, "Layers").',
             ),
           ],
         },
@@ -101,7 +101,7 @@ export default tseslint.config(
           patterns: [
             layer(
               ['**/verification/**', ...HTTP_AND_ROOTS],
-              'Modules sit below verification and the HTTP layer: take what you need from above as a constructor argument (README, "Architecture").',
+              'Modules sit below verification and the HTTP layer: take what you need from above as a constructor argument (docs/architecture.md, "Layers").',
             ),
           ],
         },
@@ -113,7 +113,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [layer(['**/modules/**', '**/verification/**'], 'src/common sits below the modules (README, "Architecture").')] },
+        { patterns: [layer(['**/modules/**', '**/verification/**'], 'src/common sits below the modules (docs/architecture.md, "Layers").')] },
       ],
     },
   },

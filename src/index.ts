@@ -1,6 +1,6 @@
 /**
  * The package's public entry: what other subgraphs import to accept gateway
- * traffic (see README, "Subgraph kit"), plus the scope mapping.
+ * traffic (see docs/gateway.md, "Subgraph kit"), plus the scope mapping.
  */
 export * from './subgraph-kit';
 export { scopesFor, ROLE_SCOPES } from './authz/scopes';

@@ -17,7 +17,7 @@ const RANDOM_LENGTH = 36;
 const CHECKSUM_LENGTH = 6;
 const HINT_RANDOM_CHARS = 4;
 export const SECRET_LENGTH = SECRET_PREFIX.length + RANDOM_LENGTH + CHECKSUM_LENGTH;
-/** Regular expression for secret scanners (documented in the README). */
+/** Regular expression for secret scanners (documented in docs/tokens.md). */
 export const SECRET_PATTERN = /^tgk_[0-9A-Za-z]{42}$/;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -11,7 +11,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * GET /metrics in Prometheus's text format, from prom-client's default registry: every metric this
- * process registered (see src/common/metrics.ts and README "Metrics"). Never public by accident:
+ * process registered (see src/common/metrics.ts and docs/operations.md, "Metrics and tracing"). Never public by accident:
  *
  * - METRICS_PORT set: served on that port only (at the main port's HOST / GATEWAY_HOST); the main
  *   port answers /metrics as any unknown path.

@@ -12,7 +12,7 @@ import { AppError } from '../errors';
  * `npm run seed -- --accounts 10000 --tokens 1000000 --big-account 100000 --audit 5000000`
  *
  * Fills the MySQL/MariaDB database at DATABASE_URL (migrations applied first)
- * with realistic, deterministic data: see src/db/seeder.ts and the README.
+ * with realistic, deterministic data: see src/db/seeder.ts and docs/operations.md, "Data at scale".
  * Refuses a database that already holds accounts unless --truncate is given.
  */
 const USAGE = `usage: npm run seed -- [--accounts N] [--tokens N] [--big-account N] [--audit N] [--usage N]

@@ -18,7 +18,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 export const DESKTOP = { width: 1366, height: 860 };
 export const PHONE = { width: 360, height: 780 };
-/** Screenshots go here; `SCREENSHOT_DIR=docs/console` refreshes the README's pictures. */
+/** Screenshots go here; `SCREENSHOT_DIR=docs/console` refreshes the pictures of the README and docs/console.md. */
 export const SCREENSHOT_DIR = resolve(process.env.SCREENSHOT_DIR || join(__dirname, 'screenshots'));
 
 export interface ConsoleHarness {

@@ -286,7 +286,7 @@ describe('keyboard only', () => {
   });
 });
 
-describe('a lived-in account (the README\'s pictures)', () => {
+describe('a lived-in account (the documentation\'s pictures)', () => {
   test('the tokens table and a token with 30 days of use', async () => {
     const ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     const charles = await addUser(h.app, ada, 'MEMBER', 'Charles Babbage');

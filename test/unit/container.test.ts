@@ -42,7 +42,7 @@ describe('container image and compose stack', () => {
     }
   });
 
-  test('the image and the compose stack run a Node line that .ci/run tests (22 until 24 passes: README, Node.js support)', () => {
+  test('the image and the compose stack run a Node line that .ci/run tests (22 until 24 passes: docs/operations.md, Node.js support)', () => {
     const image = /^ARG NODE_IMAGE=node:(\d+)-bookworm-slim$/m.exec(dockerfile)?.[1];
     const secrets = /image: node:(\d+)-bookworm-slim/.exec(read('docker-compose.yml'))?.[1];
     expect(image).toBe('22');
