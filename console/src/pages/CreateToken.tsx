@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { Link, useLocation } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
 import { graphql } from '../graphql';
 import { Icon } from '../icons';
@@ -9,12 +9,13 @@ import { isAdmin, ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '.
 import { TokenRow } from '../tokens';
 import { Button, EmptyState, ErrorList, Field, Loading, PageHeader, Select, TextInput } from '../ui';
 import { CREATION_TEXT } from '../rules';
+import { AccessFields, accessDraft, accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER } from '../tokenAccess';
 
 const FormData = graphql(`
   query CreateTokenForm($admin: Boolean!) {
     me { id role }
     account { id tokenRules { defaultTokenLifetimeDays maxTokenLifetimeDays tokenCreation canCreateTokens } }
-    users(first: 100) @include(if: $admin) { nodes { id name email role status } }
+    users(first: 100) @include(if: $admin) { nodes { id name email role status kind } }
     scopes { id name description minRole }
   }
 `);
@@ -59,6 +60,7 @@ export function CreateToken() {
   const { session } = useSession();
   const admin = isAdmin(session?.user.role);
   const [, navigate] = useLocation();
+  const search = useSearch();
   const [data] = useQuery({ query: FormData, variables: { admin }, context: FORM_TYPES });
   const [result, create] = useMutation(Create);
   const [created, setCreated] = useState<{ secret: string; id: string; name: string; username: string } | null>(null);
@@ -71,7 +73,10 @@ export function CreateToken() {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [environment, setEnvironment] = useState('');
-  const [ownerId, setOwnerId] = useState('');
+  // ?owner= preselects whom the token is for (the Users screen's "Issue token" links here).
+  const [ownerId, setOwnerId] = useState(() => new URLSearchParams(search).get('owner') ?? '');
+  const [access, setAccess] = useState(accessDraft);
+  const [accessLocal, setAccessLocal] = useState<string | undefined>(undefined);
   const [role, setRole] = useState<Role | ''>('');
   const [expiry, setExpiry] = useState<string | null>(null);
   const [date, setDate] = useState('');
@@ -91,11 +96,19 @@ export function CreateToken() {
   const max = policy?.maxTokenLifetimeDays ?? null;
   const today = new Date();
 
-  const { byField, general } = splitErrors(apiErrors(result.error), ['name', 'description', 'role', 'environment', 'expiresAt', 'neverExpires', 'ownerId', 'scopes']);
+  const accessErr = accessErrors(apiErrors(result.error), access.rateLimit.trim() !== '');
+  const { byField, general } = splitErrors(accessErr.rest, ['name', 'description', 'role', 'environment', 'expiresAt', 'neverExpires', 'ownerId', 'scopes']);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setLocalError(null);
+    setAccessLocal(undefined);
+    const rateLimitPerMinute = parseRateLimit(access.rateLimit);
+    if (rateLimitPerMinute === undefined) {
+      setAccessLocal(RATE_LIMIT_NOT_A_NUMBER);
+      return;
+    }
+    const allowedCidrs = parseCidrs(access.cidrs);
     let expiresAt: string | undefined;
     let neverExpires: boolean | undefined;
     const isDefault = choice === initial;
@@ -118,6 +131,8 @@ export function CreateToken() {
           expiresAt,
           neverExpires,
           scopes: scopes.length ? scopes : undefined,
+          allowedCidrs: allowedCidrs.length ? allowedCidrs : undefined,
+          rateLimitPerMinute: rateLimitPerMinute ?? undefined,
         },
       },
       { additionalTypenames: ['ApiToken', 'ApiTokenAlerts'] },
@@ -175,7 +190,8 @@ export function CreateToken() {
                 .filter((u) => u.id !== session?.user.id)
                 .map((u) => (
                   <option key={u.id} value={u.id}>
-                    {u.name} — {u.email} ({ROLE_LABEL[u.role as Role]})
+                    {u.name}
+                    {u.kind === 'SERVICE' ? ' — service account' : ` — ${u.email}`} ({ROLE_LABEL[u.role as Role]})
                   </option>
                 ))}
             </Select>
@@ -208,6 +224,7 @@ export function CreateToken() {
               hint="The token stops working at the end of this day."
             />
           )}
+          <AccessFields draft={access} onChange={setAccess} errors={{ cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin} />
           {catalog.length > 0 && (
             <fieldset className="field fieldset">
               <legend>Catalog scopes <span className="optional">(optional)</span></legend>

@@ -260,7 +260,7 @@ export function Tokens() {
                 <tr>
                   <th scope="col">Name</th>
                   <th scope="col">Username</th>
-                  <th scope="col">Role · environment</th>
+                  <th scope="col">Role · environment · limits</th>
                   <th scope="col">Owner / issued by</th>
                   <th scope="col">Expires</th>
                   <th scope="col">Last used</th>
@@ -295,6 +295,20 @@ export function Tokens() {
                     <td data-label="Role · env">
                       <RoleBadge role={t.role} />
                       <div className="sub">{t.environment ? <span className="chip chip-env">{t.environment}</span> : 'any environment'}</div>
+                      {(t.rateLimitPerMinute != null || t.allowedCidrs.length > 0) && (
+                        <div className="sub chips">
+                          {t.rateLimitPerMinute != null && (
+                            <span className="chip chip-limit" title={`Rate limit: ${t.rateLimitPerMinute} requests per minute`}>
+                              {t.rateLimitPerMinute.toLocaleString('en')}/min
+                            </span>
+                          )}
+                          {t.allowedCidrs.length > 0 && (
+                            <span className="chip chip-limit" title={t.allowedCidrs.join(', ')}>
+                              {t.allowedCidrs.length} IP {t.allowedCidrs.length === 1 ? 'range' : 'ranges'}
+                            </span>
+                          )}
+                        </div>
+                      )}
                     </td>
                     <td data-label="Owner / issued by">
                       <div>{t.owner.name}</div>
