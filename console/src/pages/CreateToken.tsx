@@ -127,7 +127,8 @@ export function CreateToken() {
           description: description.trim() || undefined,
           environment: environment.trim() || undefined,
           role: chosenRole,
-          ownerId: ownerId || undefined,
+          // Only OWNER/ADMIN choose an owner (a ?owner= in a member's address is not acted on).
+          ownerId: admin && ownerId ? ownerId : undefined,
           expiresAt,
           neverExpires,
           scopes: scopes.length ? scopes : undefined,
