@@ -57,6 +57,7 @@ describe('a MEMBER', () => {
     await go(page, '/users');
     await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
     await go(page, '/tokens/new');
+    await page.getByLabel('Role').locator('option').first().waitFor({ state: 'attached' }); // allTextContents does not wait for the form
     const roles = await page.getByLabel('Role').locator('option').allTextContents();
     expect(roles).toEqual(['Member', 'Read-only']);
     expect(await page.getByLabel('Owner', { exact: true }).count()).toBe(0);
