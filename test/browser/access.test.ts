@@ -1,32 +1,19 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
-import { axe, ConsoleHarness, DESKTOP, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
+import { axe, DESKTOP, go, PHONE, serious, shot, signInInUi, consoleForFile, rowByLink, fieldError, openToken } from './harness';
 
 /**
  * A token's IP allowlist and its own rate limit in the console (issue #16, items 4 and 5): on the create
  * form and the edit form, on the detail page with the ranges seen in its usage and a one-click Allow, and
  * as badges in the list; the API's refusals under the field they concern. Real service, real Chromium.
  */
-let h: ConsoleHarness;
-beforeAll(async () => {
-  h = await startConsole();
-});
-afterAll(() => h?.stop());
-afterEach(() => {
-  const problems = h.problems.splice(0);
-  expect(problems).toEqual([]);
-});
+const h = consoleForFile();
 
 const ME = '{ me { id name } }';
 const TOKEN = 'query($id: ID!) { apiToken(id: $id) { id name allowedCidrs rateLimitPerMinute suggestedCidrs } }';
 const CIDR_MESSAGE = 'must be an IPv4 or IPv6 address or range in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/48.';
-const row = (page: Page, name: string) => page.locator('tbody tr', { has: page.getByRole('link', { name, exact: true }) });
-const fieldError = (page: Page, label: string | RegExp) => page.locator('.field', { has: page.getByLabel(label) }).locator('.field-error');
+const row = rowByLink;
 
-async function openToken(page: Page, id: string, name: string) {
-  await go(page, `/tokens/${id}`);
-  await page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
-}
 
 describe('create form: allowed IP ranges and rate limit', () => {
   let ada: Actor;

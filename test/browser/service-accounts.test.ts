@@ -1,28 +1,18 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
-import { axe, ConsoleHarness, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
+import { axe, go, PHONE, serious, shot, signInInUi, consoleForFile, fieldError, focused } from './harness';
 
 /**
  * Service accounts in the console (issue #16, item 6): the Users screen lists people and service accounts
  * apart (a tab kept in the URL); OWNER/ADMIN add one, issue it a token (the shown-once panel as for any
  * token), see its tokens and deactivate it (its tokens stop). Real service, real Chromium.
  */
-let h: ConsoleHarness;
-beforeAll(async () => {
-  h = await startConsole();
-});
-afterAll(() => h?.stop());
-afterEach(() => {
-  const problems = h.problems.splice(0);
-  expect(problems).toEqual([]);
-});
+const h = consoleForFile();
 
 const ME = '{ me { id name kind } }';
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Console' });
 const tabs = (page: Page) => page.getByRole('navigation', { name: 'Kinds of user' });
 const row = (page: Page, text: string) => page.locator('tbody tr', { hasText: text });
-const fieldError = (page: Page, label: string | RegExp) => page.locator('.field', { has: page.getByLabel(label) }).locator('.field-error');
-const focused = (page: Page) => page.evaluate('document.activeElement && document.activeElement.textContent && document.activeElement.textContent.trim()') as Promise<string | null>;
 
 describe('an owner', () => {
   let ada: Actor;

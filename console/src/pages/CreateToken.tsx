@@ -2,14 +2,14 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link, useLocation, useSearch } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
+import { BackLink } from '../list';
 import { graphql } from '../graphql';
-import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '../session';
 import { TokenRow } from '../tokens';
-import { Button, EmptyState, ErrorList, Field, Loading, PageHeader, Select, TextInput } from '../ui';
+import { Button, EmptyState, ErrorList, Loading, PageHeader, Select, TextInput } from '../ui';
 import { CREATION_TEXT } from '../rules';
-import { AccessFields, accessDraft, accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER } from '../tokenAccess';
+import { accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER, TokenFields, tokenDraft } from '../tokenForm';
 
 const FormData = graphql(`
   query CreateTokenForm($admin: Boolean!) {
@@ -70,12 +70,10 @@ export function CreateToken() {
   const myRole = (data.data?.me?.role ?? session?.user.role ?? 'READ_ONLY') as Role;
   const users = (data.data?.users?.nodes ?? []).filter((u) => u.status === 'ACTIVE');
 
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const [draft, setDraft] = useState(tokenDraft);
   const [environment, setEnvironment] = useState('');
   // ?owner= preselects whom the token is for (the Users screen's "Issue token" links here).
   const [ownerId, setOwnerId] = useState(() => new URLSearchParams(search).get('owner') ?? '');
-  const [access, setAccess] = useState(accessDraft);
   const [accessLocal, setAccessLocal] = useState<string | undefined>(undefined);
   const [role, setRole] = useState<Role | ''>('');
   const [expiry, setExpiry] = useState<string | null>(null);
@@ -96,19 +94,19 @@ export function CreateToken() {
   const max = policy?.maxTokenLifetimeDays ?? null;
   const today = new Date();
 
-  const accessErr = accessErrors(apiErrors(result.error), access.rateLimit.trim() !== '');
+  const accessErr = accessErrors(apiErrors(result.error), draft.rateLimit.trim() !== '');
   const { byField, general } = splitErrors(accessErr.rest, ['name', 'description', 'role', 'environment', 'expiresAt', 'neverExpires', 'ownerId', 'scopes']);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setLocalError(null);
     setAccessLocal(undefined);
-    const rateLimitPerMinute = parseRateLimit(access.rateLimit);
+    const rateLimitPerMinute = parseRateLimit(draft.rateLimit);
     if (rateLimitPerMinute === undefined) {
       setAccessLocal(RATE_LIMIT_NOT_A_NUMBER);
       return;
     }
-    const allowedCidrs = parseCidrs(access.cidrs);
+    const allowedCidrs = parseCidrs(draft.cidrs);
     let expiresAt: string | undefined;
     let neverExpires: boolean | undefined;
     const isDefault = choice === initial;
@@ -123,8 +121,8 @@ export function CreateToken() {
     const r = await create(
       {
         input: {
-          name: name.trim(),
-          description: description.trim() || undefined,
+          name: draft.name.trim(),
+          description: draft.description.trim() || undefined,
           environment: environment.trim() || undefined,
           role: chosenRole,
           // Only OWNER/ADMIN choose an owner (a ?owner= in a member's address is not acted on).
@@ -163,9 +161,7 @@ export function CreateToken() {
     <div className="page">
       <PageHeader
         back={
-          <Link href="/tokens" className="back-link">
-            <Icon name="arrowLeft" size={16} /> API tokens
-          </Link>
+          <BackLink href="/tokens">API tokens</BackLink>
         }
         title="Create an API token"
         description="A token acts as its owner, with the role you give it. Its secret is shown once, on the next screen."
@@ -180,10 +176,7 @@ export function CreateToken() {
         </EmptyState>
       ) : (
         <form className="form card card-body form-grid" onSubmit={submit} noValidate aria-label="New token">
-          <TextInput label="Name" name="name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={byField.name} hint="What uses it, e.g. “ci-deploy” or “k8s-production”. Unique among the owner’s tokens." autoFocus />
-          <Field label="Description" optional error={byField.description}>
-            {({ id, describedBy, invalid }) => <textarea id={id} className="input" rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid || undefined} />}
-          </Field>
+          <TokenFields draft={draft} onChange={setDraft} errors={{ name: byField.name, description: byField.description, cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin}>
           {admin && (
             <Select label="Owner" value={ownerId} onChange={(e) => setOwnerId(e.target.value)} error={byField.ownerId} hint="Whom the token acts as. Admins may issue tokens for anyone in the account.">
               <option value="">Me ({session?.user.name})</option>
@@ -225,7 +218,6 @@ export function CreateToken() {
               hint="The token stops working at the end of this day."
             />
           )}
-          <AccessFields draft={access} onChange={setAccess} errors={{ cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin} />
           {catalog.length > 0 && (
             <fieldset className="field fieldset">
               <legend>Catalog scopes <span className="optional">(optional)</span></legend>
@@ -244,6 +236,7 @@ export function CreateToken() {
               {byField.scopes && <p className="field-error">{byField.scopes}</p>}
             </fieldset>
           )}
+          </TokenFields>
           <ErrorList errors={general} />
           <div className="form-actions">
             <Link href="/tokens" className="btn btn-ghost btn-md">

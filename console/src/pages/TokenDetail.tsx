@@ -2,16 +2,16 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
+import { BackLink } from '../list';
 import { graphql } from '../graphql';
-import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, useSession } from '../session';
 import { UsageChart, fillDays } from '../UsageChart';
-import { Button, Card, ConfirmDialog, Dialog, ErrorList, Field, TextInput, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
+import { Button, Card, ConfirmDialog, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
 import { TokenActionDialog } from './Tokens';
 import { useTokenRules } from '../rules';
 import { AuditTable, AuditFields } from './Audit';
-import { AccessFields, accessDraft, accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER, rateLimitText } from '../tokenAccess';
+import { TokenFields, tokenDraft, accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER, rateLimitText } from '../tokenForm';
 
 const Detail = graphql(
   `
@@ -114,9 +114,7 @@ export default function TokenDetail({ id }: { id: string }) {
     <div className="page">
       <PageHeader
         back={
-          <Link href="/tokens" className="back-link">
-            <Icon name="arrowLeft" size={16} /> API tokens
-          </Link>
+          <BackLink href="/tokens">API tokens</BackLink>
         }
         title={
           <span className="title-with-badge">
@@ -330,9 +328,7 @@ function RegenerateDialog({ token, onClose, onDone }: { token: { id: string; nam
 
 /** Rename the token or change its description, in place; the API's refusals appear under the field they concern. */
 function EditForm({ token, admin, onClose }: { token: AccessToken & { description?: string | null }; admin: boolean; onClose: () => void }) {
-  const [name, setName] = useState(token.name);
-  const [description, setDescription] = useState(token.description ?? '');
-  const [access, setAccess] = useState(() => accessDraft(token));
+  const [draft, setDraft] = useState(() => tokenDraft(token));
   const [accessLocal, setAccessLocal] = useState<string | undefined>(undefined);
   const [sentRateLimit, setSentRateLimit] = useState(false);
   const [result, update] = useMutation(Update);
@@ -352,13 +348,13 @@ function EditForm({ token, admin, onClose }: { token: AccessToken & { descriptio
         onSubmit={async (e) => {
           e.preventDefault();
           setAccessLocal(undefined);
-          const rateLimitPerMinute = parseRateLimit(access.rateLimit);
+          const rateLimitPerMinute = parseRateLimit(draft.rateLimit);
           if (rateLimitPerMinute === undefined) return setAccessLocal(RATE_LIMIT_NOT_A_NUMBER);
           const input: { name?: string; description?: string | null; allowedCidrs?: string[]; rateLimitPerMinute?: number | null } = {};
-          if (name !== token.name) input.name = name;
-          if (description !== (token.description ?? '')) input.description = description.trim() ? description : null;
+          if (draft.name !== token.name) input.name = draft.name;
+          if (draft.description !== (token.description ?? '')) input.description = draft.description.trim() ? draft.description : null;
           // [] (not null) lifts the restriction: null would leave the list unchanged.
-          const cidrs = parseCidrs(access.cidrs);
+          const cidrs = parseCidrs(draft.cidrs);
           if (cidrs.join('\n') !== token.allowedCidrs.join('\n')) input.allowedCidrs = cidrs;
           // null = back to the gateway's default.
           if (rateLimitPerMinute !== token.rateLimitPerMinute) input.rateLimitPerMinute = rateLimitPerMinute;
@@ -368,13 +364,7 @@ function EditForm({ token, admin, onClose }: { token: AccessToken & { descriptio
           if (!r.error) onClose();
         }}
       >
-        <TextInput label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={byField.name} autoFocus maxLength={100} hint="Unique among the owner’s tokens." />
-        <Field label="Description" optional error={byField.description} hint="What uses this token, up to 1,000 characters.">
-          {({ id, describedBy, invalid }) => (
-            <textarea id={id} name="description" className="input" rows={3} maxLength={1000} aria-describedby={describedBy} aria-invalid={invalid || undefined} value={description} onChange={(e) => setDescription(e.target.value)} />
-          )}
-        </Field>
-        <AccessFields draft={access} onChange={setAccess} errors={{ cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin} />
+        <TokenFields draft={draft} onChange={setDraft} errors={{ name: byField.name, description: byField.description, cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin} />
         <ErrorList errors={general} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from 'urql';
 import { Link, useSearch } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
 import { graphql } from '../graphql';
+import { DataTable, Pager } from '../list';
 import { ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '../session';
 import { Button, ConfirmDialog, Dialog, EmptyState, ErrorList, Loading, Notice, PageHeader, RoleBadge, Select, StatusBadge, TextInput, Unavailable, When } from '../ui';
 
@@ -40,6 +41,7 @@ interface UserRow {
   email: string;
   role: Role;
   status: string;
+  createdAt: string;
 }
 
 type Kind = 'PERSON' | 'SERVICE';
@@ -120,51 +122,45 @@ function UserList({ kind }: { kind: Kind }) {
           <p>A service account owns the tokens of a CI pipeline, a deployment or an integration, so they keep working when the person who set them up leaves. It has a role, no password, and cannot sign in.</p>
         </EmptyState>
       ) : (
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="sr-only">
-            {service ? 'Service accounts' : 'People'}, {conn.totalCount} in all
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Added</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn.nodes.map((u) => (
-              <tr key={u.id} data-user-id={u.id}>
-                <td data-label="Name">
+        <DataTable
+          caption={`${service ? 'Service accounts' : 'People'}, ${conn.totalCount} in all`}
+          rows={conn.nodes as readonly UserRow[]}
+          rowKey={(u) => u.id}
+          rowData={(u) => ({ 'data-user-id': u.id })}
+          columns={[
+            {
+              label: 'Name',
+              cell: (u) => (
+                <>
                   <div className="strong">
                     {u.name} {u.id === me.id && <span className="muted">(you)</span>}
                   </div>
                   <div className="sub">{u.email || (service ? 'No contact e-mail' : '')}</div>
-                </td>
-                <td data-label="Role">
-                  {manageable(u as UserRow) ? (
-                    <select className="input input-sm" aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => setRoleChange({ user: u as UserRow, role: e.target.value as Role })}>
-                      {ROLES.filter((r) => roleAtMost(r, me.role)).map((r) => (
-                        <option key={r} value={r}>
-                          {ROLE_LABEL[r]}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    <RoleBadge role={u.role as Role} />
-                  )}
-                </td>
-                <td data-label="Status">
-                  <StatusBadge status={u.status} />
-                </td>
-                <td data-label="Added">
-                  <When iso={u.createdAt} mode="date" />
-                </td>
-                <td className="cell-actions">
+                </>
+              ),
+            },
+            {
+              label: 'Role',
+              cell: (u) =>
+                manageable(u) ? (
+                  <select className="input input-sm" aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => setRoleChange({ user: u, role: e.target.value as Role })}>
+                    {ROLES.filter((r) => roleAtMost(r, me.role)).map((r) => (
+                      <option key={r} value={r}>
+                        {ROLE_LABEL[r]}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <RoleBadge role={u.role} />
+                ),
+            },
+            { label: 'Status', cell: (u) => <StatusBadge status={u.status} /> },
+            { label: 'Added', cell: (u) => <When iso={u.createdAt} mode="date" /> },
+            {
+              label: 'Actions',
+              actions: true,
+              cell: (u) => (
+                <>
                   <Link href={`/tokens?owner=${u.id}`} className="btn btn-ghost btn-sm" aria-label={`Tokens of ${u.name}`}>
                     Tokens
                   </Link>
@@ -173,31 +169,22 @@ function UserList({ kind }: { kind: Kind }) {
                       Issue token
                     </Link>
                   )}
-                  {manageable(u as UserRow) && (
-                    <Button size="sm" variant={u.status === 'ACTIVE' ? 'danger' : 'secondary'} onClick={() => setStatusChange(u as UserRow)}>
+                  {manageable(u) && (
+                    <Button size="sm" variant={u.status === 'ACTIVE' ? 'danger' : 'secondary'} onClick={() => setStatusChange(u)}>
                       {u.status === 'ACTIVE' ? 'Deactivate' : 'Reactivate'}
                     </Button>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                </>
+              ),
+            },
+          ]}
+        />
       )}
-      <nav className="pager" aria-label="Pages">
-        <span className="muted">
-          {conn.totalCount} {service ? (conn.totalCount === 1 ? 'service account' : 'service accounts') : conn.totalCount === 1 ? 'person' : 'people'}
-        </span>
-        <div className="pager-buttons">
-          <Button size="sm" disabled={!after} onClick={() => setAfter(null)}>
-            First page
-          </Button>
-          <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => setAfter(conn.pageInfo.endCursor)}>
-            Next
-          </Button>
-        </div>
-      </nav>
+      <Pager
+        summary={`${conn.totalCount} ${service ? (conn.totalCount === 1 ? 'service account' : 'service accounts') : conn.totalCount === 1 ? 'person' : 'people'}`}
+        back={{ label: 'First page', disabled: !after, onClick: () => setAfter(null) }}
+        forward={{ label: 'Next', disabled: !conn.pageInfo.hasNextPage, onClick: () => setAfter(conn.pageInfo.endCursor) }}
+      />
       {creating && !service && <CreateUserDialog myRole={me.role} onClose={() => setCreating(false)} />}
       {creating && service && (
         <CreateServiceAccountDialog

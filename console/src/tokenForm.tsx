@@ -1,13 +1,48 @@
+import type { ReactNode } from 'react';
 import type { ApiError } from './client';
 import { Field, TextInput } from './ui';
 
 /*
- * Where and how often a token may be used (issue #16): its IP allowlist (`allowedCidrs`) and its own
- * gateway rate limit (`rateLimitPerMinute`). The same two fields on the create form and the edit form;
- * the API validates both and its refusals are shown under the field they concern.
+ * The fields a token's create form and its edit form share: name, description, and where and how often
+ * it may be used (issue #16): its IP allowlist (`allowedCidrs`) and its own gateway rate limit
+ * (`rateLimitPerMinute`). The API validates them all; its refusals are shown under the field they concern.
  */
 
 export const MAX_ALLOWED_CIDRS = 20;
+
+export interface TokenDraft extends AccessDraft {
+  name: string;
+  description: string;
+}
+
+export const tokenDraft = (token?: { name: string; description?: string | null; allowedCidrs: readonly string[]; rateLimitPerMinute: number | null }): TokenDraft => ({
+  name: token?.name ?? '',
+  description: token?.description ?? '',
+  ...accessDraft(token),
+});
+
+export interface TokenFieldErrors {
+  name?: string;
+  description?: string;
+  cidrs?: string;
+  rateLimit?: string;
+}
+
+/** Name, description, what the form adds (children), then the allowlist and the rate limit. */
+export function TokenFields({ draft, onChange, errors, admin, children }: { draft: TokenDraft; onChange: (d: TokenDraft) => void; errors: TokenFieldErrors; admin: boolean; children?: ReactNode }) {
+  return (
+    <>
+      <TextInput label="Name" name="name" required maxLength={100} value={draft.name} onChange={(e) => onChange({ ...draft, name: e.target.value })} error={errors.name} hint="What uses it, e.g. “ci-deploy” or “k8s-production”. Unique among the owner’s tokens." autoFocus />
+      <Field label="Description" optional error={errors.description} hint="Up to 1,000 characters.">
+        {({ id, describedBy, invalid }) => (
+          <textarea id={id} name="description" className="input" rows={2} maxLength={1000} value={draft.description} onChange={(e) => onChange({ ...draft, description: e.target.value })} aria-describedby={describedBy} aria-invalid={invalid || undefined} />
+        )}
+      </Field>
+      {children}
+      <AccessFields draft={draft} onChange={(a) => onChange({ ...draft, ...a })} errors={errors} admin={admin} />
+    </>
+  );
+}
 
 export interface AccessDraft {
   /** One range per line, as typed. */
@@ -16,7 +51,7 @@ export interface AccessDraft {
   rateLimit: string;
 }
 
-export const accessDraft = (token?: { allowedCidrs: readonly string[]; rateLimitPerMinute: number | null }): AccessDraft => ({
+const accessDraft = (token?: { allowedCidrs: readonly string[]; rateLimitPerMinute: number | null }): AccessDraft => ({
   cidrs: (token?.allowedCidrs ?? []).join('\n'),
   rateLimit: token?.rateLimitPerMinute == null ? '' : String(token.rateLimitPerMinute),
 });
@@ -60,7 +95,7 @@ export function accessErrors(errors: ApiError[], rateLimitChanged: boolean): { c
 }
 
 /** The two fields, for a form; `admin` only changes the hint (the API decides). */
-export function AccessFields({ draft, onChange, errors, admin }: { draft: AccessDraft; onChange: (d: AccessDraft) => void; errors: { cidrs?: string; rateLimit?: string }; admin: boolean }) {
+function AccessFields({ draft, onChange, errors, admin }: { draft: AccessDraft; onChange: (d: AccessDraft) => void; errors: { cidrs?: string; rateLimit?: string }; admin: boolean }) {
   const count = parseCidrs(draft.cidrs).length;
   return (
     <>
