@@ -53,9 +53,10 @@ export function apiErrors(error: CombinedError | undefined | null): ApiError[] {
 function humanise(message: string, code: string | undefined): string {
   if (code === 'INTERNAL_SERVER_ERROR') return 'Something went wrong on the server. Try again in a moment.';
   if (code === 'SERVICE_UNAVAILABLE' && !message) return 'The service is busy. Try again in a moment.';
-  // "input.name: must be …" → "Name must be …"
-  const m = /^(?:input\.)?([A-Za-z]+): (.*)$/s.exec(message);
-  const text = m ? `${fieldLabel(m[1])} ${m[2]}` : message;
+  // "input.name: must be …" → "The name must be …"; "input.allowedCidrs[2]: …" → "Entry 3 of the allowed IP ranges …"
+  const m = /^(?:input\.)?([A-Za-z]+)(?:\[(\d+)\])?: (.*)$/s.exec(message);
+  const label = m && (m[2] === undefined ? fieldLabel(m[1]) : `Entry ${Number(m[2]) + 1} of ${fieldLabel(m[1]).replace(/^The /, 'the ')}`);
+  const text = m ? `${label} ${m[3]}` : message;
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
@@ -72,6 +73,8 @@ const LABELS: Record<string, string> = {
   minRole: 'The minimum role',
   currentPassword: 'The current password',
   newPassword: 'The new password',
+  allowedCidrs: 'The allowed IP ranges',
+  rateLimitPerMinute: 'The rate limit',
 };
 
 export function fieldLabel(field: string): string {
@@ -83,7 +86,7 @@ export function splitErrors(errors: ApiError[], fields: string[]): { byField: Re
   const byField: Record<string, string> = {};
   const general: string[] = [];
   for (const e of errors) {
-    const f = e.field?.replace(/^input\./, '');
+    const f = e.field?.replace(/^input\./, '').replace(/\[\d+\]$/, '');
     if (f && fields.includes(f) && !byField[f]) byField[f] = e.message;
     else general.push(e.message);
   }

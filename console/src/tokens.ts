@@ -3,7 +3,7 @@ import { graphql } from './graphql';
 export const TokenRow = graphql(`
   fragment TokenRow on ApiToken {
     id name description username hint role environment status scopes
-    createdAt expiresAt expiringSoon lastUsedAt useCount
+    createdAt expiresAt expiringSoon lastUsedAt useCount allowedCidrs rateLimitPerMinute
     owner { id name email }
     createdBy { id name }
   }

@@ -1,26 +1,20 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, LOGIN, PASSWORD, signUp, type Actor } from '../helpers/world';
 import { setPolicy } from '../helpers/api-tokens';
-import { axe, ConsoleHarness, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
+import { axe, go, PHONE, serious, shot, signInInUi, consoleForFile } from './harness';
 
 /**
  * Roles in the console (what each is offered), the admin screens, notifications and the profile,
  * an axe-core scan of every screen, and every screen at phone width.
  */
-let h: ConsoleHarness;
+const h = consoleForFile();
 let owner: Actor;
 let member: Actor;
 let readOnly: Actor;
 beforeAll(async () => {
-  h = await startConsole();
   owner = await signUp(h.app, 'Olivia Owner', 'Northwind');
   member = await addUser(h.app, owner, 'MEMBER', 'Max Member');
   readOnly = await addUser(h.app, owner, 'READ_ONLY', 'Rita Reader');
-});
-afterAll(() => h?.stop());
-afterEach(() => {
-  const problems = h.problems.splice(0);
-  expect(problems).toEqual([]);
 });
 
 const DAY = 864e5;
@@ -57,6 +51,7 @@ describe('a MEMBER', () => {
     await go(page, '/users');
     await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
     await go(page, '/tokens/new');
+    await page.getByLabel('Role').locator('option').first().waitFor({ state: 'attached' }); // allTextContents does not wait for the form
     const roles = await page.getByLabel('Role').locator('option').allTextContents();
     expect(roles).toEqual(['Member', 'Read-only']);
     expect(await page.getByLabel('Owner', { exact: true }).count()).toBe(0);

@@ -3,27 +3,18 @@ import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
-import { axe, ConsoleHarness, DESKTOP, go, PHONE, serious, shot, signInInUi, startConsole } from './harness';
+import { axe, DESKTOP, go, PHONE, serious, shot, signInInUi, consoleForFile, rowByLink, focused, openToken } from './harness';
 
 /**
  * Token governance in the console (issue #16): edit a token's name and description, disable and enable it
  * (detail page), and revoke every token the list's filter matches (OWNER/ADMIN) — in headless Chromium
  * against the real service, each with the API's refusals shown as sentences and usable from the keyboard.
  */
-let h: ConsoleHarness;
-beforeAll(async () => {
-  h = await startConsole();
-});
-afterAll(() => h?.stop());
-afterEach(() => {
-  const problems = h.problems.splice(0);
-  expect(problems).toEqual([]);
-});
+const h = consoleForFile();
 
 const ME = '{ me { id name } }';
 const TOKEN = 'query($id: ID!) { apiToken(id: $id) { id name description status disabledBy { name } revokedBy { name } } }';
-const row = (page: Page, name: string) => page.locator('tbody tr', { has: page.getByRole('link', { name, exact: true }) });
-const focused = (page: Page) => page.evaluate('document.activeElement && document.activeElement.textContent && document.activeElement.textContent.trim()') as Promise<string | null>;
+const row = rowByLink;
 
 /** Tab until the focused element's text is `text` (the focus must get there from the keyboard alone). */
 async function tabTo(page: Page, text: string, max = 40) {
@@ -34,10 +25,6 @@ async function tabTo(page: Page, text: string, max = 40) {
   throw new Error(`Tab never reached “${text}” (focus on “${await focused(page)}”)`);
 }
 
-async function openToken(page: Page, id: string, name: string) {
-  await go(page, `/tokens/${id}`);
-  await page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
-}
 
 describe('token detail: edit, disable, enable', () => {
   let ada: Actor;

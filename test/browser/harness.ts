@@ -83,10 +83,57 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   };
 }
 
+/**
+ * The console for one test file: the service and the browser start before its first test and stop after
+ * its last; every test fails on an uncaught page error or CSP violation it caused. Hooks registered after
+ * this call (e.g. creating the file's accounts) run once it has started.
+ */
+export function consoleForFile(env: Record<string, string> = {}): ConsoleHarness {
+  let started: ConsoleHarness | undefined;
+  const current = () => {
+    if (!started) throw new Error('the console is not started: use it in a test or a hook');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startConsole(env);
+  });
+  afterAll(() => started?.stop());
+  afterEach(() => {
+    const problems = current().problems.splice(0);
+    expect(problems).toEqual([]);
+  });
+  return {
+    get app() {
+      return current().app;
+    },
+    get browser() {
+      return current().browser;
+    },
+    get problems() {
+      return current().problems;
+    },
+    open: (viewport, options) => current().open(viewport, options),
+    stop: () => current().stop(),
+  };
+}
+
 /** Client-side navigation (a reload would sign the page out: sessions live in memory). */
 export async function go(page: Page, path: string): Promise<void> {
   // A string, evaluated in the page: this project's TypeScript has no DOM types.
   await page.evaluate(`history.pushState(null, '', ${JSON.stringify(`/console${path}`)}); dispatchEvent(new PopStateEvent('popstate'))`);
+}
+
+/** The row of a list whose link is this name (a token's row, by its name). */
+export const rowByLink = (page: Page, name: string) => page.locator('tbody tr', { has: page.getByRole('link', { name, exact: true }) });
+/** The error under the form field labelled `label`. */
+export const fieldError = (page: Page, label: string | RegExp) => page.locator('.field', { has: page.getByLabel(label) }).locator('.field-error');
+/** The text of the focused element. */
+export const focused = (page: Page) => page.evaluate('document.activeElement && document.activeElement.textContent && document.activeElement.textContent.trim()') as Promise<string | null>;
+
+/** A token's page, by client-side navigation, once its title is there. */
+export async function openToken(page: Page, id: string, name: string): Promise<void> {
+  await go(page, `/tokens/${id}`);
+  await page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
 }
 
 export async function shot(page: Page, name: string, fullPage = true): Promise<void> {

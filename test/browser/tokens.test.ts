@@ -4,21 +4,13 @@ import { ApiTokenUsage } from '../../src/modules/usage/api-token-usage.entity';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
 import { CONSOLE_CSP } from '../../src/http/console';
-import { axe, ConsoleHarness, go, PHONE, serious, shot, signInInUi, signUpInUi, startConsole } from './harness';
+import { axe, go, PHONE, serious, shot, signInInUi, signUpInUi, consoleForFile, rowByLink } from './harness';
 
 /**
  * The token console's core flows in headless Chromium: sign up, create a token and copy its
  * shown-once secret, use it, revoke it; expiring marks; regenerate with grace; keyboard only.
  */
-let h: ConsoleHarness;
-beforeAll(async () => {
-  h = await startConsole();
-});
-afterAll(() => h?.stop());
-afterEach(() => {
-  const problems = h.problems.splice(0);
-  expect(problems).toEqual([]);
-});
+const h = consoleForFile();
 
 const ME = '{ me { id name } }';
 const DAY = 864e5;
@@ -32,7 +24,7 @@ async function createInUi(page: Page, name: string, options: { environment?: str
   await page.getByTestId('secret-panel').waitFor();
 }
 const clipboard = (page: Page) => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
-const row = (page: Page, name: string) => page.locator('tbody tr', { has: page.getByRole('link', { name, exact: true }) });
+const row = rowByLink;
 
 describe('the console page itself', () => {
   test('is served at /console/ with a strict CSP and no inline script or style; deep links load the app; / redirects there', async () => {

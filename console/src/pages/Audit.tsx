@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
-import { Link, useLocation, useSearch } from 'wouter';
+import { Link } from 'wouter';
 import { apiErrors } from '../client';
 import { graphql, type ResultOf } from '../graphql';
-import { Button, EmptyState, ErrorList, Loading, PageHeader, Unavailable, formatDateTime } from '../ui';
+import { DataTable, FilterSelect, Pager, useUrlFilters, type Column } from '../list';
+import { EmptyState, ErrorList, Loading, PageHeader, Unavailable, formatDateTime } from '../ui';
 
 export const AuditFields = graphql(`
   fragment AuditFields on AuditEvent { id action actorId actorTokenId targetType targetId ip userAgent reason details createdAt }
@@ -60,66 +61,68 @@ const ACTION_TEXT: Record<string, string> = {
 type Event = ResultOf<typeof AuditFields>;
 
 export function AuditTable({ events, names }: { events: readonly Event[]; names?: Map<string, string> }) {
-  const rows = events;
-  return (
-    <div className="table-wrap">
-      <table className="table audit-table">
-        <thead>
-          <tr>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col">Who</th>
-            <th scope="col">Target</th>
-            <th scope="col">From</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((e) => (
-            <tr key={e.id}>
-              <td data-label="When">
-                <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
-              </td>
-              <td data-label="What">
-                <span className={`action action-${e.action.split('.')[0]} ${e.action === 'auth.failed' ? 'action-bad' : ''}`}>{ACTION_TEXT[e.action] ?? e.action}</span>
-                <div className="sub">
-                  <code>{e.action}</code>
-                </div>
-              </td>
-              <td data-label="Who">
-                {e.actorId ? names?.get(e.actorId) ?? <code title={e.actorId}>{e.actorId.slice(0, 8)}…</code> : <span className="muted">—</span>}
-                {e.actorTokenId && <div className="sub">with an API token</div>}
-              </td>
-              <td data-label="Target">
-                {e.targetType === 'api_token' && e.targetId ? (
-                  <Link href={`/tokens/${e.targetId}`}>token {e.targetId.slice(0, 8)}…</Link>
-                ) : e.targetId ? (
-                  <span>
-                    {e.targetType?.replace('_', ' ')} {names?.get(e.targetId) ?? <code title={e.targetId}>{e.targetId.slice(0, 8)}…</code>}
-                  </span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-              <td data-label="From">
-                {e.ip ? <code>{e.ip}</code> : <span className="muted">—</span>}
-                {e.userAgent && (
-                  <div className="sub ua" title={e.userAgent}>
-                    {e.userAgent.slice(0, 40)}
-                  </div>
-                )}
-              </td>
-              <td data-label="Details" className="details-cell">
-                {e.reason && <div>reason: {e.reason}</div>}
-                {e.details && <code className="details">{compactDetails(e.details)}</code>}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable className="audit-table" columns={auditColumns(names)} rows={events} rowKey={(e) => e.id} />;
 }
+
+const auditColumns = (names: Map<string, string> | undefined): Array<Column<Event>> => [
+  { label: 'When', cell: (e) => <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time> },
+  {
+    label: 'What',
+    cell: (e) => (
+      <>
+        <span className={`action action-${e.action.split('.')[0]} ${e.action === 'auth.failed' ? 'action-bad' : ''}`}>{ACTION_TEXT[e.action] ?? e.action}</span>
+        <div className="sub">
+          <code>{e.action}</code>
+        </div>
+      </>
+    ),
+  },
+  {
+    label: 'Who',
+    cell: (e) => (
+      <>
+        {e.actorId ? names?.get(e.actorId) ?? <code title={e.actorId}>{e.actorId.slice(0, 8)}…</code> : <span className="muted">—</span>}
+        {e.actorTokenId && <div className="sub">with an API token</div>}
+      </>
+    ),
+  },
+  {
+    label: 'Target',
+    cell: (e) =>
+      e.targetType === 'api_token' && e.targetId ? (
+        <Link href={`/tokens/${e.targetId}`}>token {e.targetId.slice(0, 8)}…</Link>
+      ) : e.targetId ? (
+        <span>
+          {e.targetType?.replace('_', ' ')} {names?.get(e.targetId) ?? <code title={e.targetId}>{e.targetId.slice(0, 8)}…</code>}
+        </span>
+      ) : (
+        <span className="muted">—</span>
+      ),
+  },
+  {
+    label: 'From',
+    cell: (e) => (
+      <>
+        {e.ip ? <code>{e.ip}</code> : <span className="muted">—</span>}
+        {e.userAgent && (
+          <div className="sub ua" title={e.userAgent}>
+            {e.userAgent.slice(0, 40)}
+          </div>
+        )}
+      </>
+    ),
+  },
+  {
+    label: 'Details',
+    className: 'details-cell',
+    cell: (e) => (
+      <>
+        {e.reason && <div>reason: {e.reason}</div>}
+        {e.details && <code className="details">{compactDetails(e.details)}</code>}
+      </>
+    ),
+  },
+];
 
 function compactDetails(json: string): string {
   try {
@@ -135,9 +138,7 @@ function compactDetails(json: string): string {
 const AUDIT_TYPES = { additionalTypenames: ['AuditEvent', 'ApiToken', 'User'] };
 
 export default function Audit() {
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const params = useMemo(() => new URLSearchParams(search), [search]);
+  const { params, set: setParams } = useUrlFilters();
   const action = params.get('action') ?? '';
   const actor = params.get('actor') ?? '';
   const since = params.get('since') ?? '';
@@ -147,13 +148,7 @@ export default function Audit() {
   useEffect(() => {
     document.title = 'Audit log · Tokengate';
   }, []);
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    next.delete('after');
-    navigate(`${location}?${next}`);
-  };
+  const set = (k: string, v: string) => setParams({ [k]: v || null });
   const filter = {
     ...(action ? { action } : {}),
     ...(actor ? { actorId: actor } : {}),
@@ -170,28 +165,22 @@ export default function Audit() {
     <div className="page page-wide">
       <PageHeader title="Audit log" description="Every change to tokens, users, policy and webhooks, every sign-in and every refused credential. Never a secret." />
       <form className="filters" role="search" aria-label="Filter events" onSubmit={(e) => { e.preventDefault(); set('target', target.trim()); }}>
-        <div className="filter">
-          <label htmlFor="a-action">Action</label>
-          <select id="a-action" className="input" value={action} onChange={(e) => set('action', e.target.value)}>
-            <option value="">Any action</option>
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>
-                {ACTION_TEXT[a] ?? a} ({a})
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="a-actor">Who</label>
-          <select id="a-actor" className="input" value={actor} onChange={(e) => set('actor', e.target.value)}>
-            <option value="">Anyone</option>
-            {[...names].map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect id="a-action" label="Action" value={action} onChange={(v) => set('action', v)}>
+          <option value="">Any action</option>
+          {ACTIONS.map((a) => (
+            <option key={a} value={a}>
+              {ACTION_TEXT[a] ?? a} ({a})
+            </option>
+          ))}
+        </FilterSelect>
+        <FilterSelect id="a-actor" label="Who" value={actor} onChange={(v) => set('actor', v)}>
+          <option value="">Anyone</option>
+          {[...names].map(([id, name]) => (
+            <option key={id} value={id}>
+              {name}
+            </option>
+          ))}
+        </FilterSelect>
         <div className="filter">
           <label htmlFor="a-since">From</label>
           <input id="a-since" className="input" type="date" value={since} onChange={(e) => set('since', e.target.value)} />
@@ -215,17 +204,11 @@ export default function Audit() {
       {conn && conn.nodes.length > 0 && (
         <>
           <AuditTable events={conn.nodes} names={names} />
-          <nav className="pager" aria-label="Pages">
-            <span className="muted">{conn.totalCount} events</span>
-            <div className="pager-buttons">
-              <Button size="sm" disabled={!after} onClick={() => history.back()}>
-                Newer
-              </Button>
-              <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => { const n = new URLSearchParams(params); n.set('after', conn.pageInfo.endCursor ?? ''); navigate(`${location}?${n}`); }}>
-                Older
-              </Button>
-            </div>
-          </nav>
+          <Pager
+            summary={`${conn.totalCount} events`}
+            back={{ label: 'Newer', disabled: !after, onClick: () => history.back() }}
+            forward={{ label: 'Older', disabled: !conn.pageInfo.hasNextPage, onClick: () => setParams({ after: conn.pageInfo.endCursor ?? '' }) }}
+          />
         </>
       )}
     </div>

@@ -1,20 +1,21 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { Link, useLocation } from 'wouter';
+import { Link, useLocation, useSearch } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
+import { BackLink } from '../list';
 import { graphql } from '../graphql';
-import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, ROLE_LABEL, ROLES, roleAtMost, useSession, type Role } from '../session';
 import { TokenRow } from '../tokens';
-import { Button, EmptyState, ErrorList, Field, Loading, PageHeader, Select, TextInput } from '../ui';
+import { Button, EmptyState, ErrorList, Loading, PageHeader, Select, TextInput } from '../ui';
 import { CREATION_TEXT } from '../rules';
+import { accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER, TokenFields, tokenDraft } from '../tokenForm';
 
 const FormData = graphql(`
   query CreateTokenForm($admin: Boolean!) {
     me { id role }
     account { id tokenRules { defaultTokenLifetimeDays maxTokenLifetimeDays tokenCreation canCreateTokens } }
-    users(first: 100) @include(if: $admin) { nodes { id name email role status } }
+    users(first: 100) @include(if: $admin) { nodes { id name email role status kind } }
     scopes { id name description minRole }
   }
 `);
@@ -59,6 +60,7 @@ export function CreateToken() {
   const { session } = useSession();
   const admin = isAdmin(session?.user.role);
   const [, navigate] = useLocation();
+  const search = useSearch();
   const [data] = useQuery({ query: FormData, variables: { admin }, context: FORM_TYPES });
   const [result, create] = useMutation(Create);
   const [created, setCreated] = useState<{ secret: string; id: string; name: string; username: string } | null>(null);
@@ -68,10 +70,11 @@ export function CreateToken() {
   const myRole = (data.data?.me?.role ?? session?.user.role ?? 'READ_ONLY') as Role;
   const users = (data.data?.users?.nodes ?? []).filter((u) => u.status === 'ACTIVE');
 
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+  const [draft, setDraft] = useState(tokenDraft);
   const [environment, setEnvironment] = useState('');
-  const [ownerId, setOwnerId] = useState('');
+  // ?owner= preselects whom the token is for (the Users screen's "Issue token" links here).
+  const [ownerId, setOwnerId] = useState(() => new URLSearchParams(search).get('owner') ?? '');
+  const [accessLocal, setAccessLocal] = useState<string | undefined>(undefined);
   const [role, setRole] = useState<Role | ''>('');
   const [expiry, setExpiry] = useState<string | null>(null);
   const [date, setDate] = useState('');
@@ -91,11 +94,19 @@ export function CreateToken() {
   const max = policy?.maxTokenLifetimeDays ?? null;
   const today = new Date();
 
-  const { byField, general } = splitErrors(apiErrors(result.error), ['name', 'description', 'role', 'environment', 'expiresAt', 'neverExpires', 'ownerId', 'scopes']);
+  const accessErr = accessErrors(apiErrors(result.error), draft.rateLimit.trim() !== '');
+  const { byField, general } = splitErrors(accessErr.rest, ['name', 'description', 'role', 'environment', 'expiresAt', 'neverExpires', 'ownerId', 'scopes']);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setLocalError(null);
+    setAccessLocal(undefined);
+    const rateLimitPerMinute = parseRateLimit(draft.rateLimit);
+    if (rateLimitPerMinute === undefined) {
+      setAccessLocal(RATE_LIMIT_NOT_A_NUMBER);
+      return;
+    }
+    const allowedCidrs = parseCidrs(draft.cidrs);
     let expiresAt: string | undefined;
     let neverExpires: boolean | undefined;
     const isDefault = choice === initial;
@@ -110,14 +121,17 @@ export function CreateToken() {
     const r = await create(
       {
         input: {
-          name: name.trim(),
-          description: description.trim() || undefined,
+          name: draft.name.trim(),
+          description: draft.description.trim() || undefined,
           environment: environment.trim() || undefined,
           role: chosenRole,
-          ownerId: ownerId || undefined,
+          // Only OWNER/ADMIN choose an owner (a ?owner= in a member's address is not acted on).
+          ownerId: admin && ownerId ? ownerId : undefined,
           expiresAt,
           neverExpires,
           scopes: scopes.length ? scopes : undefined,
+          allowedCidrs: allowedCidrs.length ? allowedCidrs : undefined,
+          rateLimitPerMinute: rateLimitPerMinute ?? undefined,
         },
       },
       { additionalTypenames: ['ApiToken', 'ApiTokenAlerts'] },
@@ -147,9 +161,7 @@ export function CreateToken() {
     <div className="page">
       <PageHeader
         back={
-          <Link href="/tokens" className="back-link">
-            <Icon name="arrowLeft" size={16} /> API tokens
-          </Link>
+          <BackLink href="/tokens">API tokens</BackLink>
         }
         title="Create an API token"
         description="A token acts as its owner, with the role you give it. Its secret is shown once, on the next screen."
@@ -164,10 +176,7 @@ export function CreateToken() {
         </EmptyState>
       ) : (
         <form className="form card card-body form-grid" onSubmit={submit} noValidate aria-label="New token">
-          <TextInput label="Name" name="name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} error={byField.name} hint="What uses it, e.g. “ci-deploy” or “k8s-production”. Unique among the owner’s tokens." autoFocus />
-          <Field label="Description" optional error={byField.description}>
-            {({ id, describedBy, invalid }) => <textarea id={id} className="input" rows={2} maxLength={1000} value={description} onChange={(e) => setDescription(e.target.value)} aria-describedby={describedBy} aria-invalid={invalid || undefined} />}
-          </Field>
+          <TokenFields draft={draft} onChange={setDraft} errors={{ name: byField.name, description: byField.description, cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin}>
           {admin && (
             <Select label="Owner" value={ownerId} onChange={(e) => setOwnerId(e.target.value)} error={byField.ownerId} hint="Whom the token acts as. Admins may issue tokens for anyone in the account.">
               <option value="">Me ({session?.user.name})</option>
@@ -175,7 +184,8 @@ export function CreateToken() {
                 .filter((u) => u.id !== session?.user.id)
                 .map((u) => (
                   <option key={u.id} value={u.id}>
-                    {u.name} — {u.email} ({ROLE_LABEL[u.role as Role]})
+                    {u.name}
+                    {u.kind === 'SERVICE' ? ' — service account' : ` — ${u.email}`} ({ROLE_LABEL[u.role as Role]})
                   </option>
                 ))}
             </Select>
@@ -226,6 +236,7 @@ export function CreateToken() {
               {byField.scopes && <p className="field-error">{byField.scopes}</p>}
             </fieldset>
           )}
+          </TokenFields>
           <ErrorList errors={general} />
           <div className="form-actions">
             <Link href="/tokens" className="btn btn-ghost btn-md">

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { apiErrors, splitErrors } from '../client';
 import { graphql } from '../graphql';
+import { DataTable } from '../list';
 import { ROLE_LABEL, ROLES, type Role } from '../session';
 import { Button, Card, ConfirmDialog, EmptyState, ErrorList, Loading, PageHeader, RoleBadge, Select, TextInput, Unavailable, When } from '../ui';
 
@@ -63,41 +64,32 @@ export default function Scopes() {
           <p>Every token already has the scopes of its role (read, write, admin) and of its environment. Add catalog scopes when another service needs finer permissions.</p>
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Scope</th>
-                <th scope="col">Lowest role</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.data.scopes.map((s) => (
-                <tr key={s.id}>
-                  <td data-label="Scope">
-                    <code className="strong">{s.name}</code>
-                    {s.description && <div className="sub">{s.description}</div>}
-                  </td>
-                  <td data-label="Lowest role">
-                    <RoleBadge role={s.minRole as Role} />
-                  </td>
-                  <td data-label="Added">
-                    <When iso={s.createdAt} mode="date" />
-                  </td>
-                  <td className="cell-actions">
-                    <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Remove ${s.name}`}>
-                      Remove
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={result.data.scopes}
+          rowKey={(s) => s.id}
+          columns={[
+            {
+              label: 'Scope',
+              cell: (s) => (
+                <>
+                  <code className="strong">{s.name}</code>
+                  {s.description && <div className="sub">{s.description}</div>}
+                </>
+              ),
+            },
+            { label: 'Lowest role', cell: (s) => <RoleBadge role={s.minRole as Role} /> },
+            { label: 'Added', cell: (s) => <When iso={s.createdAt} mode="date" /> },
+            {
+              label: 'Actions',
+              actions: true,
+              cell: (s) => (
+                <Button size="sm" variant="ghost" onClick={() => setDeleting(s)} aria-label={`Remove ${s.name}`}>
+                  Remove
+                </Button>
+              ),
+            },
+          ]}
+        />
       )}
       {deleting && (
         <ConfirmDialog

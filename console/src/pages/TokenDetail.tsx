@@ -2,15 +2,16 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
+import { BackLink } from '../list';
 import { graphql } from '../graphql';
-import { Icon } from '../icons';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, useSession } from '../session';
 import { UsageChart, fillDays } from '../UsageChart';
-import { Button, Card, ConfirmDialog, Dialog, ErrorList, Field, TextInput, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
+import { Button, Card, ConfirmDialog, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
 import { TokenActionDialog } from './Tokens';
 import { useTokenRules } from '../rules';
 import { AuditTable, AuditFields } from './Audit';
+import { TokenFields, tokenDraft, accessErrors, parseCidrs, parseRateLimit, RATE_LIMIT_NOT_A_NUMBER, rateLimitText } from '../tokenForm';
 
 const Detail = graphql(
   `
@@ -18,6 +19,7 @@ const Detail = graphql(
     apiToken(id: $id) {
       id name description username hint role environment status scopes
       createdAt expiresAt expiringSoon lastUsedAt lastUsedIps useCount regeneratedAt revokedAt deletedAt disabledAt
+      allowedCidrs rateLimitPerMinute suggestedCidrs
       owner { id name email }
       createdBy { id name }
       revokedBy { id name }
@@ -37,7 +39,7 @@ const Regenerate = graphql(`
 `);
 
 const Update = graphql(`
-  mutation UpdateToken($id: ID!, $input: UpdateApiTokenInput!) { updateApiToken(id: $id, input: $input) { id name description } }
+  mutation UpdateToken($id: ID!, $input: UpdateApiTokenInput!) { updateApiToken(id: $id, input: $input) { id name description allowedCidrs rateLimitPerMinute suggestedCidrs } }
 `);
 
 const Disable = graphql(`
@@ -112,9 +114,7 @@ export default function TokenDetail({ id }: { id: string }) {
     <div className="page">
       <PageHeader
         back={
-          <Link href="/tokens" className="back-link">
-            <Icon name="arrowLeft" size={16} /> API tokens
-          </Link>
+          <BackLink href="/tokens">API tokens</BackLink>
         }
         title={
           <span className="title-with-badge">
@@ -158,7 +158,7 @@ export default function TokenDetail({ id }: { id: string }) {
           </>
         }
       />
-      {editing && <EditForm token={t} onClose={() => setEditing(false)} />}
+      {editing && <EditForm token={t} admin={admin} onClose={() => setEditing(false)} />}
       {t.status === 'DISABLED' && (
         <Notice kind="warning">
           This token has been disabled{t.disabledAt && <> since {formatDateTime(t.disabledAt)}</>}
@@ -263,6 +263,7 @@ export default function TokenDetail({ id }: { id: string }) {
           )}
         </Card>
       </div>
+      <AccessCard token={t} editable={t.status === 'ACTIVE' || t.status === 'DISABLED'} />
       {admin && result.data?.auditEvents && (
         <Card title="History">
           {result.data.auditEvents.totalCount === 0 ? <p className="muted">No events.</p> : <AuditTable events={result.data.auditEvents.nodes} names={new Map([t.owner, t.createdBy, ...(t.revokedBy ? [t.revokedBy] : []), ...(t.disabledBy ? [t.disabledBy] : [])].map((u) => [u.id, u.name]))} />}
@@ -326,14 +327,16 @@ function RegenerateDialog({ token, onClose, onDone }: { token: { id: string; nam
 }
 
 /** Rename the token or change its description, in place; the API's refusals appear under the field they concern. */
-function EditForm({ token, onClose }: { token: { id: string; name: string; description?: string | null }; onClose: () => void }) {
-  const [name, setName] = useState(token.name);
-  const [description, setDescription] = useState(token.description ?? '');
+function EditForm({ token, admin, onClose }: { token: AccessToken & { description?: string | null }; admin: boolean; onClose: () => void }) {
+  const [draft, setDraft] = useState(() => tokenDraft(token));
+  const [accessLocal, setAccessLocal] = useState<string | undefined>(undefined);
+  const [sentRateLimit, setSentRateLimit] = useState(false);
   const [result, update] = useMutation(Update);
   const errors = apiErrors(result.error);
+  const accessErr = accessErrors(errors, sentRateLimit);
   // A name already taken (CONFLICT) is about the name field too.
   const { byField, general } = splitErrors(
-    errors.map((e) => (e.code === 'CONFLICT' && !e.field ? { ...e, field: 'name' } : e)),
+    accessErr.rest.map((e) => (e.code === 'CONFLICT' && !e.field ? { ...e, field: 'name' } : e)),
     ['name', 'description'],
   );
   return (
@@ -344,20 +347,24 @@ function EditForm({ token, onClose }: { token: { id: string; name: string; descr
         aria-label="Edit token"
         onSubmit={async (e) => {
           e.preventDefault();
-          const input: { name?: string; description?: string | null } = {};
-          if (name !== token.name) input.name = name;
-          if (description !== (token.description ?? '')) input.description = description.trim() ? description : null;
+          setAccessLocal(undefined);
+          const rateLimitPerMinute = parseRateLimit(draft.rateLimit);
+          if (rateLimitPerMinute === undefined) return setAccessLocal(RATE_LIMIT_NOT_A_NUMBER);
+          const input: { name?: string; description?: string | null; allowedCidrs?: string[]; rateLimitPerMinute?: number | null } = {};
+          if (draft.name !== token.name) input.name = draft.name;
+          if (draft.description !== (token.description ?? '')) input.description = draft.description.trim() ? draft.description : null;
+          // [] (not null) lifts the restriction: null would leave the list unchanged.
+          const cidrs = parseCidrs(draft.cidrs);
+          if (cidrs.join('\n') !== token.allowedCidrs.join('\n')) input.allowedCidrs = cidrs;
+          // null = back to the gateway's default.
+          if (rateLimitPerMinute !== token.rateLimitPerMinute) input.rateLimitPerMinute = rateLimitPerMinute;
+          setSentRateLimit('rateLimitPerMinute' in input);
           if (Object.keys(input).length === 0) return onClose();
           const r = await update({ id: token.id, input }, { additionalTypenames: ['ApiToken', 'AuditEvent'] });
           if (!r.error) onClose();
         }}
       >
-        <TextInput label="Name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={byField.name} autoFocus maxLength={100} hint="Unique among the owner’s tokens." />
-        <Field label="Description" optional error={byField.description} hint="What uses this token, up to 1,000 characters.">
-          {({ id, describedBy, invalid }) => (
-            <textarea id={id} name="description" className="input" rows={3} maxLength={1000} aria-describedby={describedBy} aria-invalid={invalid || undefined} value={description} onChange={(e) => setDescription(e.target.value)} />
-          )}
-        </Field>
+        <TokenFields draft={draft} onChange={setDraft} errors={{ name: byField.name, description: byField.description, cidrs: accessErr.cidrs, rateLimit: accessLocal ?? accessErr.rateLimit }} admin={admin} />
         <ErrorList errors={general} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
@@ -366,6 +373,79 @@ function EditForm({ token, onClose }: { token: { id: string; name: string; descr
           </Button>
         </div>
       </form>
+    </Card>
+  );
+}
+
+interface AccessToken {
+  id: string;
+  name: string;
+  allowedCidrs: readonly string[];
+  rateLimitPerMinute: number | null;
+  suggestedCidrs?: readonly string[];
+}
+
+/**
+ * Where and how often the token may be used: its allowlist (or "anywhere"), its rate limit, and the ranges
+ * seen in its usage, each with a one-click Allow that adds it to the list.
+ */
+function AccessCard({ token, editable }: { token: AccessToken; editable: boolean }) {
+  const [result, update] = useMutation(Update);
+  const [adding, setAdding] = useState<string | null>(null);
+  const suggestions = (token.suggestedCidrs ?? []).filter((c) => !token.allowedCidrs.includes(c));
+  const errors = apiErrors(result.error);
+  return (
+    <Card title="Access">
+      <dl className="props">
+        <dt>Allowed from</dt>
+        <dd>
+          {token.allowedCidrs.length === 0 ? (
+            'Anywhere: no IP allowlist'
+          ) : (
+            <ul className="ip-list" aria-label="Allowed IP ranges">
+              {token.allowedCidrs.map((c) => (
+                <li key={c}>
+                  <code>{c}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        <dt>Rate limit</dt>
+        <dd>{rateLimitText(token.rateLimitPerMinute)}</dd>
+      </dl>
+      {editable && suggestions.length > 0 && (
+        <>
+          <h3 className="subhead">Ranges seen in its usage</h3>
+          <p className="hint">
+            {token.allowedCidrs.length === 0
+              ? 'Allowing a range turns the allowlist on: the token then works only from the ranges listed above.'
+              : 'Add a range the token is used from to its allowlist.'}
+          </p>
+          <ul className="suggestions">
+            {suggestions.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+                <Button
+                  size="sm"
+                  icon="plus"
+                  aria-label={`Allow ${c}`}
+                  busy={result.fetching && adding === c}
+                  disabled={result.fetching}
+                  onClick={async () => {
+                    setAdding(c);
+                    await update({ id: token.id, input: { allowedCidrs: [...token.allowedCidrs, c] } }, { additionalTypenames: ['ApiToken', 'AuditEvent'] });
+                    setAdding(null);
+                  }}
+                >
+                  Allow
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <ErrorList errors={errors} />
     </Card>
   );
 }

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
-import { Link, useSearch, useLocation } from 'wouter';
+import { Link } from 'wouter';
+import { DataTable, FilterSelect, Pager, useUrlFilters, type Column } from '../list';
 import { apiErrors } from '../client';
 import { graphql, type ResultOf, type VariablesOf } from '../graphql';
 import { Icon } from '../icons';
@@ -23,28 +24,11 @@ const TOKEN_TYPES = { additionalTypenames: ['ApiToken'] };
 type Filter = NonNullable<VariablesOf<typeof TokensQuery>['filter']>;
 type Row = ResultOf<typeof TokenRow>;
 
-/** Filters live in the URL (?status=&role=&issuedBy=&owner=&env=&q=&after=): shareable, and Back works. */
-function useFilters() {
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const params = useMemo(() => new URLSearchParams(search), [search]);
-  const set = (changes: Record<string, string | null>, opts: { replace?: boolean } = {}) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    if (!('after' in changes)) next.delete('after');
-    const qs = next.toString();
-    navigate(`${location}${qs ? `?${qs}` : ''}`, { replace: opts.replace });
-  };
-  return { params, set };
-}
-
 export function Tokens() {
   const { session } = useSession();
   const admin = isAdmin(session?.user.role);
-  const { params, set } = useFilters();
+  // Filters live in the URL (?status=&role=&issuedBy=&owner=&env=&q=&after=&page=).
+  const { params, set } = useUrlFilters();
   const status = params.get('status') ?? '';
   const role = params.get('role') ?? '';
   const issuedBy = params.get('issuedBy') ?? '';
@@ -159,53 +143,37 @@ export function Tokens() {
             />
           </div>
         </div>
-        <div className="filter">
-          <label htmlFor="f-status">Status</label>
-          <select id="f-status" className="input" value={status} onChange={(e) => set({ status: e.target.value || null })}>
-            {STATUS_OPTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filter">
-          <label htmlFor="f-role">Role</label>
-          <select id="f-role" className="input" value={role} onChange={(e) => set({ role: e.target.value || null })}>
-            <option value="">Any role</option>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABEL[r]}
-              </option>
-            ))}
-          </select>
-        </div>
-        {admin && (
-          <>
-            <div className="filter">
-              <label htmlFor="f-issued">Issued by</label>
-              <select id="f-issued" className="input" value={issuedBy} onChange={(e) => set({ issuedBy: e.target.value || null })}>
-                <option value="">Anyone</option>
-                {users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="filter">
-              <label htmlFor="f-owner">Owner</label>
-              <select id="f-owner" className="input" value={owner} onChange={(e) => set({ owner: e.target.value || null })}>
-                <option value="">Anyone</option>
-                {users.map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
-              </select>
-            </div>
-          </>
-        )}
+        <FilterSelect id="f-status" label="Status" value={status} onChange={(v) => set({ status: v || null })}>
+          {STATUS_OPTIONS.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </FilterSelect>
+        <FilterSelect id="f-role" label="Role" value={role} onChange={(v) => set({ role: v || null })}>
+          <option value="">Any role</option>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABEL[r]}
+            </option>
+          ))}
+        </FilterSelect>
+        {admin &&
+          (
+            [
+              ['f-issued', 'Issued by', 'issuedBy', issuedBy],
+              ['f-owner', 'Owner', 'owner', owner],
+            ] as const
+          ).map(([id, label, key, value]) => (
+            <FilterSelect key={id} id={id} label={label} value={value} onChange={(v) => set({ [key]: v || null })}>
+              <option value="">Anyone</option>
+              {users.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name}
+                </option>
+              ))}
+            </FilterSelect>
+          ))}
         <div className="filter">
           <label htmlFor="f-env">Environment</label>
           <input
@@ -253,100 +221,13 @@ export function Tokens() {
       )}
       {conn && rows.length > 0 && (
         <>
-          <div className="table-wrap">
-            <table className="table tokens-table">
-              <caption className="sr-only">API tokens, {conn.totalCount} in all</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Username</th>
-                  <th scope="col">Role · environment</th>
-                  <th scope="col">Owner / issued by</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => (
-                  <tr key={t.id} data-token-id={t.id}>
-                    <td data-label="Name" className="cell-name">
-                      <div className="name-line">
-                        <Link href={`/tokens/${t.id}`} className="token-link">
-                          {t.name}
-                        </Link>
-                        {t.expiringSoon && t.expiresAt && <ExpiringMark label={`Expires within 7 days (${new Date(t.expiresAt).toUTCString()})`} />}
-                      </div>
-                      <div className="sub">
-                        <code className="hint-code">{t.hint}…</code>
-                        {t.description && <span className="desc">{t.description}</span>}
-                      </div>
-                      <div className="scopes" aria-label="Scopes">
-                        {t.scopes.map((s) => (
-                          <span key={s} className="chip">
-                            {s}
-                          </span>
-                        ))}
-                      </div>
-                    </td>
-                    <td data-label="Username">
-                      <code>{t.username}</code>
-                    </td>
-                    <td data-label="Role · env">
-                      <RoleBadge role={t.role} />
-                      <div className="sub">{t.environment ? <span className="chip chip-env">{t.environment}</span> : 'any environment'}</div>
-                    </td>
-                    <td data-label="Owner / issued by">
-                      <div>{t.owner.name}</div>
-                      {t.createdBy.id !== t.owner.id && <div className="sub">issued by {t.createdBy.name}</div>}
-                    </td>
-                    <td data-label="Expires">
-                      <span className={t.expiringSoon ? 'cell-warn' : undefined}>
-                        <When iso={t.expiresAt} empty="Never" />
-                      </span>
-                      <div className="sub">
-                        created <When iso={t.createdAt} mode="date" />
-                      </div>
-                    </td>
-                    <td data-label="Last used">
-                      <When iso={t.lastUsedAt} empty="Never used" />
-                      {t.useCount > 0 && (
-                        <div className="sub">
-                          {t.useCount} {t.useCount === 1 ? 'request' : 'requests'}
-                        </div>
-                      )}
-                    </td>
-                    <td data-label="Status" className="cell-status">
-                      <StatusBadge status={t.status} />
-                      {(t.status === 'ACTIVE' || t.status === 'DISABLED') && (
-                        <Button size="sm" variant="danger" onClick={() => setConfirm({ kind: 'revoke', token: t })} aria-label={`Revoke ${t.name}`}>
-                          Revoke
-                        </Button>
-                      )}
-                      {(t.status === 'REVOKED' || t.status === 'EXPIRED') && (
-                        <Button size="sm" variant="ghost" onClick={() => setConfirm({ kind: 'delete', token: t })} aria-label={`Delete ${t.name}`}>
-                          Delete
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <nav className="pager" aria-label="Pages">
-            <span className="muted" aria-live="polite">
-              Showing {from}–{from + rows.length - 1} of {conn.totalCount}
-            </span>
-            <div className="pager-buttons">
-              <Button size="sm" disabled={page <= 1} onClick={() => history.back()}>
-                Previous
-              </Button>
-              <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => set({ after: conn.pageInfo.endCursor, page: String(page + 1) })}>
-                Next
-              </Button>
-            </div>
-          </nav>
+          <DataTable className="tokens-table" caption={`API tokens, ${conn.totalCount} in all`} rows={rows} rowKey={(t) => t.id} rowData={(t) => ({ 'data-token-id': t.id })} columns={tokenColumns(setConfirm)} />
+          <Pager
+            live
+            summary={`Showing ${from}–${from + rows.length - 1} of ${conn.totalCount}`}
+            back={{ label: 'Previous', disabled: page <= 1, onClick: () => history.back() }}
+            forward={{ label: 'Next', disabled: !conn.pageInfo.hasNextPage, onClick: () => set({ after: conn.pageInfo.endCursor, page: String(page + 1) }) }}
+          />
         </>
       )}
       {confirm && <TokenActionDialog {...confirm} onClose={() => setConfirm(null)} />}
@@ -367,6 +248,114 @@ export function Tokens() {
     </div>
   );
 }
+
+/** The tokens table's columns: the seeds' (name, username, role, owner, expiry, last use, status) plus ours. */
+const tokenColumns = (confirm: (c: { kind: 'revoke' | 'delete'; token: Row }) => void): Array<Column<Row>> => [
+  {
+    label: 'Name',
+    className: 'cell-name',
+    cell: (t) => (
+      <>
+        <div className="name-line">
+          <Link href={`/tokens/${t.id}`} className="token-link">
+            {t.name}
+          </Link>
+          {t.expiringSoon && t.expiresAt && <ExpiringMark label={`Expires within 7 days (${new Date(t.expiresAt).toUTCString()})`} />}
+        </div>
+        <div className="sub">
+          <code className="hint-code">{t.hint}…</code>
+          {t.description && <span className="desc">{t.description}</span>}
+        </div>
+        <div className="scopes" aria-label="Scopes">
+          {t.scopes.map((s) => (
+            <span key={s} className="chip">
+              {s}
+            </span>
+          ))}
+        </div>
+      </>
+    ),
+  },
+  { label: 'Username', cell: (t) => <code>{t.username}</code> },
+  {
+    label: 'Role · environment · limits',
+    short: 'Role · env',
+    cell: (t) => (
+      <>
+        <RoleBadge role={t.role} />
+        <div className="sub">{t.environment ? <span className="chip chip-env">{t.environment}</span> : 'any environment'}</div>
+        {(t.rateLimitPerMinute != null || t.allowedCidrs.length > 0) && (
+          <div className="sub chips">
+            {t.rateLimitPerMinute != null && (
+              <span className="chip chip-limit" title={`Rate limit: ${t.rateLimitPerMinute} requests per minute`}>
+                {t.rateLimitPerMinute.toLocaleString('en')}/min
+              </span>
+            )}
+            {t.allowedCidrs.length > 0 && (
+              <span className="chip chip-limit" title={t.allowedCidrs.join(', ')}>
+                {t.allowedCidrs.length} IP {t.allowedCidrs.length === 1 ? 'range' : 'ranges'}
+              </span>
+            )}
+          </div>
+        )}
+      </>
+    ),
+  },
+  {
+    label: 'Owner / issued by',
+    cell: (t) => (
+      <>
+        <div>{t.owner.name}</div>
+        {t.createdBy.id !== t.owner.id && <div className="sub">issued by {t.createdBy.name}</div>}
+      </>
+    ),
+  },
+  {
+    label: 'Expires',
+    cell: (t) => (
+      <>
+        <span className={t.expiringSoon ? 'cell-warn' : undefined}>
+          <When iso={t.expiresAt} empty="Never" />
+        </span>
+        <div className="sub">
+          created <When iso={t.createdAt} mode="date" />
+        </div>
+      </>
+    ),
+  },
+  {
+    label: 'Last used',
+    cell: (t) => (
+      <>
+        <When iso={t.lastUsedAt} empty="Never used" />
+        {t.useCount > 0 && (
+          <div className="sub">
+            {t.useCount} {t.useCount === 1 ? 'request' : 'requests'}
+          </div>
+        )}
+      </>
+    ),
+  },
+  {
+    label: 'Status',
+    className: 'cell-status',
+    cell: (t) => (
+      <>
+        <StatusBadge status={t.status} />
+        {(t.status === 'ACTIVE' || t.status === 'DISABLED') && (
+          <Button size="sm" variant="danger" onClick={() => confirm({ kind: 'revoke', token: t })} aria-label={`Revoke ${t.name}`}>
+            Revoke
+          </Button>
+        )}
+        {(t.status === 'REVOKED' || t.status === 'EXPIRED') && (
+          <Button size="sm" variant="ghost" onClick={() => confirm({ kind: 'delete', token: t })} aria-label={`Delete ${t.name}`}>
+            Delete
+          </Button>
+        )}
+      </>
+    ),
+  },
+];
 
 /** Revoke (irreversible) or delete, confirmed by a dialog that names the token. */
 export function TokenActionDialog({ kind, token, onClose, onDone }: { kind: 'revoke' | 'delete'; token: { id: string; name: string }; onClose: () => void; onDone?: () => void }) {

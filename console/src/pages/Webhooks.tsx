@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { Link } from 'wouter';
 import { apiErrors, splitErrors } from '../client';
+import { BackLink, DataTable, Pager } from '../list';
 import { graphql } from '../graphql';
 import { Icon } from '../icons';
 import { Button, Card, ConfirmDialog, CopyButton, Dialog, EmptyState, ErrorList, Loading, PageHeader, StatusBadge, TextInput, Unavailable, When, formatDateTime } from '../ui';
@@ -67,9 +68,7 @@ export default function Webhooks({ selected }: { selected?: string }) {
       <div className="page page-wide">
         <PageHeader
           back={
-            <Link href="/webhooks" className="back-link">
-              <Icon name="arrowLeft" size={16} /> Webhooks
-            </Link>
+            <BackLink href="/webhooks">Webhooks</BackLink>
           }
           title="Deliveries"
           description={hook ? hook.url : undefined}
@@ -111,47 +110,38 @@ export default function Webhooks({ selected }: { selected?: string }) {
           <p>Add one to hear about expiring and revoked tokens in your chat, ticketing or secrets manager.</p>
         </EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Endpoint</th>
-                <th scope="col">Events</th>
-                <th scope="col">Added</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.data.webhooks.map((w) => (
-                <tr key={w.id}>
-                  <td data-label="Endpoint">
-                    <code className="break">{w.url}</code>
-                  </td>
-                  <td data-label="Events" className="scopes">
-                    {w.events.map((e) => (
-                      <span className="chip" key={e}>
-                        {e}
-                      </span>
-                    ))}
-                  </td>
-                  <td data-label="Added">
-                    <When iso={w.createdAt} mode="date" />
-                  </td>
-                  <td className="cell-actions">
-                    <Link href={`/webhooks/${w.id}`} className="btn btn-secondary btn-sm">
-                      Deliveries
-                    </Link>
-                    <Button size="sm" variant="ghost" onClick={() => setDeleting(w)} aria-label={`Remove webhook ${w.url}`}>
-                      Remove
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={result.data.webhooks}
+          rowKey={(w) => w.id}
+          columns={[
+            { label: 'Endpoint', cell: (w) => <code className="break">{w.url}</code> },
+            {
+              label: 'Events',
+              className: 'scopes',
+              cell: (w) =>
+                w.events.map((e) => (
+                  <span className="chip" key={e}>
+                    {e}
+                  </span>
+                )),
+            },
+            { label: 'Added', cell: (w) => <When iso={w.createdAt} mode="date" /> },
+            {
+              label: 'Actions',
+              actions: true,
+              cell: (w) => (
+                <>
+                  <Link href={`/webhooks/${w.id}`} className="btn btn-secondary btn-sm">
+                    Deliveries
+                  </Link>
+                  <Button size="sm" variant="ghost" onClick={() => setDeleting(w)} aria-label={`Remove webhook ${w.url}`}>
+                    Remove
+                  </Button>
+                </>
+              ),
+            },
+          ]}
+        />
       )}
       {secret && (
         <Dialog title="Webhook added: copy its signing secret" onClose={() => setSecret(null)} footer={<Button variant="primary" onClick={() => setSecret(null)}>I have copied it</Button>}>
@@ -206,60 +196,47 @@ function DeliveryList({ id }: { id: string }) {
     );
   return (
     <>
-      <div className="table-wrap">
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Attempts</th>
-            </tr>
-          </thead>
-          <tbody>
-            {conn.nodes.map((d) => (
-              <tr key={d.id}>
-                <td data-label="Event">
-                  <code>{d.event}</code>
-                </td>
-                <td data-label="Status">
-                  <StatusBadge status={d.status} />
-                  {d.nextAttemptAt && (
-                    <div className="sub">
-                      next try <When iso={d.nextAttemptAt} />
-                    </div>
-                  )}
-                </td>
-                <td data-label="Created">{formatDateTime(d.createdAt)}</td>
-                <td data-label="Attempts">
-                  {d.attempts.length === 0 ? (
-                    <span className="muted">Not tried yet</span>
-                  ) : (
-                    <ol className="attempts">
-                      {d.attempts.map((a, i) => (
-                        <li key={i}>
-                          {formatDateTime(a.attemptedAt)}: {a.statusCode ? `HTTP ${a.statusCode}` : 'no answer'} in {a.durationMs} ms{a.error ? ` (${a.error})` : ''}
-                        </li>
-                      ))}
-                    </ol>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <nav className="pager" aria-label="Pages">
-        <span className="muted">{conn.totalCount} deliveries</span>
-        <div className="pager-buttons">
-          <Button size="sm" disabled={!after} onClick={() => setAfter(null)}>
-            Newest
-          </Button>
-          <Button size="sm" disabled={!conn.pageInfo.hasNextPage} onClick={() => setAfter(conn.pageInfo.endCursor)}>
-            Older
-          </Button>
-        </div>
-      </nav>
+      <DataTable
+        rows={conn.nodes}
+        rowKey={(d) => d.id}
+        columns={[
+          { label: 'Event', cell: (d) => <code>{d.event}</code> },
+          {
+            label: 'Status',
+            cell: (d) => (
+              <>
+                <StatusBadge status={d.status} />
+                {d.nextAttemptAt && (
+                  <div className="sub">
+                    next try <When iso={d.nextAttemptAt} />
+                  </div>
+                )}
+              </>
+            ),
+          },
+          { label: 'Created', cell: (d) => formatDateTime(d.createdAt) },
+          {
+            label: 'Attempts',
+            cell: (d) =>
+              d.attempts.length === 0 ? (
+                <span className="muted">Not tried yet</span>
+              ) : (
+                <ol className="attempts">
+                  {d.attempts.map((a, i) => (
+                    <li key={i}>
+                      {formatDateTime(a.attemptedAt)}: {a.statusCode ? `HTTP ${a.statusCode}` : 'no answer'} in {a.durationMs} ms{a.error ? ` (${a.error})` : ''}
+                    </li>
+                  ))}
+                </ol>
+              ),
+          },
+        ]}
+      />
+      <Pager
+        summary={`${conn.totalCount} deliveries`}
+        back={{ label: 'Newest', disabled: !after, onClick: () => setAfter(null) }}
+        forward={{ label: 'Older', disabled: !conn.pageInfo.hasNextPage, onClick: () => setAfter(conn.pageInfo.endCursor) }}
+      />
     </>
   );
 }
