@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { requests } from './ui';
 
 export interface UsageDay {
   date: string;
@@ -38,7 +39,7 @@ export function UsageChart({ days }: { days: UsageDay[] }) {
   const plotH = H - bottom - 8;
   const slot = plotW / days.length;
   const barW = Math.max(2, slot * 0.7);
-  const summary = `${total} requests in the last ${days.length} days; busiest day ${peak} requests.`;
+  const summary = `${requests(total)} in the last ${days.length} days; busiest day ${requests(peak)}.`;
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-cap`} className="chart-svg" preserveAspectRatio="none">

@@ -134,6 +134,8 @@ export function relative(iso: string, now = Date.now()): string {
   return diff >= 0 ? 'in a moment' : 'just now';
 }
 
+/** "1 request", "2 requests", "1,448 requests". */
+export const requests = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'request' : 'requests'}`;
 export const formatDate = (iso: string) => dateFmt.format(new Date(iso));
 export const formatDateTime = (iso: string) => dateTimeFmt.format(new Date(iso));
 

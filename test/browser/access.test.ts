@@ -103,6 +103,8 @@ describe('detail: suggested ranges with Allow, edit and clear', () => {
     expect(await access.getByText('Anywhere: no IP allowlist').isVisible()).toBe(true);
     expect(await access.getByText('Gateway default').isVisible()).toBe(true);
     expect(await access.getByText(/Allowing a range turns the allowlist on/).isVisible()).toBe(true);
+    // Its one use, counted in the singular.
+    expect(await page.getByText('1 request in the last 30 days; busiest day 1 request.').isVisible()).toBe(true);
     expect(serious(await axe(page))).toEqual([]);
     await shot(page, 'token-access');
     await page.setViewportSize(PHONE);

@@ -310,7 +310,7 @@ describe('a lived-in account (the documentation\'s pictures)', () => {
     expect(await row(page, 'charles-laptop').getByText('issued by Ada Lovelace').isVisible()).toBe(true);
     await shot(page, 'tokens', false);
     await row(page, 'ci-deploy').getByRole('link', { name: 'ci-deploy' }).click();
-    await page.getByText(`${recorded} requests in the last 30 days`, { exact: false }).waitFor();
+    await page.getByText(`${recorded.toLocaleString('en-US')} requests in the last 30 days`, { exact: false }).waitFor();
     expect(await page.locator('.chart-bar').count()).toBe(30);
     await page.getByText('203.0.113.10').first().waitFor();
     await shot(page, 'token-detail');

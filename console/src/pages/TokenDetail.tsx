@@ -7,7 +7,7 @@ import { graphql } from '../graphql';
 import { SecretPanel } from '../SecretPanel';
 import { isAdmin, useSession } from '../session';
 import { UsageChart, fillDays } from '../UsageChart';
-import { Button, Card, ConfirmDialog, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime } from '../ui';
+import { Button, Card, ConfirmDialog, Dialog, ErrorList, ExpiringMark, Loading, Notice, PageHeader, RoleBadge, StatusBadge, Unavailable, When, formatDateTime, requests } from '../ui';
 import { TokenActionDialog } from './Tokens';
 import { useTokenRules } from '../rules';
 import { AuditTable, AuditFields } from './Audit';
@@ -235,7 +235,7 @@ export default function TokenDetail({ id }: { id: string }) {
           <div className="stats">
             <div>
               <span className="stat-value">{t.useCount}</span>
-              <span className="stat-label">requests in all</span>
+              <span className="stat-label">{t.useCount === 1 ? 'request' : 'requests'} in all</span>
             </div>
             <div>
               <span className="stat-value">
@@ -253,7 +253,7 @@ export default function TokenDetail({ id }: { id: string }) {
               {t.lastUsedIps.map((ip) => (
                 <li key={ip}>
                   <code>{ip}</code>
-                  {ipTotals.has(ip) && <span className="muted"> · {ipTotals.get(ip)} requests in 30 days</span>}
+                  {ipTotals.has(ip) && <span className="muted"> · {requests(ipTotals.get(ip)!)} in 30 days</span>}
                 </li>
               ))}
             </ul>
