@@ -1,5 +1,5 @@
 import { startTestApp, TestApp } from '../helpers/app';
-import { Actor, createToken, signUp } from '../helpers/world';
+import { Actor, addUser, createToken, signUp } from '../helpers/world';
 import { countQueries, DELETE, REVOKE, setPolicy } from '../helpers/api-tokens';
 import { Rng } from '../../src/db/seeder';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
@@ -191,6 +191,19 @@ describe('the index follows the token', () => {
     expect(await backfillTokenTrigrams(app.db.dataSource)).toBeGreaterThanOrEqual(1);
     expect((await search('slate')).ids).toEqual([kept.id]);
     await expectIndexed(kept.id);
+  });
+
+  test("a MEMBER's search finds only the tokens they own or issued, like their listing", async () => {
+    const member = await addUser(app, owner, 'MEMBER', 'searching-member');
+    const own = await createToken(app, member, { name: 'Marble mover' });
+    const issued = await createToken(app, owner, { name: 'Marble polisher', ownerId: member.id, role: 'READ_ONLY' });
+    const others = await createToken(app, owner, { name: 'Marble cutter' });
+    expect((await search('marble', member)).ids).toEqual([issued.id, own.id]);
+    expect((await search('MARBLE', owner)).ids).toEqual([others.id, issued.id, own.id]);
+    expect((await search('cutter', member)).ids).toEqual([]);
+    const short = (await search('ma', member)).ids;
+    expect(short).toEqual(expect.arrayContaining([issued.id, own.id]));
+    expect(short).not.toContain(others.id);
   });
 
   test('a term with a trigram no token has costs one statement and finds nothing; bad input stays bad input', async () => {

@@ -200,16 +200,21 @@ export class ApiTokenService {
     const afterId = decodeCursor(after);
     const now = clock.now();
     const f = filter ?? {};
-    // A search of three characters or more walks the search index (search/trigrams.ts): the tokens having
-    // the term's rarest trigram, newest first, each checked for the next two rarest by primary key and then
-    // against the real LIKE (applyFilter). A shorter term walks the listing's index as the other filters do.
+    // A search of three characters or more uses the search index (search/trigrams.ts). OWNER and ADMIN walk
+    // the tokens having the term's rarest trigram, newest first, each checked for the next two rarest by
+    // primary key and then against the real LIKE (applyFilter): the cost follows that trigram, not the account.
+    // Everyone else walks their own tokens newest first as for any filter, with the LIKE alone: that set is
+    // theirs, not the account's (joined to the trigrams, MariaDB may start from a rare trigram and sort).
+    // A shorter term walks the listing's index. A trigram none of the account's tokens has answers at once.
     const term = searchTerm(f);
     const trigrams = term === null ? [] : await rarestTrigrams(this.dataSource.manager, principal.accountId, term);
     if (trigrams === null) return toPage([], size, async () => 0); // a trigram no token of the account has
-    const idColumn = trigrams.length ? 'g0.tokenId' : 't.id';
+    const admin = isAdminRole(principal.role);
+    const byTrigram = admin && trigrams.length > 0;
+    const idColumn = byTrigram ? 'g0.tokenId' : 't.id';
     const matching = () => {
       const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t');
-      trigrams.forEach((trigram, i) => {
+      if (byTrigram) trigrams.forEach((trigram, i) => {
         const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :accountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
         qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram });
       });
@@ -219,13 +224,12 @@ export class ApiTokenService {
     };
     // The index each query walks, newest first, named for MySQL: left to itself the optimiser may walk the
     // primary key backwards and filter by account, which reads the whole table for an account with old tokens.
-    // A search walks the trigram's primary key instead, and reads each token by its own.
-    const hint = (qb: SelectQueryBuilder<ApiToken>, index: string) => (trigrams.length ? qb : qb.useIndex(index));
-    const halves = isAdminRole(principal.role)
-      ? [hint(matching(), listingIndex(f))]
+    // An account-wide search walks the trigram's primary key instead, and reads each token by its own.
+    const halves = admin
+      ? [byTrigram ? matching() : matching().useIndex(listingIndex(f))]
       : [
-          hint(matching().andWhere('t.ownerId = :me', { me: principal.userId }), 'idx_api_token_owner'),
-          hint(matching().andWhere('t.createdById = :me AND t.ownerId <> :me', { me: principal.userId }), 'idx_api_token_created_by'),
+          matching().andWhere('t.ownerId = :me', { me: principal.userId }).useIndex('idx_api_token_owner'),
+          matching().andWhere('t.createdById = :me AND t.ownerId <> :me', { me: principal.userId }).useIndex('idx_api_token_created_by'),
         ];
     const counting = halves.map((qb) => qb.clone());
     const page = async (qb: SelectQueryBuilder<ApiToken>) => {
