@@ -203,6 +203,7 @@ export class ApiTokenService {
     // A search of three characters or more uses the search index (search/trigrams.ts). OWNER and ADMIN walk
     // the tokens having the term's rarest trigram, newest first, each checked for the next two rarest by
     // primary key and then against the real LIKE (applyFilter): the cost follows that trigram, not the account.
+    // When even the rarest is in 500 tokens or more (TRIGRAM_COUNT_CAP), the listing's walk finds a page sooner.
     // Everyone else walks their own tokens newest first as for any filter, with the LIKE alone: that set is
     // theirs, not the account's (joined to the trigrams, MariaDB may start from a rare trigram and sort).
     // A shorter term walks the listing's index. A trigram none of the account's tokens has answers at once.

@@ -76,8 +76,12 @@ export async function indexTokenText(
   }
 }
 
-/** How far each trigram is counted when choosing the rarest: beyond this they are all "common". */
-export const TRIGRAM_COUNT_CAP = 1000;
+/**
+ * How far each trigram is counted when choosing the rarest. A term all of whose trigrams are this common is
+ * searched by the listing's walk, newest first (its matches are dense enough to fill a page soon): counted
+ * no further they tie, and joined in the wrong order MariaDB drives the join from a larger one and sorts it.
+ */
+export const TRIGRAM_COUNT_CAP = 500;
 /** How many of a long term's trigrams are counted (spread over the term), and how many are intersected. */
 const TRIGRAMS_COUNTED = 8;
 const TRIGRAMS_JOINED = 3;
@@ -85,8 +89,9 @@ const TRIGRAMS_JOINED = 3;
 /**
  * The trigrams to intersect for a term, rarest first, from one statement that counts (up to
  * TRIGRAM_COUNT_CAP, from the primary key alone) the account's tokens having each of up to 8 of the
- * term's trigrams. [] when the term has no trigram (under three characters); null when some trigram
- * occurs in none of the account's tokens, so nothing can match.
+ * term's trigrams. [] when the listing's walk serves the term better: it has no trigram (under three
+ * characters), or even its rarest counted trigram is in TRIGRAM_COUNT_CAP tokens or more. null when some
+ * trigram occurs in none of the account's tokens, so nothing can match.
  */
 export async function rarestTrigrams(em: EntityManager, accountId: string, term: string): Promise<number[] | null> {
   const all = termTrigrams(term);
@@ -101,8 +106,9 @@ export async function rarestTrigrams(em: EntityManager, accountId: string, term:
   const [row] = await em.query(`SELECT ${counted.join(', ')}`, sample.flatMap((g) => [accountId, g]));
   const counts = sample.map((g, i) => ({ g, n: Number(row[`n${i}`]) }));
   if (counts.some((c) => c.n === 0)) return null;
+  counts.sort((a, b) => a.n - b.n);
+  if (counts[0].n >= TRIGRAM_COUNT_CAP) return [];
   return counts
-    .sort((a, b) => a.n - b.n)
     .slice(0, TRIGRAMS_JOINED)
     .map((c) => c.g);
 }
