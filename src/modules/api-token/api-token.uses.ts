@@ -56,7 +56,7 @@ export async function addTokenUses(
     });
     if (mysql) {
       // A join with the chunk as a derived table: each token found by its primary key. (CASE id WHEN ... with
-      // 500 branches compares every row with every id in the collation: 1.9 s for 7,500 tokens, against 0.3 s.)
+      // 500 branches compares every row with every id in the collation: 1.9 s for 7,500 tokens, against 0.8 s.)
       const values = chunk.map((_, j) => (j === 0 ? 'SELECT ? AS id, ? AS n, ? AS at, ? AS ips' : 'SELECT ?, ?, ?, ?')).join(' UNION ALL ');
       await em.query(
         `UPDATE \`api_token\` t JOIN (${values}) v ON t.\`id\` = v.id SET t.\`useCount\` = t.\`useCount\` + v.n, t.\`lastUsedAt\` = v.at, t.\`lastUsedIps\` = v.ips`,
