@@ -9,6 +9,7 @@ import { MIGRATIONS } from './migrations';
 import { CountingQueryLogger } from './query-logger';
 import { supportsRowLocks } from './locks';
 import { clock, DAY_MS } from '../common/clock';
+import { backfillTokenTrigrams } from '../modules/api-token/search/trigrams';
 
 export type DbKind = 'mysql' | 'sqlite';
 
@@ -107,6 +108,8 @@ export async function initializeDatabase(dataSource: DataSource, runMigrations: 
         [sqliteTime(clock.now()), sqliteTime(new Date(clock.nowMs() - 7 * DAY_MS))],
       ),
     );
+    // Likewise the search index (api_token_trigram): tokens written before it existed are indexed now.
+    await dataSource.transaction((em) => backfillTokenTrigrams(em));
   }
 }
 

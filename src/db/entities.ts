@@ -1,5 +1,6 @@
 import { Account } from '../modules/account/account.entity';
 import { ApiToken } from '../modules/api-token/api-token.entity';
+import { ApiTokenTrigram } from '../modules/api-token/api-token-trigram.entity';
 import { RefreshToken, Session } from '../modules/session/session.entity';
 import { Throttle } from '../modules/throttle/throttle.entity';
 import { User } from '../modules/user/user.entity';
@@ -16,6 +17,7 @@ export const ENTITIES = [
   Session,
   RefreshToken,
   ApiToken,
+  ApiTokenTrigram,
   Throttle,
   AuditEvent,
   ApiTokenUsage,

@@ -5,6 +5,7 @@ import { DAY_MS } from '../common/clock';
 import { Role } from '../common/roles';
 import { sha256 } from '../common/sha256';
 import { SecretBox } from '../modules/webhook/webhook-crypto';
+import { tokenTrigrams } from '../modules/api-token/search/trigrams';
 
 /**
  * Fills a MySQL/MariaDB database with realistic Tokengate data, quickly and
@@ -292,6 +293,8 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
     'previousSecretHash', 'previousSecretExpiresAt', 'expiresAt', 'lastUsedAt', 'useCount', 'lastUsedIps', 'catalogScopes', 'revokedAt', 'revokedById',
     'regeneratedAt', 'deletedAt', 'createdAt', 'updatedAt', 'nextNoticeAt',
   ]);
+  // The search index, as the service writes it with every token (src/modules/api-token/search/trigrams.ts).
+  const trigrams = stream('api_token_trigram', ['accountId', 'trigram', 'tokenId']);
   const usage = stream('api_token_usage', ['id', 'tokenId', 'accountId', 'day', 'environment', 'ip', 'requests', 'createdAt', 'updatedAt']);
   const notices = stream('token_expiry_notice', ['id', 'accountId', 'tokenId', 'tokenExpiresAt', 'thresholdDays', 'createdAt', 'updatedAt']);
   const notifications = stream('notification', [
@@ -420,9 +423,11 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
       tokenStatus[t] = status;
       tokenExpires[t] = expires ?? 0;
       tokenEnv[t] = env;
+      const name = `${r.pick(PURPOSES)}-${r.pick(SYSTEMS)}-${t.toString(36)}`;
+      const description = r.chance(0.4) ? r.pick(DESCRIPTIONS) : null;
       await tokens.push([
-        id, accountId, userIds[ownerIdx], userIds[issuerIdx], `${r.pick(PURPOSES)}-${r.pick(SYSTEMS)}-${t.toString(36)}`,
-        r.chance(0.4) ? r.pick(DESCRIPTIONS) : null, seededUsername(o.seed, id), secret.slice(0, SECRET_PREFIX.length + 4), role, env,
+        id, accountId, userIds[ownerIdx], userIds[issuerIdx], name,
+        description, seededUsername(o.seed, id), secret.slice(0, SECRET_PREFIX.length + 4), role, env,
         status === STATUS.REVOKED ? 'REVOKED' : status === STATUS.DELETED ? 'DELETED' : 'ACTIVE', sha256(secret), null, null,
         expires === null ? null : at(expires), lastUsed === null ? null : at(lastUsed), used ? 1 + r.int(50_000) : 0,
         used ? JSON.stringify([ip(r), ...(r.chance(0.3) ? [ip(r)] : [])]) : '[]', tokenScopes.length ? JSON.stringify(tokenScopes) : null,
@@ -430,6 +435,7 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
         status === STATUS.DELETED ? at(revokedAt! + r.next() * (now - revokedAt!)) : null, at(tc), at(regenerated ?? revokedAt ?? tc),
         noticeAt(status, expires),
       ]);
+      for (const trigram of tokenTrigrams(name, description)) await trigrams.push([accountId, trigram, id]);
     }
 
     // Webhooks: one in ten accounts (and the big one), with their delivery history.
@@ -455,7 +461,7 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
     }
     if (a % 1000 === 999) log(`  ${a + 1} accounts, ${tokenIndex} tokens`);
   }
-  for (const table of [accounts, users, tokens, settings, sessions, refresh, scopes, webhooks, deliveries]) await table.flush();
+  for (const table of [accounts, users, tokens, trigrams, settings, sessions, refresh, scopes, webhooks, deliveries]) await table.flush();
   log(`accounts, users, tokens, webhooks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   // Usage history: recent days of tokens in use, from one or two addresses a day.

@@ -4,6 +4,10 @@ import { countQueries, DAY, generateSecret, ME, relogin, REVOKE, setPolicy, UPDA
 import { clock } from '../../src/common/clock';
 import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
 import { ApiTokenUsage } from '../../src/modules/usage/api-token-usage.entity';
+import { ApiToken } from '../../src/modules/api-token/api-token.entity';
+import { USES_PER_STATEMENT } from '../../src/modules/api-token/api-token.uses';
+import { newId } from '../../src/common/ids';
+import { In } from 'typeorm';
 
 /** The audit trail (auditEvents) and per-day usage history (ApiToken.usage). */
 const EVENTS = `query($filter: AuditEventFilter, $first: Int, $after: String) { auditEvents(filter: $filter, first: $first, after: $after) {
@@ -149,5 +153,52 @@ describe('ApiToken.usage', () => {
     const left = await app.server.dataSource.getRepository(ApiTokenUsage).findBy({ tokenId: t.id });
     expect(left.map((r) => r.requests)).toEqual([2]);
     clock.reset();
+  });
+
+  test('one flush of many distinct tokens: every count, last use and address lands, in a few multi-row statements', async () => {
+    const template = await createToken(app, world.admin, { name: 'flush template' });
+    const repo = app.server.dataSource.getRepository(ApiToken);
+    const base = await repo.findOneByOrFail({ id: template.id });
+    // More tokens than one UPDATE carries, written directly: creating them through the API would take minutes.
+    const n = USES_PER_STATEMENT * 2 + 37;
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 200) {
+      const rows = [];
+      for (let j = i; j < Math.min(n, i + 200); j++) {
+        const id = newId();
+        ids.push(id);
+        rows.push(repo.create({ ...base, id, name: `flush-${j}`, username: `f_${id}`, secretHash: `${j}`.padStart(64, 'f'), lastUsedAt: null, useCount: j % 3, lastUsedIps: [] }));
+      }
+      await repo.insert(rows);
+    }
+    await app.server.usage.flush(); // what earlier tests left pending
+    const start = clock.nowMs();
+    // Token j: j % 7 + 1 uses, the newest at start + j ms, from 10.0.x.y (two addresses for every fifth token).
+    ids.forEach((id, j) => {
+      for (let k = 0; k <= j % 7; k++) app.server.usage.record(id, start + j - k, `10.0.${j % 250}.${(j >> 8) + 1}`);
+      if (j % 5 === 0) app.server.usage.record(id, start + j - 1, '192.0.2.9');
+    });
+    const { statements } = await countQueries(app, () => app.server.usage.flush());
+    expect(app.server.usage.pendingTokens).toBe(0);
+    // Reads and UPDATEs in chunks of USES_PER_STATEMENT, the daily history in chunks of 200: nowhere near one per token.
+    expect(statements).toBeLessThan(40);
+
+    const stored = new Map((await repo.find({ where: { id: In(ids) } })).map((t) => [t.id, t]));
+    ids.forEach((id, j) => {
+      const t = stored.get(id)!;
+      expect([j, t.useCount]).toEqual([j, (j % 3) + (j % 7) + 1 + (j % 5 === 0 ? 1 : 0)]);
+      expect([j, t.lastUsedAt?.getTime()]).toEqual([j, start + j]);
+      expect([j, t.lastUsedIps]).toEqual([j, [...(j % 5 === 0 ? ['192.0.2.9'] : []), `10.0.${j % 250}.${(j >> 8) + 1}`]]); // newest first
+    });
+    const history = await app.server.dataSource.getRepository(ApiTokenUsage).find({ where: { tokenId: In(ids) } });
+    expect(history.reduce((sum, r) => sum + r.requests, 0)).toBe(ids.reduce((sum, _id, j) => sum + (j % 7) + 1 + (j % 5 === 0 ? 1 : 0), 0));
+
+    // A second flush adds to what the first wrote, and keeps the newer stored last use when the new one is older.
+    app.server.usage.record(ids[0], start - 60_000, '10.9.9.9');
+    app.server.usage.record(ids[1], start + 60_000, '10.9.9.9');
+    await app.server.usage.flush();
+    const [first, second] = [await repo.findOneByOrFail({ id: ids[0] }), await repo.findOneByOrFail({ id: ids[1] })];
+    expect([first.useCount, first.lastUsedAt?.getTime(), first.lastUsedIps[0]]).toEqual([0 + 1 + 1 + 1, start, '10.9.9.9']);
+    expect([second.useCount, second.lastUsedAt?.getTime()]).toEqual([1 + 2 + 1, start + 60_000]);
   });
 });

@@ -104,6 +104,7 @@ async function exercise(): Promise<void> {
     [big, clock.now()],
   );
   const [webhook] = await sql<{ id: string }>('SELECT id FROM webhook WHERE accountId = ? LIMIT 1', [big]);
+  const [rareName] = await sql<{ name: string }>('SELECT name FROM api_token WHERE accountId = ? AND ownerId = ? ORDER BY id LIMIT 1', [big, member.id]);
   const secret = seededSecret(SEED, activeToken.id);
   registerSecret('seeded API token', secret);
   const asOwner = await login(owner.email);
@@ -136,6 +137,10 @@ async function exercise(): Promise<void> {
     { owner: member.id },
     { environment: 'staging' },
     { search: 'billing' },
+    { search: 'ci' }, // under three characters: the listing's own index, no trigrams
+    { search: rareName.name }, // through the trigram index: one token's name
+    { search: 'qqxqqz' }, // a trigram no token has: the counts alone
+    { search: 'billing', status: ['REVOKED'], role: ['ADMIN'] },
     { expiringWithinDays: 7 },
   ];
   for (const as of [asOwner, asMember, `APIKey ${secret}`]) {

@@ -7,6 +7,7 @@ import { ScaleIndexes1795450000000 } from './1795450000000-ScaleIndexes';
 import { TokenLifecycle1796142600703 } from './1796142600703-TokenLifecycle';
 import { TokenAccess1796142600000 } from './1796142600000-TokenAccess';
 import { ServiceAccounts1796143800000 } from './1796143800000-ServiceAccounts';
+import { SearchIndex1796155377235 } from './1796155377235-SearchIndex';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const MIGRATIONS: Function[] = [
@@ -19,4 +20,5 @@ export const MIGRATIONS: Function[] = [
   TokenAccess1796142600000,
   TokenLifecycle1796142600703,
   ServiceAccounts1796143800000,
+  SearchIndex1796155377235,
 ];

@@ -13,6 +13,8 @@ import { AppError, badInput, conflict, forbidden, notFound } from '../../errors'
 import { Account, policyOf, TokenCreationPolicy } from '../account/account.entity';
 import { User, UserStatus } from '../user/user.entity';
 import { ApiToken, tokenStatus, TokenStatus } from './api-token.entity';
+import { ApiTokenTrigram } from './api-token-trigram.entity';
+import { indexTokenText, rarestTrigrams } from './search/trigrams';
 import { visibleApiTokens } from './api-token.visibility';
 import { ApiTokenFilter, CreateApiTokenInput, CreatedApiToken, RegenerateApiTokenArgs, RevokeApiTokensResult } from './api-token.inputs';
 import { TokenUpdate, UpdateApiTokenInput, validateUpdateInput } from './api-token.update';
@@ -121,6 +123,14 @@ function environmentOf(value: string | null | undefined): string | null {
 /** Token names are unique per owner regardless of letter case. */
 const foldName = (name: string): string => name.normalize('NFC').toLowerCase();
 
+/** The search term, normalised and checked; null when there is none. Names and descriptions are stored in NFC: a search typed in NFD must find them. */
+function searchTerm(f: ApiTokenFilter): string | null {
+  if (f.search === undefined || f.search === null || f.search.trim() === '') return null;
+  const s = searchText(f.search);
+  if (s.length > 100) throw badInput('filter.search', 'must be at most 100 characters');
+  return s;
+}
+
 /** The index that serves an account-wide listing with this filter in id order (every secondary index ends in id). */
 function listingIndex(f: ApiTokenFilter): string {
   if (f.owner) return 'idx_api_token_owner';
@@ -189,23 +199,43 @@ export class ApiTokenService {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
     const now = clock.now();
+    const f = filter ?? {};
+    // A search of three characters or more uses the search index (search/trigrams.ts). OWNER and ADMIN walk
+    // the tokens having the term's rarest trigram, newest first, each checked for the next two rarest by
+    // primary key and then against the real LIKE (applyFilter): the cost follows that trigram, not the account.
+    // When even the rarest is in 500 tokens or more (TRIGRAM_COUNT_CAP), the listing's walk finds a page sooner.
+    // Everyone else walks their own tokens newest first as for any filter, with the LIKE alone: that set is
+    // theirs, not the account's (joined to the trigrams, MariaDB may start from a rare trigram and sort).
+    // A shorter term walks the listing's index. A trigram none of the account's tokens has answers at once.
+    const term = searchTerm(f);
+    const trigrams = term === null ? [] : await rarestTrigrams(this.dataSource.manager, principal.accountId, term);
+    if (trigrams === null) return toPage([], size, async () => 0); // a trigram no token of the account has
+    const admin = isAdminRole(principal.role);
+    const byTrigram = admin && trigrams.length > 0;
+    const idColumn = byTrigram ? 'g0.tokenId' : 't.id';
     const matching = () => {
-      const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t').where('t.accountId = :accountId', { accountId: principal.accountId });
-      this.applyFilter(qb, filter ?? {}, now);
+      const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t');
+      if (byTrigram) trigrams.forEach((trigram, i) => {
+        const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :accountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
+        qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram });
+      });
+      qb.where('t.accountId = :accountId', { accountId: principal.accountId });
+      this.applyFilter(qb, f, now);
       return qb;
     };
     // The index each query walks, newest first, named for MySQL: left to itself the optimiser may walk the
     // primary key backwards and filter by account, which reads the whole table for an account with old tokens.
-    const halves = isAdminRole(principal.role)
-      ? [matching().useIndex(listingIndex(filter ?? {}))]
+    // An account-wide search walks the trigram's primary key instead, and reads each token by its own.
+    const halves = admin
+      ? [byTrigram ? matching() : matching().useIndex(listingIndex(f))]
       : [
           matching().andWhere('t.ownerId = :me', { me: principal.userId }).useIndex('idx_api_token_owner'),
           matching().andWhere('t.createdById = :me AND t.ownerId <> :me', { me: principal.userId }).useIndex('idx_api_token_created_by'),
         ];
     const counting = halves.map((qb) => qb.clone());
     const page = async (qb: SelectQueryBuilder<ApiToken>) => {
-      if (afterId) qb.andWhere('t.id < :afterId', { afterId });
-      return qb.orderBy('t.id', 'DESC').limit(size + 1).getMany();
+      if (afterId) qb.andWhere(`${idColumn} < :afterId`, { afterId });
+      return qb.orderBy(idColumn, 'DESC').limit(size + 1).getMany();
     };
     const rows = size === 0 ? [] : (await Promise.all(halves.map(page))).flat().sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, size + 1);
     return toPage(rows, size, async (limit) => {
@@ -249,10 +279,8 @@ export class ApiTokenService {
         horizon: new Date(now.getTime() + d * DAY_MS),
       });
     }
-    if (f.search !== undefined && f.search !== null && f.search.trim() !== '') {
-      // Names and descriptions are stored in NFC: a search typed in NFD must find them.
-      const s = searchText(f.search);
-      if (s.length > 100) throw badInput('filter.search', 'must be at most 100 characters');
+    const s = searchTerm(f);
+    if (s !== null) {
       const pattern = `%${s.replace(/[!%_]/g, (c) => '!' + c)}%`;
       qb.andWhere("(t.name LIKE :pattern ESCAPE '!' OR t.description LIKE :pattern ESCAPE '!')", { pattern });
     }
@@ -370,6 +398,7 @@ export class ApiTokenService {
           deletedAt: null,
         }),
       );
+      await indexTokenText(em, saved, true); // the search index, in the same transaction
       await tokenChanged(em, actor, 'token.created', saved, now);
       return saved;
     });
@@ -498,6 +527,7 @@ export class ApiTokenService {
       Object.assign(changes, this.applyAccessChanges(actor, token, change));
       if (Object.keys(changes).length === 0) return token; // nothing new: no audit row, no event
       const saved = await em.save(token);
+      if (changes.name || changes.description) await indexTokenText(em, saved); // the search index, in the same transaction
       await tokenChanged(em, actor, 'token.updated', saved, now, { changes });
       return saved;
     });
