@@ -85,7 +85,9 @@ export class ApiTokenFilter {
   @Field(() => Int, { nullable: true, description: 'ACTIVE tokens that expire within this many days' })
   expiringWithinDays?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Name or description contains (case-insensitive)' })
+  @Field(() => String, { nullable: true, description:
+      'Name or description contains this substring, case-insensitively (on MySQL/MariaDB also accent-insensitively, as utf8mb4_unicode_ci compares); % and _ are literal. A term of 3 characters or more is looked up in a trigram index, so its cost follows the tokens that contain it, not the size of the account.',
+  })
   search?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'Last used before this time (tokens never used do not match). lastUsedAt is written every few seconds, not on every request.' })
