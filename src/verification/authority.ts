@@ -5,6 +5,7 @@ import { lockAccount } from '../db/locks';
 import { notFound, unauthenticated } from '../errors';
 import type { Authority, WithAuthority } from '../auth/authority';
 import type { Principal } from '../auth/principal';
+import type { RequestMeta } from '../common/request-meta';
 import type { Account } from '../modules/account/account.entity';
 import {
   auditRefusal,
@@ -41,12 +42,13 @@ import {
  * FORBIDDEN.
  */
 export function authorityOver(dataSource: DataSource): WithAuthority<Account> {
-  return (principal, need, work) => withAuthority(dataSource, principal, need, work);
+  return (principal, meta, need, work) => withAuthority(dataSource, principal, meta, need, work);
 }
 
 async function withAuthority<T>(
   dataSource: DataSource,
   principal: Principal,
+  meta: RequestMeta,
   need: Authority,
   work: (em: EntityManager, actor: Principal, account: Account) => Promise<T>,
 ): Promise<T> {
@@ -65,7 +67,7 @@ async function withAuthority<T>(
       return work(em, now.principal, account);
     });
   } catch (err) {
-    if (refused) await auditRefusal(dataSource, { ...refused, reason: `recheck:${refused.reason}` }, undefined);
+    if (refused) await auditRefusal(dataSource, { ...refused, reason: `recheck:${refused.reason}` }, meta);
     throw err;
   }
 }

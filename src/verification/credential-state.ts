@@ -180,7 +180,7 @@ export async function checkSession(
  * the contract refuses them without touching the database (and a flood of them must not become a flood
  * of writes), so they are logged, not stored. A failure to write is logged and never changes the answer.
  */
-export async function auditRefusal(dataSource: DataSource, refusal: Refusal, meta: RequestMeta | undefined, logger?: Logger): Promise<void> {
+export async function auditRefusal(dataSource: DataSource, refusal: Refusal, meta: RequestMeta, logger?: Logger): Promise<void> {
   if (!refusal.accountId) {
     logger?.info({ reason: refusal.reason, action: 'auth.failed' }, 'authentication refused');
     return;

@@ -475,7 +475,7 @@ describe('inactivity clean-up (revokeUnusedAfterDays)', () => {
       expect((await ok(ME, {}, auth.apiKey(busy.secret))).me.id).toBe(boss.id);
       const audit = await audits(idle.id, 'token.revoked');
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ reason: 'inactive', actorId: null });
+      expect(audit[0]).toMatchObject({ reason: 'inactive', actorId: null, ip: null, userAgent: null }); // no request asked for it
       boss = await relogin(app(), boss);
       const told = (await ok(NOTIFICATIONS, {}, boss.session)).notifications.nodes.filter((n: any) => n.kind === 'TOKEN_REVOKED');
       expect(told).toEqual([expect.objectContaining({ actor: 'the inactivity clean-up', reason: 'inactive', token: expect.objectContaining({ id: idle.id }) })]);

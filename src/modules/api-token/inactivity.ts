@@ -127,7 +127,7 @@ export class InactivityCleaner {
         .execute();
       if (changed.affected !== 1) return null;
       Object.assign(token, { storedStatus: TokenStatus.REVOKED, revokedAt: now, revokedById: null });
-      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'inactive', unusedDays: days, lastUsedAt: token.lastUsedAt?.toISOString() ?? null }, 'inactive');
+      await tokenChanged(em, null, null, 'token.revoked', token, now, { reason: 'inactive', unusedDays: days, lastUsedAt: token.lastUsedAt?.toISOString() ?? null }, 'inactive');
       await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: null, actorLabel: CLEAN_UP_ACTOR, at: now, reason: 'inactive' });
       return token.id;
     });

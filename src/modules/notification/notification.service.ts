@@ -6,6 +6,7 @@ import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../c
 import { badInput } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { Notification, NotificationSettings } from './notification.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 const MAX_MARK = 100;
 
@@ -46,7 +47,7 @@ export class NotificationService {
     return row ?? Object.assign(new NotificationSettings(), { userId: principal.userId, accountId: principal.accountId, email: true });
   }
 
-  async updateSettings(principal: Principal, input: { email?: boolean | null }): Promise<NotificationSettings> {
+  async updateSettings(principal: Principal, input: { email?: boolean | null }, meta: RequestMeta): Promise<NotificationSettings> {
     if (input.email === null) throw badInput('email', 'cannot be null');
     return this.dataSource.transaction(async (em) => {
       const repo = em.getRepository(NotificationSettings);
@@ -57,6 +58,7 @@ export class NotificationService {
         accountId: principal.accountId,
         action: 'user.notification_settings_updated',
         principal,
+        meta,
         targetType: 'user',
         targetId: principal.userId,
         details: { email: saved.email },

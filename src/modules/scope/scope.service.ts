@@ -11,6 +11,7 @@ import type { Account } from '../account/account.entity';
 import { recordAudit } from '../audit/audit';
 import { ApiToken } from '../api-token/api-token.entity';
 import { AccountScope, CreateScopeInput } from './account-scope.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 export const CATALOG_SCOPE_RE = /^[a-z][a-z0-9_-]*(:[a-z0-9_*-]+)*$/;
 export const MAX_SCOPE_NAME = 64;
@@ -98,14 +99,14 @@ export class ScopeService {
     return this.dataSource.getRepository(AccountScope).find({ where: { accountId: principal.accountId }, order: { name: 'ASC' } });
   }
 
-  async create(principal: Principal, input: CreateScopeInput): Promise<AccountScope> {
+  async create(principal: Principal, input: CreateScopeInput, meta: RequestMeta): Promise<AccountScope> {
     const name = validScopeName('name', input.name ?? '');
     const description = optionalText('description', input.description, 1000);
     const minRole = input.minRole ?? Role.MEMBER;
     if (!isRole(minRole)) throw badInput('minRole', 'must be a role');
     const now = clock.now();
     // The account lock serialises catalog changes: the uniqueness check below is exact.
-    const saved = await this.withAuthority(principal, 'admin', async (em, actor) => {
+    const saved = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
         throw conflict("is already used by another scope of this account's catalog", 'name');
@@ -117,6 +118,7 @@ export class ScopeService {
         accountId: actor.accountId,
         action: 'scope.created',
         principal: actor,
+        meta,
         targetType: 'account_scope',
         targetId: row.id,
         details: { name, minRole },
@@ -127,8 +129,8 @@ export class ScopeService {
     return saved;
   }
 
-  async delete(principal: Principal, id: string): Promise<string> {
-    await this.withAuthority(principal, 'admin', async (em, actor) => {
+  async delete(principal: Principal, id: string, meta: RequestMeta): Promise<string> {
+    await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const scope = await em.getRepository(AccountScope).findOneBy({ id, accountId: principal.accountId });
       if (!scope) throw notFound('Scope');
       // Strip it from the tokens that carry it, so a later scope of the same name is not granted to them.
@@ -152,6 +154,7 @@ export class ScopeService {
         accountId: principal.accountId,
         action: 'scope.deleted',
         principal: actor,
+        meta,
         targetType: 'account_scope',
         targetId: scope.id,
         details: { name: scope.name, minRole: scope.minRole, tokens: carriers.length },
