@@ -66,7 +66,7 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     apollo,
     config,
     logger,
-    principalOf: requestPrincipal({ authenticator, identityKeys, config }),
+    requestPrincipal: requestPrincipal({ authenticator, identityKeys, config }),
     contextOf: (requestId, ip, userAgent, principal) =>
       new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders),
   });

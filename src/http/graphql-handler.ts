@@ -15,7 +15,7 @@ export interface GraphQLHandlerDeps {
   apollo: ApolloServer<Context>;
   config: Pick<Config, 'corsOrigins' | 'bodyLimitBytes' | 'trustProxy'>;
   logger: Logger;
-  principalOf: RequestPrincipal;
+  requestPrincipal: RequestPrincipal;
   contextOf(requestId: string, ip: string | undefined, userAgent: string | undefined, principal: Principal | null): Context;
 }
 
@@ -67,14 +67,14 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
     return apollo
       .executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: req.body },
-        context: async () => deps.contextOf(requestId, ip, userAgent, await principal(req, requestId, ip, userAgent)),
+        context: async () => deps.contextOf(requestId, ip, userAgent, await authenticate(req, requestId, ip, userAgent)),
       })
       .then((answer) => send(res, answer));
   }
 
-  async function principal(req: IncomingMessage, requestId: string, ip: string | undefined, userAgent: string | undefined) {
+  async function authenticate(req: IncomingMessage, requestId: string, ip: string | undefined, userAgent: string | undefined) {
     try {
-      return await deps.principalOf(req.headers, ip, userAgent);
+      return await deps.requestPrincipal(req.headers, ip, userAgent);
     } catch (err) {
       if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
       throw toRequestError(err);

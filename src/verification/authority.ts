@@ -13,7 +13,7 @@ import {
   INVALID_SESSION,
   INVALID_TOKEN,
   loadTokenByFingerprint,
-  principalOfToken,
+  buildTokenPrincipal,
   Refusal,
   refusalOf,
   tokenRefusal,
@@ -83,5 +83,5 @@ async function callerNow(em: EntityManager, p: Principal): Promise<{ principal: 
   const found = await loadTokenByFingerprint(em, p.tokenId, p.accountId, p.secretFingerprint);
   if (!found || found.verified.ownerId !== p.userId) return { reason: 'unknown_token' };
   const reason = refusalOf(found.verified, undefined, clock.nowMs());
-  return reason ? tokenRefusal(found.verified, reason) : { principal: principalOfToken(found.verified) };
+  return reason ? tokenRefusal(found.verified, reason) : { principal: buildTokenPrincipal(found.verified) };
 }

@@ -120,7 +120,7 @@ export const tokenRefusal = (verified: VerifiedToken, reason: string): Refusal =
  * owner's current role, and the scopes of that effective role (catalog scopes
  * included only where it reaches their minRole).
  */
-export function principalOfToken(verified: VerifiedToken): Principal {
+export function buildTokenPrincipal(verified: VerifiedToken): Principal {
   const role = minRole(verified.role, verified.ownerRole);
   const catalogScopes = grantedCatalogScopes(
     verified.catalogScopes.map((s) => s.name),
