@@ -1,6 +1,6 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, World } from '../helpers/world';
-import { CREATE, DAY, DEACTIVATE, DELETE, GET, REGENERATE, REVOKE, setPolicy } from '../helpers/api-tokens';
+import { CREATE_TOKEN, DAY, DEACTIVATE, DELETE, GET, REGENERATE, REVOKE, setPolicy } from '../helpers/api-tokens';
 
 /** createApiToken: defaults, roles, ownership, policy, validation, names. */
 let app: TestApp;
@@ -14,7 +14,7 @@ afterAll(() => app?.stop());
 
 let n = 0;
 const name = (label: string) => `${label}-${++n}`;
-const create = (authorization: string, input: Record<string, unknown>) => app.gql(CREATE, { input: { name: name('t'), ...input } }, authorization);
+const create = (authorization: string, input: Record<string, unknown>) => app.gql(CREATE_TOKEN, { input: { name: name('t'), ...input } }, authorization);
 async function created(authorization: string, input: Record<string, unknown> = {}) {
   const res = await create(authorization, input);
   if (res.errors) throw new Error(JSON.stringify(res.errors));
@@ -167,9 +167,9 @@ describe('bad input', () => {
   });
 
   test('an unknown role or a malformed date is refused by the schema', async () => {
-    const res = await app.gql(CREATE, { input: { name: 'bad-role', role: 'SUPERUSER' } }, world.owner.session);
+    const res = await app.gql(CREATE_TOKEN, { input: { name: 'bad-role', role: 'SUPERUSER' } }, world.owner.session);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const date = await app.gql(CREATE, { input: { name: 'bad-date', expiresAt: 'tomorrow' } }, world.owner.session);
+    const date = await app.gql(CREATE_TOKEN, { input: { name: 'bad-date', expiresAt: 'tomorrow' } }, world.owner.session);
     expect(date.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -220,9 +220,9 @@ describe('names are unique per owner among tokens that are not deleted', () => {
 
 describe('unauthenticated', () => {
   test('no credentials, a bad session and an unknown token are UNAUTHENTICATED', async () => {
-    expect((await app.fail(CREATE, { input: { name: 'anon' } })).code).toBe('UNAUTHENTICATED');
-    expect((await app.fail(CREATE, { input: { name: 'anon' } }, 'Bearer a.b.c')).code).toBe('UNAUTHENTICATED');
-    expect((await app.fail(CREATE, { input: { name: 'anon' } }, auth.apiKey('tgk_nope'))).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } })).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } }, 'Bearer a.b.c')).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } }, auth.apiKey('tgk_nope'))).code).toBe('UNAUTHENTICATED');
   });
 });
 

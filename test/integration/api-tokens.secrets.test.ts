@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, LOGIN, PASSWORD, World } from '../helpers/world';
-import { CREATE, GET, LIST, REGENERATE, REVOKE, REVOKE_LEAKED, TOKEN_FIELDS, DELETE } from '../helpers/api-tokens';
+import { CREATE_TOKEN, GET, LIST, REGENERATE, REVOKE, REVOKE_LEAKED, TOKEN_FIELDS, DELETE } from '../helpers/api-tokens';
 import { dumpDatabase, leaksIn, registerSecret } from '../helpers/secret-registry';
 
 /**
@@ -75,7 +75,7 @@ beforeAll(async () => {
   await app.ok(REVOKE_LEAKED, { secret: leaked.secret });
 
   // A token created by a token.
-  const child = await app.ok(CREATE, { input: { name: 'child' } }, auth.apiKey(tokens[0].secret));
+  const child = await app.ok(CREATE_TOKEN, { input: { name: 'child' } }, auth.apiKey(tokens[0].secret));
   remember('child token secret', child.createApiToken.secret);
   await app.ok('{ me { id } }', {}, auth.apiKey(child.createApiToken.secret));
 

@@ -13,7 +13,7 @@ import { User, UserStatus } from '../../src/modules/user/user.entity';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
 import type { GqlResponse } from '../helpers/app';
 import { GATEWAY_SECRET, IDENTITY_KEY_PEM, post, startSupergraph, Supergraph } from '../helpers/supergraph';
-import { Actor, addUser, auth, createToken, CreatedToken, createWorld, World } from '../helpers/world';
+import { Actor, addUser, auth, CREATE_TOKEN, createToken, CreatedToken, createWorld, World } from '../helpers/world';
 
 /*
  * Issue #11, High: "a deactivated, demoted admin can undo it through the gateway".
@@ -30,7 +30,6 @@ const ME = '{ me { id status role } }';
 const REVOKE = 'mutation($id: ID!) { revokeApiToken(id: $id) { status } }';
 const UPDATE_ROLE = 'mutation($id: ID!, $role: Role!) { updateUserRole(id: $id, role: $role) { role } }';
 const DEACTIVATE = 'mutation($id: ID!) { deactivateUser(id: $id) { status } }';
-const CREATE_TOKEN = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id role } } }';
 /** What the rogue sends: undo everything and mint a way back in. */
 const ATTACK = `mutation($id: ID!, $name: String!) {
   reactivateUser(id: $id) { status }

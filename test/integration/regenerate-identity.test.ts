@@ -1,7 +1,7 @@
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
-import { CREATE, ME, REGENERATE, REVOKE, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
+import { CREATE_TOKEN, ME, REGENERATE, REVOKE, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
 import { startSupergraph, Supergraph } from '../helpers/supergraph';
 import type { GqlResponse, TestApp } from '../helpers/app';
 import { addUser, Actor, auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
@@ -60,8 +60,8 @@ describe("regenerating another user's token", () => {
     const count = () => app.db.dataSource.getRepository(ApiToken).countBy({ ownerId: world.owner.id });
     const before = await count();
     for (const res of [
-      await app.gql(CREATE, { input: { name: 'as-owner', ownerId: world.owner.id, role: 'MEMBER' } }, world.admin.session),
-      await sg.gql(gw, CREATE, { input: { name: 'as-owner', ownerId: world.owner.id } }, auth.apiKey(adminKey.secret)),
+      await app.gql(CREATE_TOKEN, { input: { name: 'as-owner', ownerId: world.owner.id, role: 'MEMBER' } }, world.admin.session),
+      await sg.gql(gw, CREATE_TOKEN, { input: { name: 'as-owner', ownerId: world.owner.id } }, auth.apiKey(adminKey.secret)),
     ]) {
       expect(code(res)).toBe('FORBIDDEN');
       expect(res.raw).not.toMatch(/tgk_/);
