@@ -271,27 +271,37 @@ function tokenCounts(o: SeedOptions, rng: Rng): number[] {
   return counts;
 }
 
-/** One table's rows on their way to the database, per table the seeder fills. */
+/**
+ * One table's rows on their way to the database, per table the seeder fills. Column lists and the rows
+ * pushed to them stay packed (`prettier-ignore`): they are read side by side, not one value per line.
+ */
 function openStreams(writer: BulkWriter) {
   const stream = (table: string, columns: string[]) => new TableStream(writer, table, columns);
+  // prettier-ignore
   const accounts = stream('account', ['id', 'name', 'maxActiveTokens', 'tokenCreation', 'defaultTokenLifetimeDays', 'maxTokenLifetimeDays', 'expiryNotificationDays', 'createdAt', 'updatedAt']);
+  // prettier-ignore
   const users = stream('user', ['id', 'accountId', 'email', 'name', 'role', 'status', 'passwordHash', 'deactivatedAt', 'createdAt', 'updatedAt']);
+  // prettier-ignore
   const tokens = stream('api_token', [
     'id', 'accountId', 'ownerId', 'createdById', 'name', 'description', 'username', 'hint', 'role', 'environment', 'storedStatus', 'secretHash',
     'previousSecretHash', 'previousSecretExpiresAt', 'expiresAt', 'lastUsedAt', 'useCount', 'lastUsedIps', 'catalogScopes', 'revokedAt', 'revokedById',
     'regeneratedAt', 'deletedAt', 'createdAt', 'updatedAt', 'nextNoticeAt',
   ]);
+  // prettier-ignore
   const usage = stream('api_token_usage', ['id', 'tokenId', 'accountId', 'day', 'environment', 'ip', 'requests', 'createdAt', 'updatedAt']);
   const notices = stream('token_expiry_notice', ['id', 'accountId', 'tokenId', 'tokenExpiresAt', 'thresholdDays', 'createdAt', 'updatedAt']);
+  // prettier-ignore
   const notifications = stream('notification', [
     'id', 'accountId', 'userId', 'tokenId', 'kind', 'thresholdDays', 'tokenExpiresAt', 'readAt', 'emailStatus', 'emailAttempts', 'emailLockedUntil', 'createdAt', 'updatedAt',
   ]);
   const settings = stream('notification_settings', ['userId', 'accountId', 'email', 'createdAt', 'updatedAt']);
+  // prettier-ignore
   const audit = stream('audit_event', ['id', 'accountId', 'action', 'actorId', 'actorTokenId', 'targetType', 'targetId', 'reason', 'ip', 'userAgent', 'details', 'createdAt', 'updatedAt']);
   const sessions = stream('session', ['id', 'userId', 'accountId', 'revokedAt', 'revokedReason', 'createdAt']);
   const refresh = stream('refresh_token', ['id', 'sessionId', 'tokenHash', 'expiresAt', 'usedAt', 'createdAt']);
   const throttles = stream('throttle', ['key', 'failures', 'windowStart', 'lockedUntil']);
   const webhooks = stream('webhook', ['id', 'accountId', 'url', 'events', 'secretCiphertext', 'createdById', 'createdAt', 'updatedAt']);
+  // prettier-ignore
   const deliveries = stream('webhook_delivery', [
     'id', 'webhookId', 'accountId', 'event', 'payload', 'status', 'attemptCount', 'nextAttemptAt', 'lockedUntil', 'deliveredAt', 'attemptLog', 'createdAt', 'updatedAt',
   ]);
@@ -430,6 +440,7 @@ async function seedAccount(p: Plan, a: number): Promise<void> {
   const owners = members.length + admins.length ? [...members, ...admins] : [p.accountUserStart[a]];
 
   const active = Math.round(n * 0.55);
+  // prettier-ignore
   await t.accounts.push([
     accountId, `Seed account ${a}`, Math.max(50, active + 1000), r.weighted([['ALL_MEMBERS', 80], ['ADMINS_ONLY', 15], ['OWNER_ONLY', 5]] as const),
     r.chance(0.8) ? 365 : null, r.chance(0.2) ? 730 : null, THRESHOLDS.join(','), at(created), at(created),
@@ -469,6 +480,7 @@ async function seedUsers(p: Plan, r: Rng, a: number, accountId: string, created:
     p.userRole.push(ROLE_RANK[role]);
     p.userAccount.push(a);
     if (!deactivated) (role === Role.OWNER || role === Role.ADMIN ? admins : members).push(index);
+    // prettier-ignore
     await t.users.push([
       id, accountId, `user${index}@a${a}.${SEED_EMAIL_DOMAIN}`, `${r.pick(FIRST)} ${r.pick(LAST)}`, role,
       deactivated ? 'DEACTIVATED' : 'ACTIVE', o.passwordHash, deactivated ? at(now - r.between(1, 200) * DAY_MS) : null, at(uc), at(uc),
@@ -523,6 +535,7 @@ async function seedToken(
   p.tokenStatus[t] = status;
   p.tokenExpires[t] = expires ?? 0;
   p.tokenEnv[t] = env;
+  // prettier-ignore
   await p.t.tokens.push([
     id, accountId, p.userIds[ownerIdx], p.userIds[issuerIdx], `${r.pick(PURPOSES)}-${r.pick(SYSTEMS)}-${t.toString(36)}`,
     r.chance(0.4) ? r.pick(DESCRIPTIONS) : null, seededUsername(o.seed, id), secret.slice(0, SECRET_PREFIX.length + 4), role, env,
@@ -541,6 +554,7 @@ async function seedWebhook(p: Plan, r: Rng, a: number, accountId: string, create
   const hc = created + DAY_MS;
   const hookId = r.uuid7(hc);
   p.webhookCount += 1;
+  // prettier-ignore
   await t.webhooks.push([
     hookId, accountId, `https://hooks.example.com/tokengate/${a}`, JSON.stringify(WEBHOOK_EVENTS.slice(0, 2 + r.int(5))),
     p.box.encrypt(`whsec_seeded_${createHmac('sha256', o.seed).update(hookId).digest('base64url')}`), p.userIds[p.accountUserStart[a]], at(hc), at(hc),
@@ -550,6 +564,7 @@ async function seedWebhook(p: Plan, r: Rng, a: number, accountId: string, create
     const dc = now - r.between(0, 29) * DAY_MS;
     const ok = r.chance(0.95);
     p.deliveryCount += 1;
+    // prettier-ignore
     await t.deliveries.push([
       r.uuid7(dc), hookId, accountId, r.pick(WEBHOOK_EVENTS), JSON.stringify({ event: 'token.created', seeded: true }), ok ? 'SUCCEEDED' : 'FAILED',
       ok ? 1 : 8, null, null, ok ? at(dc + 500) : null, JSON.stringify([{ at: at(dc + 500).toISOString(), status: ok ? 200 : 502, error: ok ? null : 'HTTP 502', ms: 120 }]),
@@ -599,6 +614,7 @@ async function seedNotices(p: Plan): Promise<void> {
     await p.t.notices.push([nr.uuid7(sentAt), p.accountIds[a], p.tokenIds[t], at(expires), threshold, at(sentAt), at(sentAt)]);
     const recipients = new Set([p.tokenOwner[t], p.accountUserStart[a]]);
     for (const u of recipients) {
+      // prettier-ignore
       await p.t.notifications.push([
         nr.uuid7(sentAt), p.accountIds[a], p.userIds[u], p.tokenIds[t], threshold === 0 ? 'TOKEN_EXPIRED' : 'TOKEN_EXPIRING', threshold, at(expires),
         nr.chance(0.5) ? at(sentAt + DAY_MS / 4) : null, nr.chance(0.9) ? 'SENT' : 'SKIPPED', 1, null, at(sentAt), at(sentAt),
@@ -625,6 +641,7 @@ async function seedAudit(p: Plan, progress: (i: number) => void): Promise<void> 
     const actor = userIds[accountUserStart[a] + ar.int(Math.max(1, (accountUserStart[a + 1] ?? userIds.length) - accountUserStart[a]))];
     const action = ar.weighted([['token.created', 30], ['token.revoked', 10], ['token.regenerated', 5], ['token.deleted', 5], ['auth.failed', 40], ['user.created', 5], ['user.role_changed', 5]] as const);
     const userTarget = action.startsWith('user.');
+    // prettier-ignore
     await p.t.audit.push([
       ar.uuid7(createdMs), p.accountIds[a], action, actor, action === 'auth.failed' ? p.tokenIds[t] : ar.chance(0.3) ? p.tokenIds[t] : null,
       userTarget ? 'user' : 'api_token', userTarget ? actor : p.tokenIds[t], action === 'auth.failed' ? ar.pick(FAILURE_REASONS) : null, randomIp(ar), ar.pick(AGENTS),
