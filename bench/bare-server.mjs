@@ -27,6 +27,10 @@ httpServer.listen(port, '127.0.0.1', () => {
   else process.stdout.write(`bare Apollo listening on http://127.0.0.1:${actual}/graphql\n`);
 });
 
-const shutdown = () => apollo.stop().then(() => process.exit(0), () => process.exit(1));
+const shutdown = () =>
+  apollo.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

@@ -97,7 +97,9 @@ try {
     wire: median(loads.map((l) => l.wire)),
     js: median(loads.map((l) => l.js)),
   };
-  log(`first load (median of ${loads.length}): FCP ${result.fcp?.toFixed(0)} ms, DOMContentLoaded ${result.dcl.toFixed(0)} ms, form ready ${result.ready} ms, ${kB(result.wire)} kB on the wire (${kB(result.js)} kB JS); sign-up → tokens ${signUp} ms`);
+  log(
+    `first load (median of ${loads.length}): FCP ${result.fcp?.toFixed(0)} ms, DOMContentLoaded ${result.dcl.toFixed(0)} ms, form ready ${result.ready} ms, ${kB(result.wire)} kB on the wire (${kB(result.js)} kB JS); sign-up → tokens ${signUp} ms`,
+  );
 
   const table = rows
     .sort((a, b) => Number(b.first) - Number(a.first) || b.raw - a.raw)

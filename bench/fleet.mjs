@@ -74,26 +74,53 @@ try {
   // TRUST_PROXY: each revoked token is polled from an address of its own (X-Forwarded-For), so the
   // refusals the polling collects never add up to a brute-force lock on one address.
   const common = { NODE_ENV: 'production', LOG_LEVEL: 'warn', TRUST_PROXY: 'true', GATEWAY_SECRET: SECRET, IDENTITY_PRIVATE_KEY: identityKey, SESSION_SIGNING_KEY: SIGNING, DATA_DIR: dir };
-  const tokensEnv = { ...common, DATABASE_URL: databaseUrl, REDIS_URL: redis.url, TOKEN_CACHE_TTL_MS: TTL, BCRYPT_ROUNDS: '10', SANDBOX: 'false', CONSOLE: 'false', NOTIFY_INTERVAL_MS: '0', WEBHOOK_DELIVERY_INTERVAL_MS: '0' };
+  const tokensEnv = {
+    ...common,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    TOKEN_CACHE_TTL_MS: TTL,
+    BCRYPT_ROUNDS: '10',
+    SANDBOX: 'false',
+    CONSOLE: 'false',
+    NOTIFY_INTERVAL_MS: '0',
+    WEBHOOK_DELIVERY_INTERVAL_MS: '0',
+  };
   const a = await startChild('fleet-tokens-A', ['dist/src/main.js'], tokensEnv, '/readyz');
   const b = await startChild('fleet-tokens-B', ['dist/src/main.js'], { ...tokensEnv, DB_MIGRATIONS_RUN: 'false' }, '/readyz');
-  const inventory = await startChild('fleet-inventory', ['dist/examples/inventory/main.js'], { ...common, TOKENS_JWKS_URL: `${a.base}/.well-known/jwks.json` }, '/healthz', { portVar: 'INVENTORY_PORT' });
+  const inventory = await startChild('fleet-inventory', ['dist/examples/inventory/main.js'], { ...common, TOKENS_JWKS_URL: `${a.base}/.well-known/jwks.json` }, '/healthz', {
+    portVar: 'INVENTORY_PORT',
+  });
   const subgraph = readFileSync(join(ROOT, 'schema/subgraph.graphql'), 'utf8');
   const supergraph = (tokens, file) => {
     const path = join(dir, file);
-    writeFileSync(path, composeSupergraph([{ name: 'tokens', url: tokens.url, typeDefs: subgraph }, { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL }]));
+    writeFileSync(
+      path,
+      composeSupergraph([
+        { name: 'tokens', url: tokens.url, typeDefs: subgraph },
+        { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
+      ]),
+    );
     return path;
   };
   const gatewayEnv = { ...common, GATEWAY_AUTH_CACHE_TTL_MS: TTL, GATEWAY_RATE_LIMIT_PER_TOKEN: '1000000', GATEWAY_RATE_LIMIT_ANONYMOUS_PER_IP: '1000000' };
   const inProcess = { DATABASE_URL: databaseUrl, DB_MIGRATIONS_RUN: 'false', SUPERGRAPH_PATH: supergraph(a, 'a.graphql') };
   const g1 = await startChild('fleet-gateway-G1', ['dist/src/gateway/main.js'], { ...gatewayEnv, ...inProcess, REDIS_URL: redis.url }, '/readyz', { portVar: 'GATEWAY_PORT' });
-  const g2 = await startChild('fleet-gateway-G2', ['dist/src/gateway/main.js'], { ...gatewayEnv, REDIS_URL: redis.url, SUPERGRAPH_PATH: supergraph(b, 'b.graphql'), TOKENS_INTROSPECTION_URL: `${b.base}/internal/introspect` }, '/readyz', { portVar: 'GATEWAY_PORT' });
+  const g2 = await startChild(
+    'fleet-gateway-G2',
+    ['dist/src/gateway/main.js'],
+    { ...gatewayEnv, REDIS_URL: redis.url, SUPERGRAPH_PATH: supergraph(b, 'b.graphql'), TOKENS_INTROSPECTION_URL: `${b.base}/internal/introspect` },
+    '/readyz',
+    { portVar: 'GATEWAY_PORT' },
+  );
   const g3 = await startChild('fleet-gateway-G3-memory', ['dist/src/gateway/main.js'], { ...gatewayEnv, ...inProcess }, '/readyz', { portVar: 'GATEWAY_PORT' });
   log('servers up: A, B, inventory, G1 (Redis), G2 (Redis, introspection), G3 (in-memory)');
 
-  const signUp = await ok(a.url, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', { i: { accountName: 'Fleet', email: 'fleet@example.com', password: 'bench password 123', name: 'fleet' } });
+  const signUp = await ok(a.url, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
+    i: { accountName: 'Fleet', email: 'fleet@example.com', password: 'bench password 123', name: 'fleet' },
+  });
   const session = `Bearer ${signUp.signUp.accessToken}`;
-  const mint = async (name) => `APIKey ${(await ok(a.url, 'mutation($n: String!) { createApiToken(input: { name: $n, role: READ_ONLY }) { secret token { id } } }', { n: name }, session)).createApiToken.secret}`;
+  const mint = async (name) =>
+    `APIKey ${(await ok(a.url, 'mutation($n: String!) { createApiToken(input: { name: $n, role: READ_ONLY }) { secret token { id } } }', { n: name }, session)).createApiToken.secret}`;
   const mintWithId = async (name) => {
     const d = await ok(a.url, 'mutation($n: String!) { createApiToken(input: { name: $n, role: READ_ONLY }) { secret token { id } } }', { n: name }, session);
     return { id: d.createApiToken.token.id, key: `APIKey ${d.createApiToken.secret}` };
@@ -131,7 +158,11 @@ try {
     // (a refusal is seen one request after the invalidation arrived, at best).
     const probe = { B: [], G1: [], G2: [] };
     for (let i = 0; i < 20; i++) {
-      for (const [k, url, q] of [['B', b.url, ME], ['G1', g1.url, VIEWER], ['G2', g2.url, VIEWER]]) {
+      for (const [k, url, q] of [
+        ['B', b.url, ME],
+        ['G1', g1.url, VIEWER],
+        ['G2', g2.url, VIEWER],
+      ]) {
         const t0 = performance.now();
         await ok(url, q, undefined, loadKey);
         probe[k].push(performance.now() - t0);
@@ -153,15 +184,33 @@ try {
       served[['B', 'G1', 'G2'][i]] = (await l).requests.average;
     }
     for (const k of Object.keys(latencies)) latencies[k].push(...round_[k]);
-    perRound.push({ round, ...Object.fromEntries(Object.entries(round_).map(([k, xs]) => [k, { p50: median(xs), p99: pct(xs, 99), max: Math.max(...xs), probe: median(probe[k]) }])), served });
-    log(`round ${round}: ${Object.entries(round_).map(([k, xs]) => `${k} p50 ${median(xs).toFixed(1)} ms p99 ${pct(xs, 99).toFixed(1)} ms`).join('; ')}; load req/s B ${served.B}, G1 ${served.G1}, G2 ${served.G2}`);
+    perRound.push({
+      round,
+      ...Object.fromEntries(Object.entries(round_).map(([k, xs]) => [k, { p50: median(xs), p99: pct(xs, 99), max: Math.max(...xs), probe: median(probe[k]) }])),
+      served,
+    });
+    log(
+      `round ${round}: ${Object.entries(round_)
+        .map(([k, xs]) => `${k} p50 ${median(xs).toFixed(1)} ms p99 ${pct(xs, 99).toFixed(1)} ms`)
+        .join('; ')}; load req/s B ${served.B}, G1 ${served.G1}, G2 ${served.G2}`,
+    );
   }
 
   // (b) Throughput: shared limits (G1) ÷ in-memory limits (G3), interleaved.
   const tputKey = await mint('throughput');
   const bench = (url) =>
     new Promise((resolve, reject) =>
-      autocannon({ url, method: 'POST', connections: CONNECTIONS, duration: DURATION, headers: { 'content-type': 'application/json', authorization: tputKey }, body: JSON.stringify({ query: VIEWER }) }, (err, res) => (err ? reject(err) : resolve(res))),
+      autocannon(
+        {
+          url,
+          method: 'POST',
+          connections: CONNECTIONS,
+          duration: DURATION,
+          headers: { 'content-type': 'application/json', authorization: tputKey },
+          body: JSON.stringify({ query: VIEWER }),
+        },
+        (err, res) => (err ? reject(err) : resolve(res)),
+      ),
     );
   await bench(g1.url);
   await bench(g3.url); // warm-up
@@ -185,13 +234,17 @@ try {
     '',
     `## Fleet: revocation propagation and shared rate limits, ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC — ${commit}${dirty} (\`npm run bench:fleet\`)`,
     '',
-    `- Machine: ${cpus().length} CPUs, shared with other jobs (load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}); Node ${process.version}; ${db.flavour} and Redis (\`${sh('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}\`) throwaway on the same machine.`,
+    `- Machine: ${cpus().length} CPUs, shared with other jobs (load average at the end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}); Node ${process.version}; ${db.flavour} and Redis (\`${sh('redis-server', ['--version']).split(' ').slice(0, 3).join(' ')}\`) throwaway on the same machine.`,
     '- Servers: tokens replicas A and B, gateways G1 (in-process auth) and G2 (introspection via B) with REDIS_URL, G3 like G1 without Redis; inventory subgraph; every cache TTL 60 s; NODE_ENV=production.',
     `- (a) ${ROUNDS} rounds × ${REVOCATIONS} revocations on A, one at a time, while autocannon keeps B, G1 and G2 busy (2 connections each, another token). Latency = A's answer → the sending of the first request refused there, polling back to back from an address per token (TRUST_PROXY), so the resolution is one valid request (its p50 in the table); the refusal's own cost (audit row, throttle count) is left out.`,
     '',
     '| target | round | p50 ms | p99 ms | max ms | one valid request, p50 ms | load on it (req/s) |',
     '|---|---:|---:|---:|---:|---:|---:|',
-    ...perRound.flatMap((r) => ['B', 'G1', 'G2'].map((k) => `| ${k} | ${r.round} | ${r[k].p50.toFixed(1)} | ${r[k].p99.toFixed(1)} | ${r[k].max.toFixed(1)} | ${r[k].probe.toFixed(1)} | ${r.served[k]} |`)),
+    ...perRound.flatMap((r) =>
+      ['B', 'G1', 'G2'].map((k) => `| ${k} | ${r.round} | ${r[k].p50.toFixed(1)} | ${r[k].p99.toFixed(1)} | ${r[k].max.toFixed(1)} | ${r[k].probe.toFixed(1)} | ${r.served[k]} |`),
+    ),
     ...['B', 'G1', 'G2'].map((k) => `| **${k}** | **all ${all(k).length}** | **${median(all(k)).toFixed(1)}** | **${pct(all(k), 99).toFixed(1)}** | ${Math.max(...all(k)).toFixed(1)} | | |`),
     '',
     `**p99 across every replica and gateway: ${Math.max(...['B', 'G1', 'G2'].map((k) => pct(all(k), 99))).toFixed(1)} ms** (target ≤ 250 ms: ${Math.max(...['B', 'G1', 'G2'].map((k) => pct(all(k), 99))) <= 250 ? 'met' : 'NOT met'}; before fleet mode: p99 ≈ 5,000 ms, the TTL).`,

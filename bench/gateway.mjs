@@ -35,7 +35,15 @@ const QUERY = '{ catalog { id name quantity } }';
 const SECRET = 'bench-gateway-secret-0123456789-abcdefghijklmnop';
 
 const dir = mkdtempSync(join(tmpdir(), 'tokengate-bench-'));
-const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, SQLITE_PATH: join(dir, 'db.sqlite'), SESSION_SIGNING_KEY: 'bench-signing-key-0123456789-abcdefghijklmnop', GATEWAY_SECRET: SECRET, BCRYPT_ROUNDS: '10', LOG_LEVEL: 'silent' });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  DATA_DIR: dir,
+  SQLITE_PATH: join(dir, 'db.sqlite'),
+  SESSION_SIGNING_KEY: 'bench-signing-key-0123456789-abcdefghijklmnop',
+  GATEWAY_SECRET: SECRET,
+  BCRYPT_ROUNDS: '10',
+  LOG_LEVEL: 'silent',
+});
 const tokens = await createServer(config);
 const tokensUrl = await tokens.listen(0);
 const gql = async (url, query, variables, headers = {}) => {
@@ -44,7 +52,9 @@ const gql = async (url, query, variables, headers = {}) => {
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
 };
-const signUp = await gql(tokensUrl, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', { i: { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123', name: 'bench' } });
+const signUp = await gql(tokensUrl, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
+  i: { accountName: 'Bench', email: 'bench@example.com', password: 'bench password 123', name: 'bench' },
+});
 const created = await gql(tokensUrl, 'mutation { createApiToken(input: { name: "bench", role: READ_ONLY }) { secret } }', {}, { authorization: `Bearer ${signUp.signUp.accessToken}` });
 const apiKey = `APIKey ${created.createApiToken.secret}`;
 

@@ -49,7 +49,6 @@ const SIGNING_KEY = randomBytes(36).toString('base64url');
 const PASSWORD = 'bench-password-0123456789';
 const { started, log, sleep, cleanups, cleanup, startChild } = harness('login-storm');
 
-
 // --------------------------------------------------------------- children ---
 const startTokengate = (env) => startChild('login-storm-tokengate', ['dist/src/main.js'], env, '/readyz');
 
@@ -65,12 +64,14 @@ async function gql(url, query, variables, authorization) {
 
 async function pool(items, width, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 // ------------------------------------------------------------------- load ---
@@ -151,7 +152,10 @@ async function main() {
   const nproc = sh('nproc', []) || String(os.cpus().length);
   const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']) || 'unknown';
   const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']) !== '';
-  const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadAtStart = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   log(`${nproc} CPUs (${cpuModel}), Node ${process.version}; load average ${loadAtStart}`);
 
   const db = await startServer();
@@ -201,7 +205,9 @@ async function main() {
   for (let round = 1; round <= ROUNDS; round++) {
     const a = await measureMe(target, DURATION, tg.pid);
     runs.A.push(a);
-    log(`round ${round} A unloaded   p50 ${a.p50} ms  p99 ${a.p99} ms  max ${a.max} ms  ${a.rps.toFixed(0)} req/s  server ${a.serverCores.toFixed(2)} CPUs, machine ${a.machineCores.toFixed(2)}${a.bad ? `  (${a.bad} bad)` : ''}`);
+    log(
+      `round ${round} A unloaded   p50 ${a.p50} ms  p99 ${a.p99} ms  max ${a.max} ms  ${a.rps.toFixed(0)} req/s  server ${a.serverCores.toFixed(2)} CPUs, machine ${a.machineCores.toFixed(2)}${a.bad ? `  (${a.bad} bad)` : ''}`,
+    );
     const storm = startStorm(tg.url, users);
     await sleep(2000); // let the storm fill the queue first
     const before = storm.since();
@@ -252,9 +258,14 @@ async function main() {
   runs.A.forEach((a, i) => {
     const b = runs.B[i];
     rows.push(`| ${i + 1} | unloaded | ${f1(a.p50)} | ${f1(a.p99)} | ${f1(a.max)} | ${a.rps.toFixed(0)} | ${a.bad} | – | ${a.serverCores.toFixed(2)} | ${a.machineCores.toFixed(2)} |`);
-    rows.push(`| ${i + 1} | login storm | ${f1(b.p50)} | ${f1(b.p99)} | ${f1(b.max)} | ${b.rps.toFixed(0)} | ${b.bad} | ${b.loginsPerSecond.toFixed(1)} | ${b.serverCores.toFixed(2)} | ${b.machineCores.toFixed(2)} |`);
+    rows.push(
+      `| ${i + 1} | login storm | ${f1(b.p50)} | ${f1(b.p99)} | ${f1(b.max)} | ${b.rps.toFixed(0)} | ${b.bad} | ${b.loginsPerSecond.toFixed(1)} | ${b.serverCores.toFixed(2)} | ${b.machineCores.toFixed(2)} |`,
+    );
   });
-  const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const stamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   const md = [
     `### ${stamp} — ${commit}${dirty ? ' (src/ had uncommitted changes)' : ''}${LABEL ? ` — ${LABEL}` : ''}`,
     '',
@@ -273,7 +284,11 @@ async function main() {
   if (WRITE) {
     const header = '## Login storm';
     const existing = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-    if (!existing.split('\n').includes(header)) appendFileSync(RESULTS, `\n${header}\n\nAppended by \`npm run bench:login-storm\` (bench/login-storm.mjs): p99 of API-token queries with and without 50 concurrent logins (issue 6, item 4).\n`);
+    if (!existing.split('\n').includes(header))
+      appendFileSync(
+        RESULTS,
+        `\n${header}\n\nAppended by \`npm run bench:login-storm\` (bench/login-storm.mjs): p99 of API-token queries with and without 50 concurrent logins (issue 6, item 4).\n`,
+      );
     appendFileSync(RESULTS, '\n' + md);
   }
   process.stdout.write('\n' + md + '\n');

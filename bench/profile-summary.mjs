@@ -61,7 +61,12 @@ export function summariseProfile(profile) {
     const { functionName, url, lineNumber } = n.callFrame;
     const pkg = packageOf(url, functionName);
     pkgSelf.set(pkg, (pkgSelf.get(pkg) ?? 0) + us);
-    const where = url ? `${url.replace(/^.*\/node_modules\//, '').replace(/^.*\/dist\/src\//, 'dist/src/').replace(/^file:\/\//, '')}:${lineNumber + 1}` : '';
+    const where = url
+      ? `${url
+          .replace(/^.*\/node_modules\//, '')
+          .replace(/^.*\/dist\/src\//, 'dist/src/')
+          .replace(/^file:\/\//, '')}:${lineNumber + 1}`
+      : '';
     const key = `${functionName || '(anonymous)'} ${where}`.trim();
     fnSelf.set(key, (fnSelf.get(key) ?? 0) + us);
     for (const p of pkgsOnStack(id)) pkgIncl.set(p, (pkgIncl.get(p) ?? 0) + us);
@@ -75,8 +80,10 @@ export function formatSummary(summary, { requests, title = 'profile', topPackage
   const pct = (us) => ((100 * us) / summary.busyUs).toFixed(1);
   const perReq = (us) => (requests ? (us / requests).toFixed(1) : '–');
   const lines = [];
-  lines.push(`**${title}**: ${(summary.busyUs / 1e6).toFixed(2)} s on-CPU of ${(summary.totalUs / 1e6).toFixed(2)} s profiled` +
-    (requests ? `, ${requests} requests → ${perReq(summary.busyUs)} µs CPU per request` : ''));
+  lines.push(
+    `**${title}**: ${(summary.busyUs / 1e6).toFixed(2)} s on-CPU of ${(summary.totalUs / 1e6).toFixed(2)} s profiled` +
+      (requests ? `, ${requests} requests → ${perReq(summary.busyUs)} µs CPU per request` : ''),
+  );
   lines.push('');
   lines.push('| package / bucket | self % | self µs/req | on-stack % | on-stack µs/req |');
   lines.push('|---|---:|---:|---:|---:|');

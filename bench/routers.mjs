@@ -155,11 +155,27 @@ async function main() {
       name: 'token exchange',
       url: `${tg.base}/oauth/token`,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: created.secret, subject_token_type: 'urn:tokengate:params:oauth:token-type:api_token' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: created.secret,
+        subject_token_type: 'urn:tokengate:params:oauth:token-type:api_token',
+      }).toString(),
       check: (text) => JSON.parse(text).token_type === 'Bearer',
     },
-    { name: 'Apollo coprocessor', url: `${tg.base}/coprocessor/apollo?secret=${SECRET}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(apolloPayload), check: (t) => JSON.parse(t).control === 'continue' },
-    { name: 'Hive coprocessor', url: `${tg.base}/coprocessor/hive`, headers: { 'content-type': 'application/json', 'x-tokengate-coprocessor-secret': SECRET }, body: JSON.stringify(hivePayload), check: (t) => JSON.parse(t).control === 'continue' },
+    {
+      name: 'Apollo coprocessor',
+      url: `${tg.base}/coprocessor/apollo?secret=${SECRET}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(apolloPayload),
+      check: (t) => JSON.parse(t).control === 'continue',
+    },
+    {
+      name: 'Hive coprocessor',
+      url: `${tg.base}/coprocessor/hive`,
+      headers: { 'content-type': 'application/json', 'x-tokengate-coprocessor-secret': SECRET },
+      body: JSON.stringify(hivePayload),
+      check: (t) => JSON.parse(t).control === 'continue',
+    },
   ];
   for (const t of targets) {
     const text = await post(t.url, t.body, t.headers);
@@ -191,7 +207,10 @@ async function main() {
   const lines = [
     `## Routers: token exchange and coprocessor verdicts, ${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC — ${commit}`,
     '',
-    `- Machine: ${sh('nproc', []) || os.cpus().length} CPUs, ${os.cpus()[0]?.model?.trim()}, ${os.type()} ${os.release()}; Node ${process.version}; load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}. **Shared with other jobs and noisy**: compare rows of the same run, and CPU per request rather than req/s.`,
+    `- Machine: ${sh('nproc', []) || os.cpus().length} CPUs, ${os.cpus()[0]?.model?.trim()}, ${os.type()} ${os.release()}; Node ${process.version}; load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}. **Shared with other jobs and noisy**: compare rows of the same run, and CPU per request rather than req/s.`,
     `- One Tokengate child (NODE_ENV=production, SQLite, LOG_LEVEL=warn), one MEMBER API token (cached after the first request); autocannon in this process, ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} interleaved rounds × ${DURATION} s per target; then per round ${LATENCY_REQUESTS} sequential requests on one keep-alive connection per target, timed in µs.`,
     '',
     '| target | round | req/s | p50 ms | p99 ms | server CPU µs/req | other load (CPUs) | non-2xx / errors / wrong body |',
@@ -200,14 +219,18 @@ async function main() {
   for (const t of targets) {
     const rs = loaded.get(t.name);
     rs.forEach((r, i) => lines.push(`| ${t.name} | ${i + 1} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(0)} | ${r.other.toFixed(2)} | ${r.bad} |`));
-    lines.push(`| **${t.name}** | **mean** | **${mean(rs.map((r) => r.rps)).toFixed(0)}** | ${mean(rs.map((r) => r.p50)).toFixed(1)} | ${mean(rs.map((r) => r.p99)).toFixed(1)} | **${mean(rs.map((r) => r.cpu)).toFixed(0)}** | ${mean(rs.map((r) => r.other)).toFixed(2)} | ${rs.reduce((a, r) => a + r.bad, 0)} |`);
+    lines.push(
+      `| **${t.name}** | **mean** | **${mean(rs.map((r) => r.rps)).toFixed(0)}** | ${mean(rs.map((r) => r.p50)).toFixed(1)} | ${mean(rs.map((r) => r.p99)).toFixed(1)} | **${mean(rs.map((r) => r.cpu)).toFixed(0)}** | ${mean(rs.map((r) => r.other)).toFixed(2)} | ${rs.reduce((a, r) => a + r.bad, 0)} |`,
+    );
   }
   lines.push('', '| target (one connection) | p50 µs per round | p99 µs per round | median p50 | median p99 | p50 vs direct |', '|---|---|---|---:|---:|---:|');
   const directP50 = median(quiet.get(direct).map((l) => l.p50));
   for (const t of targets) {
     const ls = quiet.get(t.name);
     const p50 = median(ls.map((l) => l.p50));
-    lines.push(`| ${t.name} | ${ls.map((l) => l.p50.toFixed(0)).join(', ')} | ${ls.map((l) => l.p99.toFixed(0)).join(', ')} | ${p50.toFixed(0)} | ${median(ls.map((l) => l.p99)).toFixed(0)} | ${(p50 / directP50).toFixed(2)} |`);
+    lines.push(
+      `| ${t.name} | ${ls.map((l) => l.p50.toFixed(0)).join(', ')} | ${ls.map((l) => l.p99.toFixed(0)).join(', ')} | ${p50.toFixed(0)} | ${median(ls.map((l) => l.p99)).toFixed(0)} | ${(p50 / directP50).toFixed(2)} |`,
+    );
   }
   lines.push('');
   const section = lines.join('\n');

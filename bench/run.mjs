@@ -39,7 +39,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 10);
 const DURATION = Number(process.env.BENCH_DURATION || 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const WARMUP = Number(process.env.BENCH_WARMUP || 5);
-const PROFILE = process.argv.includes('--profile') ? '1' : (process.env.BENCH_PROFILE || 'auto');
+const PROFILE = process.argv.includes('--profile') ? '1' : process.env.BENCH_PROFILE || 'auto';
 const WRITE = process.env.BENCH_WRITE !== '0' && !process.argv.includes('--no-write');
 const TARGET_RATIO = 0.8;
 const TARGET_STATEMENTS = 6;
@@ -107,7 +107,11 @@ async function load(target, seconds, pids = {}) {
 function machine() {
   const cpuModel = os.cpus()[0]?.model?.trim() ?? 'unknown CPU';
   const free = sh('free', ['-h']);
-  const mem = free.split('\n').find((l) => l.startsWith('Mem:'))?.split(/\s+/) ?? [];
+  const mem =
+    free
+      .split('\n')
+      .find((l) => l.startsWith('Mem:'))
+      ?.split(/\s+/) ?? [];
   return {
     nproc: sh('nproc', []) || String(os.cpus().length),
     cpuModel,
@@ -144,10 +148,9 @@ async function countListingStatements(databaseUrl) {
   const url = await server.listen(0);
   const ok = async (q, v, auth) => (await gql(url, q, v, auth)).data;
 
-  const signUp = await ok(
-    `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`,
-    { input: { accountName: 'Bulk Co', email: 'bulk-owner@bench.example', name: 'bulk-owner', password: PASSWORD } },
-  );
+  const signUp = await ok(`mutation($input: SignUpInput!) { signUp(input: $input) { accessToken user { id } } }`, {
+    input: { accountName: 'Bulk Co', email: 'bulk-owner@bench.example', name: 'bulk-owner', password: PASSWORD },
+  });
   const owner = { id: signUp.signUp.user.id, auth: `Bearer ${signUp.signUp.accessToken}` };
   await ok(`mutation($input: AccountPolicyInput!) { updateAccountPolicy(input: $input) { maxActiveTokens } }`, { input: { maxActiveTokens: 1000 } }, owner.auth);
   const addUser = async (role, label) => {
@@ -196,7 +199,10 @@ async function countListingStatements(databaseUrl) {
 async function main() {
   if (!existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('dist/src/main.js is missing: run `npm run bench` (it builds first)');
   const info = machine();
-  const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadAtStart = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   log(`${info.nproc} CPUs (${info.cpuModel}), ${info.memTotal} RAM, Node ${info.node}; ${CONNECTIONS} connections, ${WARMUP} s warm-up, ${ROUNDS} × ${DURATION} s per server`);
 
   const db = await startServer();
@@ -253,8 +259,24 @@ async function main() {
   if (JSON.parse(standaloneCheck).data?.__typename !== 'Query') throw new Error(`standalone server answered ${standaloneCheck}`);
   if (JSON.parse(tgCheck).data?.me?.id !== userId) throw new Error(`Tokengate answered ${tgCheck}`);
   const targets = {
-    standalone: { label: 'Apollo 5 standalone', query: '`{ __typename }`', url: standalone.url, pids: { server: standalone.pid }, headers: { 'content-type': 'application/json' }, body: bareQuery, expectBody: standaloneCheck },
-    bare: { label: 'bare Apollo 5 + express 5', query: '`{ __typename }`', url: bare.url, pids: { server: bare.pid }, headers: { 'content-type': 'application/json' }, body: bareQuery, expectBody: bareCheck },
+    standalone: {
+      label: 'Apollo 5 standalone',
+      query: '`{ __typename }`',
+      url: standalone.url,
+      pids: { server: standalone.pid },
+      headers: { 'content-type': 'application/json' },
+      body: bareQuery,
+      expectBody: standaloneCheck,
+    },
+    bare: {
+      label: 'bare Apollo 5 + express 5',
+      query: '`{ __typename }`',
+      url: bare.url,
+      pids: { server: bare.pid },
+      headers: { 'content-type': 'application/json' },
+      body: bareQuery,
+      expectBody: bareCheck,
+    },
     tg: {
       label: 'Tokengate (MariaDB)'.replace('MariaDB', db.flavour === 'mariadb' ? 'MariaDB' : 'MySQL'),
       query: '`{ me { id } }` + APIKey',
@@ -352,7 +374,10 @@ async function main() {
     for (const r of runs[key]) rows.push(`| ${targets[key].label} | ${targets[key].query} | ${r.round} | ${f0(r.rps)} | ${f1(r.p50)} | ${f1(r.p99)} | ${cpu(r)} | ${r.bad} |`);
     rows.push(`| **${targets[key].label}** | | **mean** | **${f0(A[key].rps)}** | **${f1(A[key].p50)}** | **${f1(A[key].p99)}** | ${cpu(A[key])} | ${A[key].bad} |`);
   }
-  const stamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const stamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   const md = [
     `## ${stamp} — ${info.commit}${info.dirty ? ' (src/ had uncommitted changes)' : ''}`,
     '',

@@ -83,7 +83,14 @@ function seed(url, args) {
 
 async function connect(url) {
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'));
-  return createConnection({ host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), timezone: 'Z' });
+  return createConnection({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+    timezone: 'Z',
+  });
 }
 
 /** Everything one side needs: an OWNER/ADMIN token of the measured account, its users, cursors. */
@@ -106,7 +113,10 @@ async function facts(db, accountPick) {
     "SELECT id FROM api_token WHERE ownerId = ? AND storedStatus = 'ACTIVE' AND (expiresAt IS NULL OR expiresAt > ?) AND role = 'OWNER' AND catalogScopes IS NULL LIMIT 1",
     [ownerUser.id, now],
   );
-  const [[counts]] = await db.query('SELECT (SELECT COUNT(*) FROM api_token WHERE accountId = ?) AS tokens, (SELECT COUNT(*) FROM audit_event WHERE accountId = ?) AS events, (SELECT COUNT(*) FROM notification WHERE userId = ?) AS notices', [account.id, account.id, ownerUser.id]);
+  const [[counts]] = await db.query(
+    'SELECT (SELECT COUNT(*) FROM api_token WHERE accountId = ?) AS tokens, (SELECT COUNT(*) FROM audit_event WHERE accountId = ?) AS events, (SELECT COUNT(*) FROM notification WHERE userId = ?) AS notices',
+    [account.id, account.id, ownerUser.id],
+  );
   const cursor = (id) => Buffer.from(id).toString('base64url');
   return {
     accountId: account.id,
@@ -164,7 +174,14 @@ async function load(url, authorization, seconds) {
 }
 
 async function main() {
-  const info = { node: process.version, cpus: os.cpus().length, load: os.loadavg().map((l) => l.toFixed(2)).join(' ') };
+  const info = {
+    node: process.version,
+    cpus: os.cpus().length,
+    load: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
   let bigUrl = opt['big-db'];
   let smallUrl = opt['small-db'];
   let seeded = {};
@@ -182,7 +199,10 @@ async function main() {
     seeded.big = seed(bigUrl, ['--accounts', opt.accounts, '--tokens', opt.tokens, '--big-account', opt['big-account'], '--audit', opt.audit]);
   }
   const sides = {};
-  for (const [name, url] of [['big', bigUrl], ['small', smallUrl]]) {
+  for (const [name, url] of [
+    ['big', bigUrl],
+    ['small', smallUrl],
+  ]) {
     const db = await connect(url);
     cleanups.push(() => db.end());
     // BIG: the big account (the first seeded, most tokens); SMALL: any account (all have 100 tokens).
@@ -233,8 +253,8 @@ async function main() {
     'owner a user': (s) => ({ filter: { owner: s.typicalUser } }),
     'environment staging': () => ({ filter: { environment: 'staging' } }),
     'text "billing"': () => ({ filter: { search: 'billing' } }),
-    'text, one token\'s name': (s) => ({ filter: { search: s.rareName } }),
-    'deleted': () => ({ filter: { status: ['DELETED'] } }),
+    "text, one token's name": (s) => ({ filter: { search: s.rareName } }),
+    deleted: () => ({ filter: { status: ['DELETED'] } }),
     'last page by cursor': (s) => ({ after: s.lastTokenCursor }),
   };
   for (const side of [big, small]) {
@@ -242,7 +262,10 @@ async function main() {
     side.rareName = t.name;
   }
   for (const [label, vars] of Object.entries(filters)) {
-    for (const [suffix, query] of [['', LIST], [' + totalCount', LIST_COUNT]]) {
+    for (const [suffix, query] of [
+      ['', LIST],
+      [' + totalCount', LIST_COUNT],
+    ]) {
       const res = {};
       for (let r = 0; r < ROUNDS; r++) for (const side of [big, small]) (res[side.name] ??= []).push(await timeQuery(side, query, vars(side), side.adminAuth));
       const b = median(res.big.map((x) => x.ms));
@@ -310,14 +333,38 @@ async function main() {
     });
     return { rps: r.requests.average, p99: r.latency.p99 };
   };
-  const flushing = await startChild('scale-flush', ['dist/src/main.js'], {
-    NODE_ENV: 'production', DATABASE_URL: big.url, SESSION_SIGNING_KEY: SIGNING_KEY, LOG_LEVEL: 'debug', TOKEN_CACHE_TTL_MS: '5000',
-    USAGE_FLUSH_INTERVAL_MS: '5000', NOTIFY_INTERVAL_MS: '0', WEBHOOK_DELIVERY_INTERVAL_MS: '0', DB_MIGRATIONS_RUN: 'false',
-  }, '/readyz');
-  const quiet = await startChild('scale-noflush', ['dist/src/main.js'], {
-    NODE_ENV: 'production', DATABASE_URL: big.url, SESSION_SIGNING_KEY: SIGNING_KEY, LOG_LEVEL: 'warn', TOKEN_CACHE_TTL_MS: '5000',
-    USAGE_FLUSH_INTERVAL_MS: '600000', NOTIFY_INTERVAL_MS: '0', WEBHOOK_DELIVERY_INTERVAL_MS: '0', DB_MIGRATIONS_RUN: 'false',
-  }, '/readyz');
+  const flushing = await startChild(
+    'scale-flush',
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: big.url,
+      SESSION_SIGNING_KEY: SIGNING_KEY,
+      LOG_LEVEL: 'debug',
+      TOKEN_CACHE_TTL_MS: '5000',
+      USAGE_FLUSH_INTERVAL_MS: '5000',
+      NOTIFY_INTERVAL_MS: '0',
+      WEBHOOK_DELIVERY_INTERVAL_MS: '0',
+      DB_MIGRATIONS_RUN: 'false',
+    },
+    '/readyz',
+  );
+  const quiet = await startChild(
+    'scale-noflush',
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: big.url,
+      SESSION_SIGNING_KEY: SIGNING_KEY,
+      LOG_LEVEL: 'warn',
+      TOKEN_CACHE_TTL_MS: '5000',
+      USAGE_FLUSH_INTERVAL_MS: '600000',
+      NOTIFY_INTERVAL_MS: '0',
+      WEBHOOK_DELIVERY_INTERVAL_MS: '0',
+      DB_MIGRATIONS_RUN: 'false',
+    },
+    '/readyz',
+  );
   await usageLoad(flushing, 3);
   await usageLoad(quiet, 3);
   const u = { flush: [], quiet: [] };
@@ -326,11 +373,21 @@ async function main() {
     u.quiet.push(await usageLoad(quiet, 20));
   }
   await sleep(6000);
-  const flushes = readFileSync(flushing.logFile, 'utf8').split('\n').filter((l) => l.includes('"usage flushed"')).map((l) => JSON.parse(l));
+  const flushes = readFileSync(flushing.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"usage flushed"'))
+    .map((l) => JSON.parse(l));
   const big10k = flushes.filter((f) => f.tokens >= 5000);
   const flushMs = median((big10k.length ? big10k : flushes).map((f) => f.ms));
   const flushTokens = median((big10k.length ? big10k : flushes).map((f) => f.tokens));
-  ratioRow('p99 while usage flushes run ÷ no flush (10,000 tokens per interval)', 1.1, mean(u.flush.map((x) => x.p99)), mean(u.quiet.map((x) => x.p99)), 'lower', `flush: median ${flushMs} ms for ${flushTokens} tokens (${flushes.length} flushes)`);
+  ratioRow(
+    'p99 while usage flushes run ÷ no flush (10,000 tokens per interval)',
+    1.1,
+    mean(u.flush.map((x) => x.p99)),
+    mean(u.quiet.map((x) => x.p99)),
+    'lower',
+    `flush: median ${flushMs} ms for ${flushTokens} tokens (${flushes.length} flushes)`,
+  );
 
   // Record.
   const commit = (() => {

@@ -11,6 +11,10 @@ const apollo = new ApolloServer({
 const { url } = await startStandaloneServer(apollo, { listen: { port: Number(process.env.PORT || 0), host: '127.0.0.1' } });
 process.stdout.write(`standalone Apollo listening on ${url}\n`);
 
-const shutdown = () => apollo.stop().then(() => process.exit(0), () => process.exit(1));
+const shutdown = () =>
+  apollo.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

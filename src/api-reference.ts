@@ -91,7 +91,12 @@ function typeSection(type: GraphQLNamedType): string[] {
     out.push('| Value | Meaning |', '|---|---|');
     for (const v of type.getValues()) out.push(`| \`${v.name}\` | ${oneLine(v.description)}${v.deprecationReason ? ` (deprecated: ${oneLine(v.deprecationReason)})` : ''} |`);
   } else if (type instanceof GraphQLUnionType) {
-    out.push(`One of: ${type.getTypes().map((t) => `\`${t.name}\``).join(', ')}.`);
+    out.push(
+      `One of: ${type
+        .getTypes()
+        .map((t) => `\`${t.name}\``)
+        .join(', ')}.`,
+    );
   } else if (type instanceof GraphQLScalarType) {
     out.push('A scalar.');
   }

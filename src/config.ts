@@ -187,7 +187,10 @@ function parseDatabaseUrl(raw: string | undefined): string | undefined {
  */
 export function parseCorsOrigins(raw: string | undefined, production: boolean): string[] {
   if (raw === undefined || raw.trim() === '') return production ? [] : ['*'];
-  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const o of origins) {
     if (o === '*') continue;
     let url: URL;
@@ -310,9 +313,7 @@ export function parseSessionSigningKey(env: Env, production: boolean, dataDir: s
   const key = secretFromEnv(env, 'SESSION_SIGNING_KEY');
   if (key === '') {
     if (production) {
-      throw new ConfigError(
-        'SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_FILE) is required in production: a random string of at least 32 characters, e.g. `openssl rand -base64 48`',
-      );
+      throw new ConfigError('SESSION_SIGNING_KEY (or SESSION_SIGNING_KEY_FILE) is required in production: a random string of at least 32 characters, e.g. `openssl rand -base64 48`');
     }
     return developmentSigningKey(dataDir);
   }
@@ -376,7 +377,10 @@ export function parseExchangeConfig(env: Env, nodeEnv: Config['env'], port: numb
     if (nodeEnv === 'production' && url.protocol !== 'https:' && !loopback) throw new ConfigError('PUBLIC_URL must be https:// in production (it is the issuer routers trust)');
     issuer = url.href.replace(/\/+$/, '');
   }
-  const audiences = (env.EXCHANGE_AUDIENCES?.trim() || 'supergraph').split(',').map((a) => a.trim()).filter(Boolean);
+  const audiences = (env.EXCHANGE_AUDIENCES?.trim() || 'supergraph')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   for (const a of audiences) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,199}$/.test(a)) throw new ConfigError(`EXCHANGE_AUDIENCES: "${a}" is not an audience name (letters, digits, . _ : / -; up to 200 characters)`);
     // The identity JWTs the gateway sends subgraphs are signed with the same key, audience = subgraph name.
@@ -401,7 +405,8 @@ export function parseCoprocessorConfig(env: Env): CoprocessorConfig | null {
   }
   if (secret.length < 32) throw new ConfigError(`COPROCESSOR_SECRET must be at least 32 characters long (got ${secret.length}), e.g. \`openssl rand -hex 32\``);
   if (!/^[\x21-\x7E]+$/.test(secret)) throw new ConfigError('COPROCESSOR_SECRET must be printable ASCII without spaces (it travels in a URL query or a header)');
-  if (header !== undefined && !/^[a-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(header)) throw new ConfigError(`COPROCESSOR_CLIENT_IP_HEADER must be a header name like x-forwarded-for, got "${header}"`);
+  if (header !== undefined && !/^[a-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(header))
+    throw new ConfigError(`COPROCESSOR_CLIENT_IP_HEADER must be a header name like x-forwarded-for, got "${header}"`);
   return { secret, clientIpHeader: header };
 }
 
@@ -446,7 +451,7 @@ export function parseTracingConfig(env: Env, defaultServiceName: string): Tracin
   try {
     url = new URL(endpoint);
   } catch {
-    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL; expected the collector\'s OTLP/HTTP base URL, e.g. http://otel-collector:4318');
+    throw new ConfigError("OTEL_EXPORTER_OTLP_ENDPOINT is not a valid URL; expected the collector's OTLP/HTTP base URL, e.g. http://otel-collector:4318");
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (OTLP over HTTP), got ${url.protocol}//`);
   if (!/^[\x20-\x7E]{1,128}$/.test(serviceName)) throw new ConfigError('OTEL_SERVICE_NAME must be 1-128 printable ASCII characters');

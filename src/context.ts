@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Principal } from './auth/principal';
+import type { RequestMeta } from './common/request-meta';
 import type { Loaders } from './loaders';
 import type { Services } from './services';
 
@@ -8,6 +9,8 @@ export interface Context {
   requestId: string;
   ip: string | undefined;
   userAgent: string | undefined;
+  /** Address, user agent and id of the request, for the service methods that write audit events. */
+  readonly meta: RequestMeta;
   principal: Principal | null;
   loaders: Loaders;
   services: Services;
@@ -45,6 +48,11 @@ export class RequestContext implements Context {
   get logger(): Logger {
     this.requestLogger ??= this.baseLogger.child({ requestId: this.requestId });
     return this.requestLogger;
+  }
+
+  /** Made when asked (only mutations that audit ask), so queries allocate nothing for it. */
+  get meta(): RequestMeta {
+    return { ip: this.ip, userAgent: this.userAgent, requestId: this.requestId };
   }
 
   actAs(next: Principal): void {

@@ -71,9 +71,7 @@ export async function buildCore(config: Config, options: CoreOptions = {}): Prom
   const invalidations = options.invalidations ?? new InvalidationBus();
   const fleet: Fleet | null = options.invalidations ? null : startFleet(config.redis, invalidations, logger);
   const tokenCache =
-    options.tokenCache === 'off'
-      ? new TokenCache(0, 0, clock.nowMs, invalidations)
-      : new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs, invalidations);
+    options.tokenCache === 'off' ? new TokenCache(0, 0, clock.nowMs, invalidations) : new TokenCache(config.tokenCacheTtlMs, config.tokenCacheMaxEntries, clock.nowMs, invalidations);
   const usage = new UsageRecorder(dataSource, logger.child({ component: 'usage' }), config.usageFlushIntervalMs);
   const throttle = new ThrottleService(dataSource);
   const authenticator = new Authenticator(dataSource, sessionTokens, tokenCache, usage, throttle, logger.child({ component: 'auth' }));
@@ -103,11 +101,7 @@ export async function buildCore(config: Config, options: CoreOptions = {}): Prom
   };
 }
 
-async function openDatabase(
-  config: Config,
-  logger: Logger,
-  options: CoreOptions,
-): Promise<{ dataSource: DataSource; queryLogger: CountingQueryLogger; owned: boolean }> {
+async function openDatabase(config: Config, logger: Logger, options: CoreOptions): Promise<{ dataSource: DataSource; queryLogger: CountingQueryLogger; owned: boolean }> {
   if (options.dataSource) {
     if (!options.queryLogger) throw new Error('buildCore: a queryLogger must accompany an external dataSource');
     return { dataSource: options.dataSource, queryLogger: options.queryLogger, owned: false };

@@ -71,23 +71,17 @@ export class AppError extends Error {
   }
 }
 
-export const unauthenticated = (message = 'Authentication required: send a valid session or API token') =>
-  new AppError('UNAUTHENTICATED', message);
+export const unauthenticated = (message = 'Authentication required: send a valid session or API token') => new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'You are not allowed to do this') => new AppError('FORBIDDEN', message);
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
-export const badInput = (field: string, message: string) =>
-  new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+export const badInput = (field: string, message: string) => new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
 /** A clash with what exists; with `field`, said like a bad input (`field: message`, extensions.field) so forms can place it. */
-export const conflict = (message: string, field?: string) =>
-  field ? new AppError('CONFLICT', `${field}: ${message}`, { field }) : new AppError('CONFLICT', message);
+export const conflict = (message: string, field?: string) => (field ? new AppError('CONFLICT', `${field}: ${message}`, { field }) : new AppError('CONFLICT', message));
 
 /** A driver's refusal that means the database cannot answer now (answered SERVICE_UNAVAILABLE). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: string } | null)?.code;
-  return (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY'].includes(code)
-  );
+  return typeof code === 'string' && ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ECONNRESET', 'ER_CON_COUNT_ERROR', 'SQLITE_BUSY'].includes(code);
 }
 
 /** graphql-js's error for a variable value it cannot coerce (the test Apollo Server makes to answer BAD_USER_INPUT). */

@@ -61,7 +61,13 @@ export function buildSubgraph(): GraphQLSchema {
   const resolvers = createResolversMap(schema) as Record<string, Record<string, unknown>>;
   for (const [type, extra] of Object.entries(referenceResolvers)) resolvers[type] = { ...resolvers[type], ...extra };
   subgraph = buildSubgraphSchema([
-    { typeDefs: gql`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`, resolvers: resolvers as never },
+    {
+      typeDefs: gql`
+        ${FEDERATION_LINK}
+        ${printSchemaWithDirectives(schema)}
+      `,
+      resolvers: resolvers as never,
+    },
   ]);
   guardEntities(subgraph);
   return subgraph;

@@ -66,9 +66,8 @@ export async function createServer(config: Config, options: ServerOptions = {}):
     apollo,
     config,
     logger,
-    principalOf: requestPrincipal({ authenticator, identityKeys, config }),
-    contextOf: (requestId, ip, userAgent, principal) =>
-      new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders),
+    requestPrincipal: requestPrincipal({ authenticator, identityKeys, config }),
+    contextOf: (requestId, ip, userAgent, principal) => new RequestContext(requestId, ip, userAgent, principal, services, logger, config.introspection, makeLoaders),
   });
   const metrics = new MetricsEndpoint(config.metrics, config.host);
   const unwatchDatabase = watchDatabase(() => dataSource.query('SELECT 1'));

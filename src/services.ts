@@ -36,7 +36,16 @@ export function createServices(
   dataSource: DataSource,
   config: Pick<
     Config,
-    'bcryptRounds' | 'bcryptConcurrency' | 'bcryptQueueLimit' | 'leakReportsPerMinute' | 'gatewayRateLimitPerToken' | 'sessionSigningKey' | 'webhookAllowPrivate' | 'webhookTimeoutMs' | 'webhookMaxAttempts' | 'webhookRetryBaseMs'
+    | 'bcryptRounds'
+    | 'bcryptConcurrency'
+    | 'bcryptQueueLimit'
+    | 'leakReportsPerMinute'
+    | 'gatewayRateLimitPerToken'
+    | 'sessionSigningKey'
+    | 'webhookAllowPrivate'
+    | 'webhookTimeoutMs'
+    | 'webhookMaxAttempts'
+    | 'webhookRetryBaseMs'
   >,
   deps: { sessionTokens: SessionTokens; tokenCache: TokenCache; throttle: ThrottleService; knownSecrets?: KnownSecrets; logger?: Logger },
 ): Services {
@@ -53,12 +62,17 @@ export function createServices(
     notifications: new NotificationService(dataSource),
     usage: new UsageService(dataSource),
     scopes: new ScopeService(dataSource, withAuthority, deps.tokenCache),
-    webhooks: new WebhookService(dataSource, withAuthority, {
-      allowPrivate: config.webhookAllowPrivate,
-      timeoutMs: config.webhookTimeoutMs,
-      maxAttempts: config.webhookMaxAttempts,
-      retryBaseMs: config.webhookRetryBaseMs,
-      signingKey: config.sessionSigningKey,
-    }, deps.logger?.child({ component: 'webhooks' })),
+    webhooks: new WebhookService(
+      dataSource,
+      withAuthority,
+      {
+        allowPrivate: config.webhookAllowPrivate,
+        timeoutMs: config.webhookTimeoutMs,
+        maxAttempts: config.webhookMaxAttempts,
+        retryBaseMs: config.webhookRetryBaseMs,
+        signingKey: config.sessionSigningKey,
+      },
+      deps.logger?.child({ component: 'webhooks' }),
+    ),
   };
 }

@@ -31,9 +31,7 @@ const haveChromium = existsSync(chromium);
 const projects = [...(haveMysql ? ['unit', 'sqlite', 'mysql'] : ['unit', 'sqlite']), ...(haveChromium ? ['browser'] : [])];
 
 if (!haveChromium) {
-  const msg =
-    `Browser tests SKIPPED: no Chromium at ${chromium}.\n` +
-    '  Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to run the console tests (test/browser).';
+  const msg = `Browser tests SKIPPED: no Chromium at ${chromium}.\n` + '  Install it (Debian: apt-get install chromium) or set CHROMIUM_PATH to run the console tests (test/browser).';
   if (ci || process.env.REQUIRE_BROWSER === '1') {
     process.stderr.write(`\n${msg}\nCI requires the browser tests: failing.\n`);
     process.exit(1);
@@ -43,9 +41,7 @@ if (!haveChromium) {
 
 const haveRedis = Boolean(findRedisServer());
 if (!haveRedis) {
-  const msg =
-    'Fleet tests SKIPPED: no redis-server found.\n' +
-    '  Install it (Debian: apt-get install redis-server) or set REDIS_SERVER to run test/integration/*.redis.mysql.test.ts.';
+  const msg = 'Fleet tests SKIPPED: no redis-server found.\n' + '  Install it (Debian: apt-get install redis-server) or set REDIS_SERVER to run test/integration/*.redis.mysql.test.ts.';
   if (ci || process.env.REQUIRE_REDIS === '1') {
     process.stderr.write(`\n${msg}\nCI requires the fleet tests: failing.\n`);
     process.exit(1);

@@ -185,9 +185,7 @@ export const PERMISSIONS: Record<string, Record<string, RuleName>> = {
 };
 
 export function createPermissions() {
-  const tree = Object.fromEntries(
-    Object.entries(PERMISSIONS).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([f, r]) => [f, RULES[r]]))]),
-  );
+  const tree = Object.fromEntries(Object.entries(PERMISSIONS).map(([type, fields]) => [type, Object.fromEntries(Object.entries(fields).map(([f, r]) => [f, RULES[r]]))]));
   return shield(tree, {
     fallbackRule: deny,
     allowExternalErrors: true,

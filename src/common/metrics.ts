@@ -50,7 +50,7 @@ const cacheLookups = once(
   () =>
     new Counter({
       name: 'tokengate_verification_cache_lookups_total',
-      help: 'Verification cache look-ups by cache (token: the tokens service\'s TokenCache; gateway_credential: the gateway\'s verified-credential cache; gateway_verdict: the gateway\'s memoised authorization verdicts) and result (hit, miss)',
+      help: "Verification cache look-ups by cache (token: the tokens service's TokenCache; gateway_credential: the gateway's verified-credential cache; gateway_verdict: the gateway's memoised authorization verdicts) and result (hit, miss)",
       labelNames: ['cache', 'result'] as const,
     }),
 );

@@ -40,7 +40,7 @@ export class PageInfo {
   @Field({ description: 'Always false: these connections page forward only (first/after), which the Relay spec allows' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'The first edge\'s cursor; null on an empty page' })
+  @Field(() => String, { nullable: true, description: "The first edge's cursor; null on an empty page" })
   startCursor!: string | null;
 
   @Field(() => String, { nullable: true })
@@ -65,8 +65,18 @@ export function lazyCount(count: (limit: number) => Promise<number>): Pick<Page<
   let counted: Promise<number> | undefined;
   const run = () => (counted ??= count(COUNT_CAP + 1));
   return {
-    totalCount: { then: (ok, fail) => run().then((n) => Math.min(n, COUNT_CAP)).then(ok, fail) },
-    totalCountIsCapped: { then: (ok, fail) => run().then((n) => n > COUNT_CAP).then(ok, fail) },
+    totalCount: {
+      then: (ok, fail) =>
+        run()
+          .then((n) => Math.min(n, COUNT_CAP))
+          .then(ok, fail),
+    },
+    totalCountIsCapped: {
+      then: (ok, fail) =>
+        run()
+          .then((n) => n > COUNT_CAP)
+          .then(ok, fail),
+    },
   };
 }
 

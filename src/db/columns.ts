@@ -7,8 +7,7 @@ import { clock } from '../common/clock';
  */
 export const IdColumn = () => PrimaryColumn({ type: 'varchar', length: 36 });
 export const RefColumn = (opts: Omit<ColumnOptions, 'type' | 'length'> = {}) => Column({ type: 'varchar', length: 36, ...opts });
-export const DateTimeColumn = (opts: Omit<ColumnOptions, 'type' | 'precision'> = {}) =>
-  Column({ type: 'datetime', precision: 3, ...opts });
+export const DateTimeColumn = (opts: Omit<ColumnOptions, 'type' | 'precision'> = {}) => Column({ type: 'datetime', precision: 3, ...opts });
 export const CreatedAtColumn = () => Column({ type: 'datetime', precision: 3 });
 export const UpdatedAtColumn = () => Column({ type: 'datetime', precision: 3 });
 
@@ -38,8 +37,7 @@ export abstract class Timestamped {
 /** A list of small integers kept as "30,10,5,1,0". */
 export const intListTransformer = {
   to: (value: number[] | undefined | null): string | null | undefined => (value == null ? value : value.join(',')),
-  from: (value: string | number[] | null): number[] =>
-    Array.isArray(value) ? value : value ? String(value).split(',').filter(Boolean).map(Number) : [],
+  from: (value: string | number[] | null): number[] => (Array.isArray(value) ? value : value ? String(value).split(',').filter(Boolean).map(Number) : []),
 };
 
 /** A short list of strings kept as JSON text. */

@@ -87,9 +87,9 @@ export function serializeSqliteTransactions(dataSource: DataSource): DataSource 
 
 export function createDataSource(config: Pick<Config, 'databaseUrl' | 'sqlitePath' | 'dbConnectTimeoutMs'>, logger: Logger): { dataSource: DataSource; queryLogger: CountingQueryLogger } {
   const queryLogger = new CountingQueryLogger(logger.child({ component: 'db' }));
-  const dataSource = serializeSqliteTransactions(new DataSource(
-    dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, connectTimeoutMs: config.dbConnectTimeoutMs }, queryLogger),
-  ));
+  const dataSource = serializeSqliteTransactions(
+    new DataSource(dataSourceOptions({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath, connectTimeoutMs: config.dbConnectTimeoutMs }, queryLogger)),
+  );
   return { dataSource, queryLogger };
 }
 
@@ -103,10 +103,10 @@ export async function initializeDatabase(dataSource: DataSource, runMigrations: 
     // The embedded database is synchronised, not migrated: tokens written before api_token.nextNoticeAt existed
     // have none. Their next scheduler pass looks at them once (what was sent is never sent again).
     await dataSource.transaction((em) =>
-      em.query(
-        `UPDATE "api_token" SET "nextNoticeAt" = ? WHERE "nextNoticeAt" IS NULL AND "storedStatus" = 'ACTIVE' AND "expiresAt" IS NOT NULL AND "expiresAt" > ?`,
-        [sqliteTime(clock.now()), sqliteTime(new Date(clock.nowMs() - 7 * DAY_MS))],
-      ),
+      em.query(`UPDATE "api_token" SET "nextNoticeAt" = ? WHERE "nextNoticeAt" IS NULL AND "storedStatus" = 'ACTIVE' AND "expiresAt" IS NOT NULL AND "expiresAt" > ?`, [
+        sqliteTime(clock.now()),
+        sqliteTime(new Date(clock.nowMs() - 7 * DAY_MS)),
+      ]),
     );
     // Likewise the search index (api_token_trigram): tokens written before it existed are indexed now.
     await dataSource.transaction((em) => backfillTokenTrigrams(em));

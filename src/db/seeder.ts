@@ -4,8 +4,8 @@ import { secretFromRandom, SECRET_PREFIX, USERNAME_PREFIX } from '../auth/token-
 import { DAY_MS } from '../common/clock';
 import { Role } from '../common/roles';
 import { sha256 } from '../common/sha256';
-import { SecretBox } from '../modules/webhook/webhook-crypto';
 import { tokenTrigrams } from '../modules/api-token/search/trigrams';
+import { SecretBox } from '../modules/webhook/webhook-crypto';
 
 /**
  * Fills a MySQL/MariaDB database with realistic Tokengate data, quickly and
@@ -263,13 +263,96 @@ function tokenCounts(o: SeedOptions, rng: Rng): number[] {
   for (const w of weights) counts.push(Math.min(cap, Math.floor((w / total) * rest)));
   // Hand out what rounding and the cap left, one at a time, to accounts still under the cap.
   let assigned = counts.slice(1).reduce((a, b) => a + b, 0);
-  for (let i = 1; assigned < rest; i = i % others + 1) {
+  for (let i = 1; assigned < rest; i = (i % others) + 1) {
     if (counts[i] < cap || cap * others < rest) {
       counts[i] += 1;
       assigned += 1;
     }
   }
   return counts;
+}
+
+/**
+ * One table's rows on their way to the database, per table the seeder fills. Column lists and the rows
+ * pushed to them stay packed (`prettier-ignore`): they are read side by side, not one value per line.
+ */
+function openStreams(writer: BulkWriter) {
+  const stream = (table: string, columns: string[]) => new TableStream(writer, table, columns);
+  // prettier-ignore
+  const accounts = stream('account', ['id', 'name', 'maxActiveTokens', 'tokenCreation', 'defaultTokenLifetimeDays', 'maxTokenLifetimeDays', 'expiryNotificationDays', 'createdAt', 'updatedAt']);
+  // prettier-ignore
+  const users = stream('user', ['id', 'accountId', 'email', 'name', 'role', 'status', 'passwordHash', 'deactivatedAt', 'createdAt', 'updatedAt']);
+  // prettier-ignore
+  const tokens = stream('api_token', [
+    'id', 'accountId', 'ownerId', 'createdById', 'name', 'description', 'username', 'hint', 'role', 'environment', 'storedStatus', 'secretHash',
+    'previousSecretHash', 'previousSecretExpiresAt', 'expiresAt', 'lastUsedAt', 'useCount', 'lastUsedIps', 'catalogScopes', 'revokedAt', 'revokedById',
+    'regeneratedAt', 'deletedAt', 'createdAt', 'updatedAt', 'nextNoticeAt',
+  ]);
+  // The search index, as the service writes it with every token (src/modules/api-token/search/trigrams.ts).
+  const trigrams = stream('api_token_trigram', ['accountId', 'trigram', 'tokenId']);
+  // prettier-ignore
+  const usage = stream('api_token_usage', ['id', 'tokenId', 'accountId', 'day', 'environment', 'ip', 'requests', 'createdAt', 'updatedAt']);
+  const notices = stream('token_expiry_notice', ['id', 'accountId', 'tokenId', 'tokenExpiresAt', 'thresholdDays', 'createdAt', 'updatedAt']);
+  // prettier-ignore
+  const notifications = stream('notification', [
+    'id', 'accountId', 'userId', 'tokenId', 'kind', 'thresholdDays', 'tokenExpiresAt', 'readAt', 'emailStatus', 'emailAttempts', 'emailLockedUntil', 'createdAt', 'updatedAt',
+  ]);
+  const settings = stream('notification_settings', ['userId', 'accountId', 'email', 'createdAt', 'updatedAt']);
+  // prettier-ignore
+  const audit = stream('audit_event', ['id', 'accountId', 'action', 'actorId', 'actorTokenId', 'targetType', 'targetId', 'reason', 'ip', 'userAgent', 'details', 'createdAt', 'updatedAt']);
+  const sessions = stream('session', ['id', 'userId', 'accountId', 'revokedAt', 'revokedReason', 'createdAt']);
+  const refresh = stream('refresh_token', ['id', 'sessionId', 'tokenHash', 'expiresAt', 'usedAt', 'createdAt']);
+  const throttles = stream('throttle', ['key', 'failures', 'windowStart', 'lockedUntil']);
+  const webhooks = stream('webhook', ['id', 'accountId', 'url', 'events', 'secretCiphertext', 'createdById', 'createdAt', 'updatedAt']);
+  // prettier-ignore
+  const deliveries = stream('webhook_delivery', [
+    'id', 'webhookId', 'accountId', 'event', 'payload', 'status', 'attemptCount', 'nextAttemptAt', 'lockedUntil', 'deliveredAt', 'attemptLog', 'createdAt', 'updatedAt',
+  ]);
+  const scopes = stream('account_scope', ['id', 'accountId', 'name', 'description', 'minRole', 'createdById', 'createdAt', 'updatedAt']);
+
+  return { accounts, users, tokens, trigrams, usage, notices, notifications, settings, audit, sessions, refresh, throttles, webhooks, deliveries, scopes };
+}
+
+type Streams = ReturnType<typeof openStreams>;
+
+/**
+ * What the seeder has written so far that later rows refer to: per-token facts in typed arrays (not
+ * objects), the accounts' and users' ids, and the running counts of the rows that have no stream count.
+ */
+interface Plan {
+  o: SeedOptions;
+  now: number;
+  box: SecretBox;
+  t: Streams;
+  counts: number[];
+  totalTokens: number;
+  tokenIds: string[];
+  tokenAccount: Uint32Array;
+  tokenOwner: Uint32Array;
+  tokenStatus: Uint8Array;
+  /** 0 = never */
+  tokenExpires: Float64Array;
+  tokenEnv: Array<string | null>;
+  accountIds: string[];
+  accountTokenStart: number[];
+  accountUserStart: number[];
+  userIds: string[];
+  userRole: number[];
+  userAccount: number[];
+  tokenIndex: number;
+  scopeCount: number;
+  webhookCount: number;
+  deliveryCount: number;
+}
+
+const at = (ms: number) => new Date(Math.round(ms));
+const randomIp = (r: Rng) => `${r.pick([10, 172, 192, 203])}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`;
+
+/** As the service keeps it: the next threshold crossing still ahead (the notices due so far are seeded as sent). */
+function noticeAt(now: number, status: number, expires: number | null): Date | null {
+  if ((status !== STATUS.ACTIVE && status !== STATUS.EXPIRED) || expires === null || expires <= now - 7 * DAY_MS) return null;
+  const ahead = THRESHOLDS.map((d) => expires - d * DAY_MS).filter((ms) => ms > now);
+  return ahead.length ? at(Math.min(...ahead)) : null;
 }
 
 export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise<SeedResult> {
@@ -279,286 +362,356 @@ export async function seedDatabase(runner: QueryRunner, o: SeedOptions): Promise
   if (o.bigAccount < 0 || o.bigAccount > o.tokens) throw new Error('--big-account must be between 0 and --tokens');
   if (o.accounts === 1 && o.bigAccount !== o.tokens) throw new Error('with one account, --big-account must equal --tokens');
   const rng = new Rng(`${o.seed}|plan`);
-  const now = o.now.getTime();
-  const box = new SecretBox(o.signingKey);
   const writer = new BulkWriter(runner);
   await runner.query('SET SESSION foreign_key_checks = 0');
   await runner.query('SET SESSION unique_checks = 0');
-
-  const stream = (table: string, columns: string[]) => new TableStream(writer, table, columns);
-  const accounts = stream('account', ['id', 'name', 'maxActiveTokens', 'tokenCreation', 'defaultTokenLifetimeDays', 'maxTokenLifetimeDays', 'expiryNotificationDays', 'createdAt', 'updatedAt']);
-  const users = stream('user', ['id', 'accountId', 'email', 'name', 'role', 'status', 'passwordHash', 'deactivatedAt', 'createdAt', 'updatedAt']);
-  const tokens = stream('api_token', [
-    'id', 'accountId', 'ownerId', 'createdById', 'name', 'description', 'username', 'hint', 'role', 'environment', 'storedStatus', 'secretHash',
-    'previousSecretHash', 'previousSecretExpiresAt', 'expiresAt', 'lastUsedAt', 'useCount', 'lastUsedIps', 'catalogScopes', 'revokedAt', 'revokedById',
-    'regeneratedAt', 'deletedAt', 'createdAt', 'updatedAt', 'nextNoticeAt',
-  ]);
-  // The search index, as the service writes it with every token (src/modules/api-token/search/trigrams.ts).
-  const trigrams = stream('api_token_trigram', ['accountId', 'trigram', 'tokenId']);
-  const usage = stream('api_token_usage', ['id', 'tokenId', 'accountId', 'day', 'environment', 'ip', 'requests', 'createdAt', 'updatedAt']);
-  const notices = stream('token_expiry_notice', ['id', 'accountId', 'tokenId', 'tokenExpiresAt', 'thresholdDays', 'createdAt', 'updatedAt']);
-  const notifications = stream('notification', [
-    'id', 'accountId', 'userId', 'tokenId', 'kind', 'thresholdDays', 'tokenExpiresAt', 'readAt', 'emailStatus', 'emailAttempts', 'emailLockedUntil', 'createdAt', 'updatedAt',
-  ]);
-  const settings = stream('notification_settings', ['userId', 'accountId', 'email', 'createdAt', 'updatedAt']);
-  const audit = stream('audit_event', ['id', 'accountId', 'action', 'actorId', 'actorTokenId', 'targetType', 'targetId', 'reason', 'ip', 'userAgent', 'details', 'createdAt', 'updatedAt']);
-  const sessions = stream('session', ['id', 'userId', 'accountId', 'revokedAt', 'revokedReason', 'createdAt']);
-  const refresh = stream('refresh_token', ['id', 'sessionId', 'tokenHash', 'expiresAt', 'usedAt', 'createdAt']);
-  const throttles = stream('throttle', ['key', 'failures', 'windowStart', 'lockedUntil']);
-  const webhooks = stream('webhook', ['id', 'accountId', 'url', 'events', 'secretCiphertext', 'createdById', 'createdAt', 'updatedAt']);
-  const deliveries = stream('webhook_delivery', [
-    'id', 'webhookId', 'accountId', 'event', 'payload', 'status', 'attemptCount', 'nextAttemptAt', 'lockedUntil', 'deliveredAt', 'attemptLog', 'createdAt', 'updatedAt',
-  ]);
-  const scopes = stream('account_scope', ['id', 'accountId', 'name', 'description', 'minRole', 'createdById', 'createdAt', 'updatedAt']);
-
+  const t = openStreams(writer);
   const counts = tokenCounts(o, rng);
   const totalTokens = counts.reduce((a, b) => a + b, 0);
-  // Per-token facts kept for the tables that refer to tokens (usage, notices, audit): typed arrays, not objects.
-  const tokenIds: string[] = new Array(totalTokens);
-  const tokenAccount = new Uint32Array(totalTokens);
-  const tokenOwner = new Uint32Array(totalTokens);
-  const tokenStatus = new Uint8Array(totalTokens);
-  const tokenExpires = new Float64Array(totalTokens); // 0 = never
-  const tokenEnv: Array<string | null> = new Array(totalTokens);
-  const accountIds: string[] = [];
-  const accountTokenStart: number[] = [];
-  const accountUserStart: number[] = [];
-  const userIds: string[] = [];
-  const userRole: number[] = [];
-  const userAccount: number[] = [];
-  // As the service keeps it: the next threshold crossing still ahead (the notices due so far are seeded as sent below).
-  const noticeAt = (status: number, expires: number | null): Date | null => {
-    if ((status !== STATUS.ACTIVE && status !== STATUS.EXPIRED) || expires === null || expires <= now - 7 * DAY_MS) return null;
-    const ahead = THRESHOLDS.map((d) => expires - d * DAY_MS).filter((ms) => ms > now);
-    return ahead.length ? at(Math.min(...ahead)) : null;
+  const plan: Plan = {
+    o,
+    now: o.now.getTime(),
+    box: new SecretBox(o.signingKey),
+    t,
+    counts,
+    totalTokens,
+    tokenIds: new Array(totalTokens),
+    tokenAccount: new Uint32Array(totalTokens),
+    tokenOwner: new Uint32Array(totalTokens),
+    tokenStatus: new Uint8Array(totalTokens),
+    tokenExpires: new Float64Array(totalTokens),
+    tokenEnv: new Array(totalTokens),
+    accountIds: [],
+    accountTokenStart: [],
+    accountUserStart: [],
+    userIds: [],
+    userRole: [],
+    userAccount: [],
+    tokenIndex: 0,
+    scopeCount: 0,
+    webhookCount: 0,
+    deliveryCount: 0,
   };
-  const ip = (r: Rng) => `${r.pick([10, 172, 192, 203])}.${r.int(256)}.${r.int(256)}.${1 + r.int(254)}`;
-  const at = (ms: number) => new Date(Math.round(ms));
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
   log(`plan: ${o.accounts} accounts, ${totalTokens} tokens (big account ${counts[0]}), ${o.audit} audit events`);
-  let tokenIndex = 0;
-  let scopeCount = 0;
-  let webhookCount = 0;
-  let deliveryCount = 0;
   for (let a = 0; a < o.accounts; a++) {
-    const r = new Rng(`${o.seed}|account|${a}`);
-    const created = now - r.between(60, 1100) * DAY_MS;
-    const accountId = r.uuid7(created);
-    accountIds.push(accountId);
-    const n = counts[a] ?? 0;
-    // Users: about one per 40 tokens (at least one; a handful in small accounts), first an OWNER.
-    const userCount = Math.max(1 + r.int(3), Math.min(5000, Math.round(n / 40)));
-    accountUserStart.push(userIds.length);
-    const admins: number[] = [];
-    const members: number[] = [];
-    for (let u = 0; u < userCount; u++) {
-      const role = u === 0 ? Role.OWNER : r.weighted([[Role.ADMIN, 10], [Role.MEMBER, 60], [Role.READ_ONLY, 30]] as const);
-      const deactivated = u > 0 && r.chance(0.05);
-      const uc = created + r.between(0, Math.max(1, now - created - DAY_MS)) * (u === 0 ? 0 : 1);
-      const id = r.uuid7(uc);
-      const index = userIds.length;
-      userIds.push(id);
-      userRole.push(ROLE_RANK[role]);
-      userAccount.push(a);
-      if (!deactivated) (role === Role.OWNER || role === Role.ADMIN ? admins : members).push(index);
-      await users.push([
-        id, accountId, `user${index}@a${a}.${SEED_EMAIL_DOMAIN}`, `${r.pick(FIRST)} ${r.pick(LAST)}`, role,
-        deactivated ? 'DEACTIVATED' : 'ACTIVE', o.passwordHash, deactivated ? at(now - r.between(1, 200) * DAY_MS) : null, at(uc), at(uc),
-      ]);
-      if (r.chance(0.1)) await settings.push([id, accountId, r.chance(0.5) ? 1 : 0, at(uc), at(uc)]);
-      if (r.chance(0.3)) {
-        const sc = now - r.between(0, 20) * DAY_MS;
-        const sid = r.uuid7(sc);
-        const revoked = r.chance(0.3);
-        await sessions.push([sid, id, accountId, revoked ? at(sc + DAY_MS / 2) : null, revoked ? 'logout' : null, at(sc)]);
-        await refresh.push([r.uuid7(sc), sid, sha256(`${o.seed}|refresh|${sid}`), at(sc + DAY_MS), null, at(sc)]);
-      }
-    }
-    const issuers = admins.length ? admins : [accountUserStart[a]];
-    const owners = members.length + admins.length ? [...members, ...admins] : [accountUserStart[a]];
-
-    const active = Math.round(n * 0.55);
-    await accounts.push([
-      accountId, `Seed account ${a}`, Math.max(50, active + 1000), r.weighted([['ALL_MEMBERS', 80], ['ADMINS_ONLY', 15], ['OWNER_ONLY', 5]] as const),
-      r.chance(0.8) ? 365 : null, r.chance(0.2) ? 730 : null, THRESHOLDS.join(','), at(created), at(created),
-    ]);
-
-    // Scopes: a catalog in one account in five.
-    const scopeNames: string[] = [];
-    if (r.chance(0.2) || a === 0) {
-      for (const name of ['inventory:write', 'reports:read', 'deploy:prod'].slice(0, 1 + r.int(3))) {
-        scopeNames.push(name);
-        scopeCount += 1;
-        await scopes.push([r.uuid7(created + DAY_MS), accountId, name, `Seeded scope ${name}`, r.pick([Role.MEMBER, Role.ADMIN]), userIds[accountUserStart[a]], at(created + DAY_MS), at(created + DAY_MS)]);
-      }
-    }
-
-    accountTokenStart.push(tokenIndex);
-    for (let k = 0; k < n; k++) {
-      const t = tokenIndex++;
-      const ownerIdx = r.chance(0.1) ? accountUserStart[a] : r.pick(owners);
-      const issuerIdx = r.chance(0.8) ? ownerIdx : r.pick(issuers);
-      const maxRank = Math.min(userRole[ownerIdx], userRole[issuerIdx]);
-      const role = ROLES_BY_RANK[Math.min(maxRank, r.weighted([[0, 25], [1, 50], [2, 20], [3, 5]] as const))];
-      const status = r.weighted([[STATUS.ACTIVE, 55], [STATUS.EXPIRED, 15], [STATUS.REVOKED, 20], [STATUS.DELETED, 10]] as const);
-      const tc = created + r.next() * (now - created - 60_000);
-      const id = r.uuid7(tc);
-      let expires: number | null;
-      if (status === STATUS.EXPIRED) expires = Math.max(tc + DAY_MS, now - r.between(0.01, 300) * DAY_MS);
-      else if (status === STATUS.ACTIVE) {
-        expires = r.chance(0.1) ? null : now + r.weighted([[r.between(0.01, 7), 10], [r.between(7, 30), 15], [r.between(30, 400), 75]] as const) * DAY_MS;
-      } else expires = r.chance(0.1) ? null : tc + r.between(30, 365) * DAY_MS;
-      if (status === STATUS.EXPIRED && expires !== null && expires > now - 60_000) expires = now - 60_000;
-      const env = r.weighted(ENVIRONMENTS);
-      const secret = seededSecret(o.seed, id);
-      const revokedAt = status === STATUS.REVOKED || status === STATUS.DELETED ? tc + r.next() * (now - tc) : null;
-      const used = status !== STATUS.DELETED && r.chance(0.7);
-      const usedUntil = Math.min(now, revokedAt ?? now, expires && expires < now ? expires : now);
-      const lastUsed = used ? Math.max(tc, usedUntil - r.between(0, 30) * DAY_MS) : null;
-      const regenerated = status === STATUS.ACTIVE && r.chance(0.1) ? tc + r.next() * (now - tc) : null;
-      const tokenScopes = scopeNames.length && r.chance(0.2) ? [r.pick(scopeNames)] : [];
-      tokenIds[t] = id;
-      tokenAccount[t] = a;
-      tokenOwner[t] = ownerIdx;
-      tokenStatus[t] = status;
-      tokenExpires[t] = expires ?? 0;
-      tokenEnv[t] = env;
-      const name = `${r.pick(PURPOSES)}-${r.pick(SYSTEMS)}-${t.toString(36)}`;
-      const description = r.chance(0.4) ? r.pick(DESCRIPTIONS) : null;
-      await tokens.push([
-        id, accountId, userIds[ownerIdx], userIds[issuerIdx], name,
-        description, seededUsername(o.seed, id), secret.slice(0, SECRET_PREFIX.length + 4), role, env,
-        status === STATUS.REVOKED ? 'REVOKED' : status === STATUS.DELETED ? 'DELETED' : 'ACTIVE', sha256(secret), null, null,
-        expires === null ? null : at(expires), lastUsed === null ? null : at(lastUsed), used ? 1 + r.int(50_000) : 0,
-        used ? JSON.stringify([ip(r), ...(r.chance(0.3) ? [ip(r)] : [])]) : '[]', tokenScopes.length ? JSON.stringify(tokenScopes) : null,
-        revokedAt === null ? null : at(revokedAt), revokedAt === null ? null : userIds[issuerIdx], regenerated === null ? null : at(regenerated),
-        status === STATUS.DELETED ? at(revokedAt! + r.next() * (now - revokedAt!)) : null, at(tc), at(regenerated ?? revokedAt ?? tc),
-        noticeAt(status, expires),
-      ]);
-      for (const trigram of tokenTrigrams(name, description)) await trigrams.push([accountId, trigram, id]);
-    }
-
-    // Webhooks: one in ten accounts (and the big one), with their delivery history.
-    if (a === 0 || r.chance(0.1)) {
-      const hc = created + DAY_MS;
-      const hookId = r.uuid7(hc);
-      webhookCount += 1;
-      await webhooks.push([
-        hookId, accountId, `https://hooks.example.com/tokengate/${a}`, JSON.stringify(WEBHOOK_EVENTS.slice(0, 2 + r.int(5))),
-        box.encrypt(`whsec_seeded_${createHmac('sha256', o.seed).update(hookId).digest('base64url')}`), userIds[accountUserStart[a]], at(hc), at(hc),
-      ]);
-      const many = Math.max(1, Math.round(n / 10));
-      for (let d = 0; d < many; d++) {
-        const dc = now - r.between(0, 29) * DAY_MS;
-        const ok = r.chance(0.95);
-        deliveryCount += 1;
-        await deliveries.push([
-          r.uuid7(dc), hookId, accountId, r.pick(WEBHOOK_EVENTS), JSON.stringify({ event: 'token.created', seeded: true }), ok ? 'SUCCEEDED' : 'FAILED',
-          ok ? 1 : 8, null, null, ok ? at(dc + 500) : null, JSON.stringify([{ at: at(dc + 500).toISOString(), status: ok ? 200 : 502, error: ok ? null : 'HTTP 502', ms: 120 }]),
-          at(dc), at(dc + 500),
-        ]);
-      }
-    }
-    if (a % 1000 === 999) log(`  ${a + 1} accounts, ${tokenIndex} tokens`);
+    await seedAccount(plan, a);
+    if (a % 1000 === 999) log(`  ${a + 1} accounts, ${plan.tokenIndex} tokens`);
   }
-  for (const table of [accounts, users, tokens, trigrams, settings, sessions, refresh, scopes, webhooks, deliveries]) await table.flush();
-  log(`accounts, users, tokens, webhooks: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const table of [t.accounts, t.users, t.tokens, t.trigrams, t.settings, t.sessions, t.refresh, t.scopes, t.webhooks, t.deliveries]) await table.flush();
+  log(`accounts, users, tokens, webhooks: ${elapsed()}`);
+  await seedUsage(plan);
+  log(`usage: ${t.usage.count} rows, ${elapsed()}`);
+  await seedNotices(plan);
+  log(`notices: ${t.notices.count}, notifications: ${t.notifications.count}, ${elapsed()}`);
+  await seedAudit(plan, (i) => log(`  ${i + 1} audit events, ${elapsed()}`));
+  await seedThrottles(plan);
+  await writer.finish();
+  await runner.query('SET SESSION unique_checks = 1');
+  await runner.query('SET SESSION foreign_key_checks = 1');
 
-  // Usage history: recent days of tokens in use, from one or two addresses a day.
+  return {
+    accounts: t.accounts.count,
+    users: t.users.count,
+    tokens: t.tokens.count,
+    audit: t.audit.count,
+    usage: t.usage.count,
+    notices: t.notices.count,
+    notifications: t.notifications.count,
+    sessions: t.sessions.count,
+    webhooks: plan.webhookCount,
+    deliveries: plan.deliveryCount,
+    scopes: plan.scopeCount,
+    throttles: t.throttles.count,
+    bigAccountId: plan.accountIds[0],
+    bigAccountOwnerId: plan.userIds[plan.accountUserStart[0]],
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** One account: its users (first an OWNER), policy, scope catalog, tokens and webhook. */
+async function seedAccount(p: Plan, a: number): Promise<void> {
+  const { o, now, t } = p;
+  const r = new Rng(`${o.seed}|account|${a}`);
+  const created = now - r.between(60, 1100) * DAY_MS;
+  const accountId = r.uuid7(created);
+  p.accountIds.push(accountId);
+  const n = p.counts[a] ?? 0;
+  const { admins, members } = await seedUsers(p, r, a, accountId, created, n);
+  const issuers = admins.length ? admins : [p.accountUserStart[a]];
+  const owners = members.length + admins.length ? [...members, ...admins] : [p.accountUserStart[a]];
+
+  const active = Math.round(n * 0.55);
+  // prettier-ignore
+  await t.accounts.push([
+    accountId, `Seed account ${a}`, Math.max(50, active + 1000), r.weighted([['ALL_MEMBERS', 80], ['ADMINS_ONLY', 15], ['OWNER_ONLY', 5]] as const),
+    r.chance(0.8) ? 365 : null, r.chance(0.2) ? 730 : null, THRESHOLDS.join(','), at(created), at(created),
+  ]);
+
+  // Scopes: a catalog in one account in five.
+  const scopeNames: string[] = [];
+  if (r.chance(0.2) || a === 0) {
+    for (const name of ['inventory:write', 'reports:read', 'deploy:prod'].slice(0, 1 + r.int(3))) {
+      scopeNames.push(name);
+      p.scopeCount += 1;
+      await t.scopes.push([
+        r.uuid7(created + DAY_MS),
+        accountId,
+        name,
+        `Seeded scope ${name}`,
+        r.pick([Role.MEMBER, Role.ADMIN]),
+        p.userIds[p.accountUserStart[a]],
+        at(created + DAY_MS),
+        at(created + DAY_MS),
+      ]);
+    }
+  }
+
+  p.accountTokenStart.push(p.tokenIndex);
+  for (let k = 0; k < n; k++) await seedToken(p, r, a, accountId, created, { owners, issuers, scopeNames });
+
+  // Webhooks: one in ten accounts (and the big one), with their delivery history.
+  if (a === 0 || r.chance(0.1)) await seedWebhook(p, r, a, accountId, created, n);
+}
+
+/** About one user per 40 tokens (at least one; a handful in small accounts), first an OWNER; some with sessions. */
+async function seedUsers(p: Plan, r: Rng, a: number, accountId: string, created: number, n: number): Promise<{ admins: number[]; members: number[] }> {
+  const { o, now, t } = p;
+  const userCount = Math.max(1 + r.int(3), Math.min(5000, Math.round(n / 40)));
+  p.accountUserStart.push(p.userIds.length);
+  const admins: number[] = [];
+  const members: number[] = [];
+  for (let u = 0; u < userCount; u++) {
+    const role =
+      u === 0
+        ? Role.OWNER
+        : r.weighted([
+            [Role.ADMIN, 10],
+            [Role.MEMBER, 60],
+            [Role.READ_ONLY, 30],
+          ] as const);
+    const deactivated = u > 0 && r.chance(0.05);
+    const uc = created + r.between(0, Math.max(1, now - created - DAY_MS)) * (u === 0 ? 0 : 1);
+    const id = r.uuid7(uc);
+    const index = p.userIds.length;
+    p.userIds.push(id);
+    p.userRole.push(ROLE_RANK[role]);
+    p.userAccount.push(a);
+    if (!deactivated) (role === Role.OWNER || role === Role.ADMIN ? admins : members).push(index);
+    // prettier-ignore
+    await t.users.push([
+      id, accountId, `user${index}@a${a}.${SEED_EMAIL_DOMAIN}`, `${r.pick(FIRST)} ${r.pick(LAST)}`, role,
+      deactivated ? 'DEACTIVATED' : 'ACTIVE', o.passwordHash, deactivated ? at(now - r.between(1, 200) * DAY_MS) : null, at(uc), at(uc),
+    ]);
+    if (r.chance(0.1)) await t.settings.push([id, accountId, r.chance(0.5) ? 1 : 0, at(uc), at(uc)]);
+    if (r.chance(0.3)) {
+      const sc = now - r.between(0, 20) * DAY_MS;
+      const sid = r.uuid7(sc);
+      const revoked = r.chance(0.3);
+      await t.sessions.push([sid, id, accountId, revoked ? at(sc + DAY_MS / 2) : null, revoked ? 'logout' : null, at(sc)]);
+      await t.refresh.push([r.uuid7(sc), sid, sha256(`${o.seed}|refresh|${sid}`), at(sc + DAY_MS), null, at(sc)]);
+    }
+  }
+  return { admins, members };
+}
+
+/** One token of the account, its facts kept in the plan for the tables that refer to tokens. */
+async function seedToken(p: Plan, r: Rng, a: number, accountId: string, created: number, who: { owners: number[]; issuers: number[]; scopeNames: string[] }): Promise<void> {
+  const { o, now } = p;
+  const t = p.tokenIndex++;
+  const ownerIdx = r.chance(0.1) ? p.accountUserStart[a] : r.pick(who.owners);
+  const issuerIdx = r.chance(0.8) ? ownerIdx : r.pick(who.issuers);
+  const maxRank = Math.min(p.userRole[ownerIdx], p.userRole[issuerIdx]);
+  const role =
+    ROLES_BY_RANK[
+      Math.min(
+        maxRank,
+        r.weighted([
+          [0, 25],
+          [1, 50],
+          [2, 20],
+          [3, 5],
+        ] as const),
+      )
+    ];
+  const status = r.weighted([
+    [STATUS.ACTIVE, 55],
+    [STATUS.EXPIRED, 15],
+    [STATUS.REVOKED, 20],
+    [STATUS.DELETED, 10],
+  ] as const);
+  const tc = created + r.next() * (now - created - 60_000);
+  const id = r.uuid7(tc);
+  let expires: number | null;
+  if (status === STATUS.EXPIRED) expires = Math.max(tc + DAY_MS, now - r.between(0.01, 300) * DAY_MS);
+  else if (status === STATUS.ACTIVE) {
+    expires = r.chance(0.1)
+      ? null
+      : now +
+        r.weighted([
+          [r.between(0.01, 7), 10],
+          [r.between(7, 30), 15],
+          [r.between(30, 400), 75],
+        ] as const) *
+          DAY_MS;
+  } else expires = r.chance(0.1) ? null : tc + r.between(30, 365) * DAY_MS;
+  if (status === STATUS.EXPIRED && expires !== null && expires > now - 60_000) expires = now - 60_000;
+  const env = r.weighted(ENVIRONMENTS);
+  const secret = seededSecret(o.seed, id);
+  const revokedAt = status === STATUS.REVOKED || status === STATUS.DELETED ? tc + r.next() * (now - tc) : null;
+  const used = status !== STATUS.DELETED && r.chance(0.7);
+  const usedUntil = Math.min(now, revokedAt ?? now, expires && expires < now ? expires : now);
+  const lastUsed = used ? Math.max(tc, usedUntil - r.between(0, 30) * DAY_MS) : null;
+  const regenerated = status === STATUS.ACTIVE && r.chance(0.1) ? tc + r.next() * (now - tc) : null;
+  const tokenScopes = who.scopeNames.length && r.chance(0.2) ? [r.pick(who.scopeNames)] : [];
+  p.tokenIds[t] = id;
+  p.tokenAccount[t] = a;
+  p.tokenOwner[t] = ownerIdx;
+  p.tokenStatus[t] = status;
+  p.tokenExpires[t] = expires ?? 0;
+  p.tokenEnv[t] = env;
+  const name = `${r.pick(PURPOSES)}-${r.pick(SYSTEMS)}-${t.toString(36)}`;
+  const description = r.chance(0.4) ? r.pick(DESCRIPTIONS) : null;
+  // prettier-ignore
+  await p.t.tokens.push([
+    id, accountId, p.userIds[ownerIdx], p.userIds[issuerIdx], name,
+    description, seededUsername(o.seed, id), secret.slice(0, SECRET_PREFIX.length + 4), role, env,
+    status === STATUS.REVOKED ? 'REVOKED' : status === STATUS.DELETED ? 'DELETED' : 'ACTIVE', sha256(secret), null, null,
+    expires === null ? null : at(expires), lastUsed === null ? null : at(lastUsed), used ? 1 + r.int(50_000) : 0,
+    used ? JSON.stringify([randomIp(r), ...(r.chance(0.3) ? [randomIp(r)] : [])]) : '[]', tokenScopes.length ? JSON.stringify(tokenScopes) : null,
+    revokedAt === null ? null : at(revokedAt), revokedAt === null ? null : p.userIds[issuerIdx], regenerated === null ? null : at(regenerated),
+    status === STATUS.DELETED ? at(revokedAt! + r.next() * (now - revokedAt!)) : null, at(tc), at(regenerated ?? revokedAt ?? tc),
+    noticeAt(now, status, expires),
+  ]);
+  for (const trigram of tokenTrigrams(name, description)) await p.t.trigrams.push([accountId, trigram, id]);
+}
+
+/** The account's webhook and its delivery history (one delivery per ten tokens, at least one). */
+async function seedWebhook(p: Plan, r: Rng, a: number, accountId: string, created: number, n: number): Promise<void> {
+  const { o, now, t } = p;
+  const hc = created + DAY_MS;
+  const hookId = r.uuid7(hc);
+  p.webhookCount += 1;
+  // prettier-ignore
+  await t.webhooks.push([
+    hookId, accountId, `https://hooks.example.com/tokengate/${a}`, JSON.stringify(WEBHOOK_EVENTS.slice(0, 2 + r.int(5))),
+    p.box.encrypt(`whsec_seeded_${createHmac('sha256', o.seed).update(hookId).digest('base64url')}`), p.userIds[p.accountUserStart[a]], at(hc), at(hc),
+  ]);
+  const many = Math.max(1, Math.round(n / 10));
+  for (let d = 0; d < many; d++) {
+    const dc = now - r.between(0, 29) * DAY_MS;
+    const ok = r.chance(0.95);
+    p.deliveryCount += 1;
+    // prettier-ignore
+    await t.deliveries.push([
+      r.uuid7(dc), hookId, accountId, r.pick(WEBHOOK_EVENTS), JSON.stringify({ event: 'token.created', seeded: true }), ok ? 'SUCCEEDED' : 'FAILED',
+      ok ? 1 : 8, null, null, ok ? at(dc + 500) : null, JSON.stringify([{ at: at(dc + 500).toISOString(), status: ok ? 200 : 502, error: ok ? null : 'HTTP 502', ms: 120 }]),
+      at(dc), at(dc + 500),
+    ]);
+  }
+}
+
+/** Usage history: recent days of tokens in use, from one or two addresses a day. */
+async function seedUsage(p: Plan): Promise<void> {
+  const { o, now, totalTokens } = p;
   const ur = new Rng(`${o.seed}|usage`);
   const usageRows = o.usage ?? totalTokens;
   const seen = new Set<string>();
   for (let i = 0; i < usageRows && totalTokens > 0; i++) {
     const t = ur.int(totalTokens);
-    if (tokenStatus[t] === STATUS.DELETED) continue;
+    if (p.tokenStatus[t] === STATUS.DELETED) continue;
     const dayMs = now - ur.int(90) * DAY_MS;
     const day = new Date(dayMs).toISOString().slice(0, 10);
     const address = ur.chance(0.05) ? '' : `10.${t % 256}.${(t >> 8) % 256}.${1 + ur.int(3)}`;
     const key = `${t}|${day}|${address}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    await usage.push([ur.uuid7(dayMs), tokenIds[t], accountIds[tokenAccount[t]], day, tokenEnv[t], address, 1 + ur.int(5000), at(dayMs), at(dayMs)]);
+    await p.t.usage.push([ur.uuid7(dayMs), p.tokenIds[t], p.accountIds[p.tokenAccount[t]], day, p.tokenEnv[t], address, 1 + ur.int(5000), at(dayMs), at(dayMs)]);
   }
   seen.clear();
-  await usage.flush();
-  log(`usage: ${usage.count} rows, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await p.t.usage.flush();
+}
 
-  // Expiry notices already sent: for ACTIVE tokens inside a notice window, the nearest due threshold,
-  // with an in-app notification for the owner and the account's first OWNER.
+/**
+ * Expiry notices already sent: for ACTIVE tokens inside a notice window, the nearest due threshold,
+ * with an in-app notification for the owner and the account's first OWNER.
+ */
+async function seedNotices(p: Plan): Promise<void> {
+  const { o, now } = p;
   const nr = new Rng(`${o.seed}|notices`);
-  for (let t = 0; t < totalTokens; t++) {
-    if (tokenStatus[t] !== STATUS.ACTIVE && tokenStatus[t] !== STATUS.EXPIRED) continue;
-    const expires = tokenExpires[t];
+  for (let t = 0; t < p.totalTokens; t++) {
+    if (p.tokenStatus[t] !== STATUS.ACTIVE && p.tokenStatus[t] !== STATUS.EXPIRED) continue;
+    const expires = p.tokenExpires[t];
     if (!expires || expires < now - 7 * DAY_MS) continue;
     const due = THRESHOLDS.filter((d) => expires - d * DAY_MS <= now);
     if (due.length === 0) continue;
     const threshold = Math.min(...due);
     if (threshold > 0 && expires <= now) continue;
     const sentAt = Math.min(now, expires - threshold * DAY_MS + nr.between(0, 300_000));
-    const a = tokenAccount[t];
-    await notices.push([nr.uuid7(sentAt), accountIds[a], tokenIds[t], at(expires), threshold, at(sentAt), at(sentAt)]);
-    const recipients = new Set([tokenOwner[t], accountUserStart[a]]);
+    const a = p.tokenAccount[t];
+    await p.t.notices.push([nr.uuid7(sentAt), p.accountIds[a], p.tokenIds[t], at(expires), threshold, at(sentAt), at(sentAt)]);
+    const recipients = new Set([p.tokenOwner[t], p.accountUserStart[a]]);
     for (const u of recipients) {
-      await notifications.push([
-        nr.uuid7(sentAt), accountIds[a], userIds[u], tokenIds[t], threshold === 0 ? 'TOKEN_EXPIRED' : 'TOKEN_EXPIRING', threshold, at(expires),
+      // prettier-ignore
+      await p.t.notifications.push([
+        nr.uuid7(sentAt), p.accountIds[a], p.userIds[u], p.tokenIds[t], threshold === 0 ? 'TOKEN_EXPIRED' : 'TOKEN_EXPIRING', threshold, at(expires),
         nr.chance(0.5) ? at(sentAt + DAY_MS / 4) : null, nr.chance(0.9) ? 'SENT' : 'SKIPPED', 1, null, at(sentAt), at(sentAt),
       ]);
     }
   }
-  await notices.flush();
-  await notifications.flush();
-  log(`notices: ${notices.count}, notifications: ${notifications.count}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await p.t.notices.flush();
+  await p.t.notifications.flush();
+}
 
-  // The audit trail: spread over accounts as their tokens are, and a few failed sign-ins naming no account.
+/** The audit trail: spread over accounts as their tokens are, and a few failed sign-ins naming no account. */
+async function seedAudit(p: Plan, progress: (i: number) => void): Promise<void> {
+  const { o, now, totalTokens, userIds, accountUserStart } = p;
   const ar = new Rng(`${o.seed}|audit`);
   for (let i = 0; i < o.audit; i++) {
     // Oldest first over the last year (appends to the primary key, as the service does).
     const createdMs = now - 365 * DAY_MS * (1 - (i + ar.next()) / o.audit);
     if (ar.chance(0.02) || totalTokens === 0) {
-      await audit.push([ar.uuid7(createdMs), null, 'auth.failed', null, null, null, null, 'unknown_email', ip(ar), ar.pick(AGENTS), null, at(createdMs), at(createdMs)]);
+      await p.t.audit.push([ar.uuid7(createdMs), null, 'auth.failed', null, null, null, null, 'unknown_email', randomIp(ar), ar.pick(AGENTS), null, at(createdMs), at(createdMs)]);
       continue;
     }
     const t = ar.int(totalTokens);
-    const a = tokenAccount[t];
+    const a = p.tokenAccount[t];
     const actor = userIds[accountUserStart[a] + ar.int(Math.max(1, (accountUserStart[a + 1] ?? userIds.length) - accountUserStart[a]))];
-    const action = ar.weighted([['token.created', 30], ['token.revoked', 10], ['token.regenerated', 5], ['token.deleted', 5], ['auth.failed', 40], ['user.created', 5], ['user.role_changed', 5]] as const);
+    const action = ar.weighted([
+      ['token.created', 30],
+      ['token.revoked', 10],
+      ['token.regenerated', 5],
+      ['token.deleted', 5],
+      ['auth.failed', 40],
+      ['user.created', 5],
+      ['user.role_changed', 5],
+    ] as const);
     const userTarget = action.startsWith('user.');
-    await audit.push([
-      ar.uuid7(createdMs), accountIds[a], action, actor, action === 'auth.failed' ? tokenIds[t] : ar.chance(0.3) ? tokenIds[t] : null,
-      userTarget ? 'user' : 'api_token', userTarget ? actor : tokenIds[t], action === 'auth.failed' ? ar.pick(FAILURE_REASONS) : null, ip(ar), ar.pick(AGENTS),
-      action === 'auth.failed' ? null : JSON.stringify({ seeded: true, environment: tokenEnv[t] }), at(createdMs), at(createdMs),
+    // prettier-ignore
+    await p.t.audit.push([
+      ar.uuid7(createdMs), p.accountIds[a], action, actor, action === 'auth.failed' ? p.tokenIds[t] : ar.chance(0.3) ? p.tokenIds[t] : null,
+      userTarget ? 'user' : 'api_token', userTarget ? actor : p.tokenIds[t], action === 'auth.failed' ? ar.pick(FAILURE_REASONS) : null, randomIp(ar), ar.pick(AGENTS),
+      action === 'auth.failed' ? null : JSON.stringify({ seeded: true, environment: p.tokenEnv[t] }), at(createdMs), at(createdMs),
     ]);
-    if (i % 500_000 === 499_999) log(`  ${i + 1} audit events, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (i % 500_000 === 499_999) progress(i);
   }
-  await audit.flush();
+  await p.t.audit.flush();
+}
 
-  // Brute-force counters: recent windows for a few thousand addresses and e-mails.
+/** Brute-force counters: recent windows for a few thousand addresses and e-mails. */
+async function seedThrottles(p: Plan): Promise<void> {
+  const { o, now } = p;
   const thr = new Rng(`${o.seed}|throttle`);
-  const throttleRows = Math.min(5000, Math.max(100, Math.round(totalTokens / 100)));
+  const throttleRows = Math.min(5000, Math.max(100, Math.round(p.totalTokens / 100)));
   for (let i = 0; i < throttleRows; i++) {
     const w = now - thr.between(0, 0.5) * DAY_MS;
-    await throttles.push([`${thr.pick(['login:ip', 'login:email', 'token:ip'])}:${sha256(`${o.seed}|throttle|${i}`).slice(0, 40)}`, 1 + thr.int(60), at(w), thr.chance(0.1) ? at(w + 60_000) : null]);
+    await p.t.throttles.push([
+      `${thr.pick(['login:ip', 'login:email', 'token:ip'])}:${sha256(`${o.seed}|throttle|${i}`).slice(0, 40)}`,
+      1 + thr.int(60),
+      at(w),
+      thr.chance(0.1) ? at(w + 60_000) : null,
+    ]);
   }
-  await throttles.flush();
-  await writer.finish();
-  await runner.query('SET SESSION unique_checks = 1');
-  await runner.query('SET SESSION foreign_key_checks = 1');
-
-  return {
-    accounts: accounts.count,
-    users: users.count,
-    tokens: tokens.count,
-    audit: audit.count,
-    usage: usage.count,
-    notices: notices.count,
-    notifications: notifications.count,
-    sessions: sessions.count,
-    webhooks: webhookCount,
-    deliveries: deliveryCount,
-    scopes: scopeCount,
-    throttles: throttles.count,
-    bigAccountId: accountIds[0],
-    bigAccountOwnerId: userIds[accountUserStart[0]],
-    seconds: (Date.now() - started) / 1000,
-  };
+  await p.t.throttles.flush();
 }

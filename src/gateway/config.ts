@@ -1,5 +1,23 @@
 import { resolve } from 'node:path';
-import { bool, Config, ConfigError, MetricsConfig, parseMetricsConfig, parseRedisSettings, parseTracingConfig, RedisSettings, TracingConfig, parseCorsOrigins, parseTrustProxy, parseEnvName, parseGatewaySecret, parseHost, parseIdentityPrivateKey, parseLogLevel, parseRequestLimits } from '../config';
+import {
+  bool,
+  Config,
+  ConfigError,
+  MetricsConfig,
+  parseMetricsConfig,
+  parseRedisSettings,
+  parseTracingConfig,
+  RedisSettings,
+  TracingConfig,
+  parseCorsOrigins,
+  parseTrustProxy,
+  parseEnvName,
+  parseGatewaySecret,
+  parseHost,
+  parseIdentityPrivateKey,
+  parseLogLevel,
+  parseRequestLimits,
+} from '../config';
 import type { GatewayLimits } from './limits';
 
 /** The gateway's environment variables, parsed and validated once (the tokens service's are in src/config.ts). */

@@ -2,7 +2,6 @@ import http from 'node:http';
 import { createGatewayRuntime, GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { createUnauthenticatedError, defaultProtectSingleValidateFn, ValidateUserFnParams } from '@envelop/generic-auth';
 import httpTransport from '@graphql-mesh/transport-http';
-import proxyaddr from 'proxy-addr';
 import { GraphQLError } from 'graphql';
 import type { IdentityKeys } from '../auth/identity-keys';
 import { HitLimiter, RateLimiter } from '../common/rate-limiter';
@@ -15,6 +14,7 @@ import { useMemoisedGenericAuth } from './memoised-auth';
 import { useOperationPolicy } from './operation-policy';
 import { CORS_POLICY, securityHeaders } from '../http/security-headers';
 import { listenOn } from '../http/listen';
+import { requestAddress } from '../http/request-address';
 import { GatewayLimits, limitPlugins, limitRejectionCode } from './limits';
 import { gatewayMetricsPlugin } from './metrics';
 import { MetricsEndpoint } from '../http/metrics-endpoint';
@@ -156,7 +156,7 @@ function authorizationPlugin(mode: GatewayAuthMode, resolveUser: (context: never
     {
       mode: 'protect-granular',
       resolveUserFn: resolveUser as never,
-      extractScopes: (user: Record<string, any> | null) => ((user as GatewayUser | null)?.scopes ?? []),
+      extractScopes: (user: Record<string, any> | null) => (user as GatewayUser | null)?.scopes ?? [],
       rejectUnauthenticated: mode === 'reject',
       // Same checks as generic-auth's default (outer list OR, inner list AND), with clearer
       // messages and statuses: filter mode answers 200 with partial data.
@@ -224,11 +224,9 @@ export function createGateway(opts: GatewayOptions) {
   const perToken = countedLimiter(makeLimiter(opts.rateLimitPerToken, 'token'), 'token');
   const perIp = opts.rateLimitAnonymousPerIp > 0 ? countedLimiter(makeLimiter(opts.rateLimitAnonymousPerIp, 'address'), 'address') : null;
   const log = opts.log ?? (() => undefined);
-  const trust = compileTrust(opts.trustProxy ?? false);
-  const clientIp = (req: http.IncomingMessage): string | undefined => (req.socket ? proxyaddr(req, trust) : undefined);
+  const clientIp = requestAddress(opts.trustProxy ?? false);
 
-  const limited = (scope: string) =>
-    new AppError('RATE_LIMITED', `Too many requests for this ${scope}; slow down and retry in a minute`);
+  const limited = (scope: string) => new AppError('RATE_LIMITED', `Too many requests for this ${scope}; slow down and retry in a minute`);
 
   async function resolveUser(context: { request: Request; req?: http.IncomingMessage }): Promise<GatewayUser | null> {
     const ip = context.req ? clientIp(context.req) : undefined;
@@ -306,14 +304,6 @@ function countedLimiter(inner: HitLimiter, name: string): { hit(key: string, lim
       return allowed;
     },
   };
-}
-
-/** express's reading of TRUST_PROXY (true, a hop count, or addresses/subnets), for proxy-addr. */
-export function compileTrust(value: boolean | number | string): (addr: string, i: number) => boolean {
-  if (value === true) return () => true;
-  if (value === false) return () => false;
-  if (typeof value === 'number') return (_addr, i) => i < value;
-  return proxyaddr.compile(value.split(',').map((v) => v.trim()).filter(Boolean));
 }
 
 /** CORS for the gateway, as for the tokens service: only listed origins, '*' for any (never with credentials), none when empty. */

@@ -57,8 +57,7 @@ export function limitPlugins(limits: GatewayLimits): GatewayPlugin[] {
   return [requestBodyLimit(limits.bodyLimitBytes), ...(armor.plugins as GatewayPlugin[])];
 }
 
-const tooLarge = () =>
-  new GraphQLError('Request body too large', { extensions: { code: 'BAD_REQUEST', http: { status: 413 } } });
+const tooLarge = () => new GraphQLError('Request body too large', { extensions: { code: 'BAD_REQUEST', http: { status: 413 } } });
 
 /**
  * Refuse a body over `limit` bytes: at once when Content-Length says so, and

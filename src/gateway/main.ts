@@ -64,10 +64,7 @@ async function main() {
     config.port,
     config.host,
   );
-  logger.info(
-    { url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process', metrics: describeMetrics(gateway.metrics) },
-    'gateway listening',
-  );
+  logger.info({ url: gateway.url, mode: config.mode, auth: config.introspectionUrl ? 'introspection' : 'in-process', metrics: describeMetrics(gateway.metrics) }, 'gateway listening');
   const shutdown = async () => {
     await gateway.stop();
     await close();

@@ -55,37 +55,45 @@ class ProtocolError extends Error {}
 
 type HeaderMap = Record<string, unknown>;
 
+type VerdictFor = (req: Request, headers: HeaderMap) => Promise<Verdict>;
+
 export function coprocessors(deps: CoprocessorDeps): Router {
   const router = express.Router();
   const settings = deps.config.coprocessor;
   if (!settings) return router;
-  const exchangeTokens = deps.config.exchange ? new ExchangeTokens(deps.identityKeys, deps.config.exchange) : null;
-  const issuer = deps.config.exchange?.issuer;
-  const trustsProxy = deps.config.trustProxy !== false;
   const log = deps.logger.child({ component: 'coprocessor' });
+  const guard = secretGuard(settings.secret, log);
   const json = express.json({ limit: BODY_LIMIT });
+  const verdictFor = verdicts(deps, settings, log);
+  router.post('/coprocessor/apollo', guard, json, (req: Request, res: Response, next: NextFunction) => {
+    apollo(req, verdictFor).then((answer) => res.json(answer), next);
+  });
+  router.post('/coprocessor/hive', guard, json, (req: Request, res: Response, next: NextFunction) => {
+    hive(req, verdictFor).then((answer) => res.json(answer), next);
+  });
+  router.use('/coprocessor', coprocessorErrors(log));
+  return router;
+}
 
-  /** The shared secret, before the body is even read. */
-  const guard = (req: Request, res: Response, next: NextFunction) => {
+/** The shared secret, before the body is even read. */
+function secretGuard(secret: string, log: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
     res.setHeader('cache-control', 'no-store');
     const fromHeader = req.headers[COPROCESSOR_SECRET_HEADER];
     const fromQuery = new URL(req.originalUrl, 'http://x').searchParams.getAll('secret');
     const given = fromHeader !== undefined ? fromHeader : fromQuery.length === 1 ? fromQuery[0] : undefined;
-    if (typeof given !== 'string' || !secretsEqual(given, settings.secret)) {
+    if (typeof given !== 'string' || !secretsEqual(given, secret)) {
       log.warn({ path: req.path, present: given !== undefined }, 'coprocessor call refused: wrong or missing secret');
       res.status(401).json({ error: 'invalid_client', error_description: 'The coprocessor secret is missing or wrong' });
       return;
     }
     next();
   };
+}
 
-  router.post('/coprocessor/apollo', guard, json, (req: Request, res: Response, next: NextFunction) => {
-    apollo(req).then((answer) => res.json(answer), next);
-  });
-  router.post('/coprocessor/hive', guard, json, (req: Request, res: Response, next: NextFunction) => {
-    hive(req).then((answer) => res.json(answer), next);
-  });
-  router.use('/coprocessor', (err: { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+/** Protocol errors answer 400 (each router treats that as a coprocessor failure); the rest 413 or 500. */
+function coprocessorErrors(log: Logger) {
+  return (err: { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     if (err instanceof ProtocolError) {
       res.status(400).json({ error: 'malformed coprocessor request', error_description: err.message });
@@ -101,97 +109,104 @@ export function coprocessors(deps: CoprocessorDeps): Router {
     }
     log.error({ err }, 'coprocessor failed unexpectedly');
     res.status(500).json({ error: 'internal error' });
-  });
+  };
+}
 
-  /** Apollo Router, protocol version 1, RouterRequest. */
-  async function apollo(req: Request) {
-    const body = payloadOf(req);
-    if (body.version !== 1) throw new ProtocolError('version must be 1');
-    if (body.stage !== 'RouterRequest') throw new ProtocolError('stage must be RouterRequest: configure coprocessor.router.request');
-    if (typeof body.id !== 'string') throw new ProtocolError('id must be a string');
-    const headers = headersOf(body, 'coprocessor.router.request.headers: true');
-    let entries: Record<string, unknown> | undefined;
-    if (body.context !== undefined) {
-      const context = body.context as { entries?: unknown } | null;
-      if (!context || typeof context !== 'object' || (context.entries !== undefined && !isObject(context.entries))) {
-        throw new ProtocolError('context must be an object with an entries object');
-      }
-      entries = context.entries as Record<string, unknown> | undefined;
+/** Apollo Router, protocol version 1, RouterRequest. */
+async function apollo(req: Request, verdictFor: VerdictFor) {
+  const body = payloadOf(req);
+  if (body.version !== 1) throw new ProtocolError('version must be 1');
+  if (body.stage !== 'RouterRequest') throw new ProtocolError('stage must be RouterRequest: configure coprocessor.router.request');
+  if (typeof body.id !== 'string') throw new ProtocolError('id must be a string');
+  const headers = headersOf(body, 'coprocessor.router.request.headers: true');
+  let entries: Record<string, unknown> | undefined;
+  if (body.context !== undefined) {
+    const context = body.context as { entries?: unknown } | null;
+    if (!context || typeof context !== 'object' || (context.entries !== undefined && !isObject(context.entries))) {
+      throw new ProtocolError('context must be an object with an entries object');
     }
-    const verdict = await verdictFor(req, headers);
-    const control = { version: 1, stage: 'RouterRequest', id: body.id };
-    switch (verdict.kind) {
-      case 'anonymous':
-        return { ...control, control: 'continue' };
-      case 'authenticated':
-        // The router upserts returned keys (its documentation also calls it a replacement): the entries
-        // it sent come back untouched, with the claims added.
-        return { ...control, control: 'continue', context: { entries: { ...(entries ?? {}), [APOLLO_JWT_CLAIMS]: verdict.claims } } };
-      case 'refused':
-        // At RouterRequest the body is a string holding the GraphQL response; headers given with a break
-        // replace the response's, so they are only sent when there is one to add.
-        return {
-          ...control,
-          control: { break: httpStatusOf(verdict.code) },
-          body: JSON.stringify(graphqlError(verdict)),
-          ...(verdict.retryAfterSeconds ? { headers: { 'content-type': ['application/json'], 'retry-after': [String(verdict.retryAfterSeconds)] } } : {}),
-        };
-    }
+    entries = context.entries as Record<string, unknown> | undefined;
   }
+  const verdict = await verdictFor(req, headers);
+  const control = { version: 1, stage: 'RouterRequest', id: body.id };
+  switch (verdict.kind) {
+    case 'anonymous':
+      return { ...control, control: 'continue' };
+    case 'authenticated':
+      // The router upserts returned keys (its documentation also calls it a replacement): the entries
+      // it sent come back untouched, with the claims added.
+      return { ...control, control: 'continue', context: { entries: { ...(entries ?? {}), [APOLLO_JWT_CLAIMS]: verdict.claims } } };
+    case 'refused':
+      // At RouterRequest the body is a string holding the GraphQL response; headers given with a break
+      // replace the response's, so they are only sent when there is one to add.
+      return {
+        ...control,
+        control: { break: httpStatusOf(verdict.code) },
+        body: JSON.stringify(graphqlError(verdict)),
+        ...(verdict.retryAfterSeconds ? { headers: { 'content-type': ['application/json'], 'retry-after': [String(verdict.retryAfterSeconds)] } } : {}),
+      };
+  }
+}
 
-  /** Hive Router, protocol version 1, router.request. */
-  async function hive(req: Request) {
-    const body = payloadOf(req);
-    if (body.version !== 1) throw new ProtocolError('version must be 1');
-    if (body.stage !== 'router.request') throw new ProtocolError('stage must be router.request: configure coprocessor.stages.router.request');
-    if (body.id !== undefined && typeof body.id !== 'string') throw new ProtocolError('id must be a string');
-    const headers = headersOf(body, 'coprocessor.stages.router.request.include.headers: true');
-    const verdict = await verdictFor(req, headers);
-    if (verdict.kind !== 'refused') return { version: 1, control: 'continue' };
-    return {
-      version: 1,
-      control: { break: httpStatusOf(verdict.code) },
-      headers: { 'content-type': 'application/json', ...(verdict.retryAfterSeconds ? { 'retry-after': String(verdict.retryAfterSeconds) } : {}) },
-      body: JSON.stringify(graphqlError(verdict)),
-    };
-  }
+/** Hive Router, protocol version 1, router.request. */
+async function hive(req: Request, verdictFor: VerdictFor) {
+  const body = payloadOf(req);
+  if (body.version !== 1) throw new ProtocolError('version must be 1');
+  if (body.stage !== 'router.request') throw new ProtocolError('stage must be router.request: configure coprocessor.stages.router.request');
+  if (body.id !== undefined && typeof body.id !== 'string') throw new ProtocolError('id must be a string');
+  const headers = headersOf(body, 'coprocessor.stages.router.request.include.headers: true');
+  const verdict = await verdictFor(req, headers);
+  if (verdict.kind !== 'refused') return { version: 1, control: 'continue' };
+  return {
+    version: 1,
+    control: { break: httpStatusOf(verdict.code) },
+    headers: { 'content-type': 'application/json', ...(verdict.retryAfterSeconds ? { 'retry-after': String(verdict.retryAfterSeconds) } : {}) },
+    body: JSON.stringify(graphqlError(verdict)),
+  };
+}
 
-  function payloadOf(req: Request): Record<string, unknown> {
-    if (!isObject(req.body)) throw new ProtocolError('The body must be a JSON object (Content-Type: application/json)');
-    return req.body;
-  }
+function payloadOf(req: Request): Record<string, unknown> {
+  if (!isObject(req.body)) throw new ProtocolError('The body must be a JSON object (Content-Type: application/json)');
+  return req.body;
+}
 
-  /** The client request's headers, as both routers send them: name → [values] (a bare string is taken too). */
-  function headersOf(body: Record<string, unknown>, setting: string): HeaderMap {
-    if (body.headers === undefined) throw new ProtocolError(`headers are missing: set ${setting}`);
-    if (!isObject(body.headers)) throw new ProtocolError('headers must be an object of header names to value lists');
-    for (const v of Object.values(body.headers)) {
-      if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new ProtocolError('every header value must be a string or a list of strings');
-    }
-    return body.headers;
+/** The client request's headers, as both routers send them: name → [values] (a bare string is taken too). */
+function headersOf(body: Record<string, unknown>, setting: string): HeaderMap {
+  if (body.headers === undefined) throw new ProtocolError(`headers are missing: set ${setting}`);
+  if (!isObject(body.headers)) throw new ProtocolError('headers must be an object of header names to value lists');
+  for (const v of Object.values(body.headers)) {
+    if (typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new ProtocolError('every header value must be a string or a list of strings');
   }
+  return body.headers;
+}
 
-  /** Every value of one header, whatever the case of its name. */
-  function header(headers: HeaderMap, name: string): string[] {
-    const values: string[] = [];
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) values.push(...(Array.isArray(v) ? (v as string[]) : [v as string]));
-    return values;
-  }
+/** Every value of one header, whatever the case of its name. */
+function header(headers: HeaderMap, name: string): string[] {
+  const values: string[] = [];
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) values.push(...(Array.isArray(v) ? (v as string[]) : [v as string]));
+  return values;
+}
+
+/** The verdict on the credential in a router's copy of the client headers. */
+function verdicts(deps: CoprocessorDeps, settings: NonNullable<Config['coprocessor']>, log: Logger): VerdictFor {
+  const exchangeTokens = deps.config.exchange ? new ExchangeTokens(deps.identityKeys, deps.config.exchange) : null;
+  const issuer = deps.config.exchange?.issuer;
+  const trustsProxy = deps.config.trustProxy !== false;
 
   /**
    * The address failures are counted against: the configured forwarded header's rightmost entry (the
    * address the proxy in front of the router saw), else the router's own address.
    */
   function clientIp(req: Request, headers: HeaderMap): string | undefined {
-    if (settings!.clientIpHeader) {
-      const values = header(headers, settings!.clientIpHeader);
+    if (settings.clientIpHeader) {
+      const values = header(headers, settings.clientIpHeader);
       const last = values.length ? values[values.length - 1].split(',').pop()?.trim() : undefined;
       if (last && isIP(last)) return last;
     }
     return trustsProxy ? req.ip : req.socket.remoteAddress;
   }
 
-  async function verdictFor(req: Request, headers: HeaderMap): Promise<Verdict> {
+  return async (req, headers) => {
     const authorization = header(headers, 'authorization');
     const credential = parseAuthorization(authorization.length === 0 ? undefined : authorization.length === 1 ? authorization[0] : authorization);
     if (credential.kind === 'session' && exchangeTokens?.looksIssuedHere(credential.jwt)) {
@@ -206,17 +221,20 @@ export function coprocessors(deps: CoprocessorDeps): Router {
       if (!principal) return { kind: 'anonymous' };
       return { kind: 'authenticated', claims: { ...(issuer ? { iss: issuer } : {}), ...routerClaims(principal) } };
     } catch (err) {
-      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return { kind: 'refused', code: 'UNAUTHENTICATED', message: err.message };
-      if (err instanceof AppError && err.code === 'RATE_LIMITED') {
-        const retryAfterSeconds = Number((err.extensions as { retryAfterSeconds?: number }).retryAfterSeconds) || 1;
-        return { kind: 'refused', code: 'RATE_LIMITED', message: err.message, retryAfterSeconds };
-      }
-      if (!(err instanceof AppError)) log.error({ err }, 'coprocessor authentication failed unexpectedly');
-      return { kind: 'refused', code: 'SERVICE_UNAVAILABLE', message: 'Authentication is temporarily unavailable; try again shortly' };
+      return refusal(err, log);
     }
-  }
+  };
+}
 
-  return router;
+/** An authentication error as a router verdict: 401, 429 with its wait, or 503. */
+function refusal(err: unknown, log: Logger): Verdict {
+  if (err instanceof AppError && err.code === 'UNAUTHENTICATED') return { kind: 'refused', code: 'UNAUTHENTICATED', message: err.message };
+  if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+    const retryAfterSeconds = Number((err.extensions as { retryAfterSeconds?: number }).retryAfterSeconds) || 1;
+    return { kind: 'refused', code: 'RATE_LIMITED', message: err.message, retryAfterSeconds };
+  }
+  if (!(err instanceof AppError)) log.error({ err }, 'coprocessor authentication failed unexpectedly');
+  return { kind: 'refused', code: 'SERVICE_UNAVAILABLE', message: 'Authentication is temporarily unavailable; try again shortly' };
 }
 
 function graphqlError(v: Extract<Verdict, { kind: 'refused' }>) {

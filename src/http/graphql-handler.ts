@@ -8,7 +8,6 @@ import { AppError, httpRefusal, toRequestError } from '../errors';
 import type { Logger } from '../logger';
 import type { Principal } from '../auth/principal';
 import type { RequestPrincipal } from '../verification/request-principal';
-import { requestMeta } from '../common/request-meta';
 import { requestAddress } from './request-address';
 import { CORS_POLICY } from './security-headers';
 
@@ -16,7 +15,7 @@ export interface GraphQLHandlerDeps {
   apollo: ApolloServer<Context>;
   config: Pick<Config, 'corsOrigins' | 'bodyLimitBytes' | 'trustProxy'>;
   logger: Logger;
-  principalOf: RequestPrincipal;
+  requestPrincipal: RequestPrincipal;
   contextOf(requestId: string, ip: string | undefined, userAgent: string | undefined, principal: Principal | null): Context;
 }
 
@@ -26,14 +25,14 @@ export function isGraphQLPath(url: string | undefined): boolean {
   const head = url.slice(0, 8);
   if (head !== '/graphql' && head.toLowerCase() !== '/graphql') return false;
   const next = url.charCodeAt(8);
-  return Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f /* ? */;
+  return Number.isNaN(next) || next === 0x2f /* / */ || next === 0x3f; /* ? */
 }
 
 /**
  * POST/GET /graphql straight from node:http to Apollo's executeHTTPGraphQLRequest, as Apollo's own
  * standalone server does: CORS for requests with an Origin (browsers), the JSON body (BODY_LIMIT_BYTES,
- * the same parser express.json is), the audit metadata for mutations, then Apollo (CSRF prevention,
- * the Sandbox landing page on GET, the operation). No router and no express request or response
+ * the same parser express.json is), then Apollo (CSRF prevention, the Sandbox landing page on GET,
+ * the operation). No router and no express request or response
  * objects on the way: measured in bench/RESULTS.md, they cost about half the throughput of the hot path.
  * The request id and the security headers are set by the caller, before this runs.
  */
@@ -68,14 +67,14 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
     return apollo
       .executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: req.body },
-        context: async () => deps.contextOf(requestId, ip, userAgent, await principal(req, requestId, ip, userAgent)),
+        context: async () => deps.contextOf(requestId, ip, userAgent, await authenticate(req, requestId, ip, userAgent)),
       })
       .then((answer) => send(res, answer));
   }
 
-  async function principal(req: IncomingMessage, requestId: string, ip: string | undefined, userAgent: string | undefined) {
+  async function authenticate(req: IncomingMessage, requestId: string, ip: string | undefined, userAgent: string | undefined) {
     try {
-      return await deps.principalOf(req.headers, ip, userAgent);
+      return await deps.requestPrincipal(req.headers, ip, userAgent);
     } catch (err) {
       if (!(err instanceof AppError)) logger.error({ err, requestId }, 'authentication failed unexpectedly');
       throw toRequestError(err);
@@ -87,15 +86,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
       if (err) return fail(res, requestId, err);
       jsonBody(req, res, (e?: unknown) => {
         if (e) return fail(res, requestId, e);
-        const ip = addressOf(req);
-        const run = () => execute(req, res, requestId, ip).catch((thrown) => fail(res, requestId, thrown));
-        // Client address and user agent for the audit events mutations write, without threading them through
-        // every service call. Only mutations write events (failed authentication passes its own metadata);
-        // the storage is switched off whenever no mutation is in flight (see request-meta.ts).
-        const query = ((req as { body?: { query?: unknown } }).body ?? undefined)?.query;
-        if (typeof query === 'string' && !/\bmutation\b/.test(query)) return void run();
-        res.once('close', requestMeta.end);
-        void requestMeta.run({ ip, userAgent: req.headers['user-agent'], requestId }, run);
+        void execute(req, res, requestId, addressOf(req)).catch((thrown) => fail(res, requestId, thrown));
       });
     };
     // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.

@@ -118,35 +118,30 @@ export interface IntrospectionRouteDeps {
 /** Tokens-service side: POST /internal/introspect. Only the gateway may call it; 401 invalid_client otherwise. */
 export function introspectionRoute(deps: IntrospectionRouteDeps): Router {
   const router = express.Router();
-  router.post(
-    INTROSPECTION_PATH,
-    express.urlencoded({ extended: false, limit: '8kb' }),
-    express.json({ limit: '8kb' }),
-    async (req, res) => {
-      res.setHeader('cache-control', 'no-store');
-      if (!deps.gatewaySecret || !hasGatewayCredential(req.headers, deps.gatewaySecret)) {
-        res.status(401).json({ error: 'invalid_client' });
+  router.post(INTROSPECTION_PATH, express.urlencoded({ extended: false, limit: '8kb' }), express.json({ limit: '8kb' }), async (req, res) => {
+    res.setHeader('cache-control', 'no-store');
+    if (!deps.gatewaySecret || !hasGatewayCredential(req.headers, deps.gatewaySecret)) {
+      res.status(401).json({ error: 'invalid_client' });
+      return;
+    }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const credential = credentialFromIntrospection(body);
+    if ('error' in credential) {
+      res.status(400).json({ error: 'invalid_request', error_description: credential.error });
+      return;
+    }
+    const clientIp = body.client_ip;
+    let p: Principal | null = null;
+    try {
+      p = await deps.authenticator.authenticate(credential, typeof clientIp === 'string' && clientIp.length <= 64 ? clientIp : undefined);
+    } catch (err) {
+      if (!(err instanceof AppError)) {
+        deps.logger.error({ err }, 'introspection failed unexpectedly');
+        res.status(503).json({ error: 'temporarily_unavailable' });
         return;
       }
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const credential = credentialFromIntrospection(body);
-      if ('error' in credential) {
-        res.status(400).json({ error: 'invalid_request', error_description: credential.error });
-        return;
-      }
-      const clientIp = body.client_ip;
-      let p: Principal | null = null;
-      try {
-        p = await deps.authenticator.authenticate(credential, typeof clientIp === 'string' && clientIp.length <= 64 ? clientIp : undefined);
-      } catch (err) {
-        if (!(err instanceof AppError)) {
-          deps.logger.error({ err }, 'introspection failed unexpectedly');
-          res.status(503).json({ error: 'temporarily_unavailable' });
-          return;
-        }
-      }
-      res.json(p ? introspectionAnswer(p) : { active: false });
-    },
-  );
+    }
+    res.json(p ? introspectionAnswer(p) : { active: false });
+  });
   return router;
 }

@@ -70,14 +70,15 @@ export function authorizationServerMetadata(issuer: string) {
   };
 }
 
+type ExchangeConfig = NonNullable<Config['exchange']>;
+
 export function tokenExchange(deps: TokenExchangeDeps): Router {
   const router = express.Router();
   const exchangeConfig = deps.config.exchange;
   if (!exchangeConfig) return router; // off: every path falls through to the 404
-  const tokens = new ExchangeTokens(deps.identityKeys, exchangeConfig);
-  const perToken = exchangeConfig.perTokenPerMinute > 0 ? new RateLimiter(exchangeConfig.perTokenPerMinute, 60_000, clock.nowMs) : null;
   const trustsProxy = deps.config.trustProxy !== false;
   const log = deps.logger.child({ component: 'token-exchange' });
+  const exchange = exchanger(deps, exchangeConfig, log);
 
   const metadata = JSON.stringify(authorizationServerMetadata(exchangeConfig.issuer));
   const serveMetadata = (_req: Request, res: Response) => {
@@ -87,136 +88,152 @@ export function tokenExchange(deps: TokenExchangeDeps): Router {
   router.get('/.well-known/oauth-authorization-server', serveMetadata);
   router.get('/.well-known/openid-configuration', serveMetadata);
 
-  router.post(
-    TOKEN_ENDPOINT_PATH,
-    express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }),
-    express.json({ limit: '8kb' }),
-    async (req: Request, res: Response) => {
-      res.setHeader('cache-control', 'no-store');
-      res.setHeader('pragma', 'no-cache');
-      try {
-        const ip = trustsProxy ? req.ip : req.socket.remoteAddress;
-        const answer = await exchange(req.body, ip, req.headers['user-agent']);
-        res.json(answer);
-      } catch (err) {
-        sendRefusal(res, err);
-      }
-    },
-  );
+  router.post(TOKEN_ENDPOINT_PATH, express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }), express.json({ limit: '8kb' }), async (req: Request, res: Response) => {
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('pragma', 'no-cache');
+    try {
+      const ip = trustsProxy ? req.ip : req.socket.remoteAddress;
+      const answer = await exchange(req.body, ip, req.headers['user-agent']);
+      res.json(answer);
+    } catch (err) {
+      sendRefusal(res, err, log);
+    }
+  });
   router.all(TOKEN_ENDPOINT_PATH, (_req: Request, res: Response) => {
     res.setHeader('allow', 'POST');
     res.status(405).json({ error: 'invalid_request', error_description: 'The token endpoint takes POST requests' });
   });
-  // A body that is not form-encoded or JSON, or too large: the RFC 6749 error, never the input.
-  router.use(TOKEN_ENDPOINT_PATH, (err: { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    res.setHeader('cache-control', 'no-store');
-    const tooLarge = err.status === 413 || err.type === 'entity.too.large';
-    res.status(tooLarge ? 413 : 400).json({
-      error: 'invalid_request',
-      error_description: tooLarge ? 'The request body is too large' : 'The request body must be application/x-www-form-urlencoded (or JSON)',
-    });
+  router.use(TOKEN_ENDPOINT_PATH, bodyErrors);
+  return router;
+}
+
+/** A body that is not form-encoded or JSON, or too large: the RFC 6749 error, never the input. */
+function bodyErrors(err: { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) {
+  if (res.headersSent) return next(err);
+  res.setHeader('cache-control', 'no-store');
+  const tooLarge = err.status === 413 || err.type === 'entity.too.large';
+  res.status(tooLarge ? 413 : 400).json({
+    error: 'invalid_request',
+    error_description: tooLarge ? 'The request body is too large' : 'The request body must be application/x-www-form-urlencoded (or JSON)',
   });
+}
 
-  function sendRefusal(res: Response, err: unknown): void {
-    let refusal: Refusal;
-    if (err instanceof Refusal) refusal = err;
-    else {
-      log.error({ err }, 'token exchange failed unexpectedly');
-      refusal = new Refusal(503, 'temporarily_unavailable', 'The service is temporarily unavailable; try again shortly');
-    }
-    if (refusal.retryAfterSeconds) res.setHeader('retry-after', String(refusal.retryAfterSeconds));
-    res.status(refusal.status).json({ error: refusal.error, error_description: refusal.description });
+function sendRefusal(res: Response, err: unknown, log: Logger): void {
+  let refusal: Refusal;
+  if (err instanceof Refusal) refusal = err;
+  else {
+    log.error({ err }, 'token exchange failed unexpectedly');
+    refusal = new Refusal(503, 'temporarily_unavailable', 'The service is temporarily unavailable; try again shortly');
   }
+  if (refusal.retryAfterSeconds) res.setHeader('retry-after', String(refusal.retryAfterSeconds));
+  res.status(refusal.status).json({ error: refusal.error, error_description: refusal.description });
+}
 
-  async function exchange(body: unknown, ip: string | undefined, userAgent: string | undefined) {
-    const params = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-    const one = (name: string): string | undefined => {
-      const v = params[name];
-      if (v === undefined) return undefined;
-      if (typeof v !== 'string') throw refuse('invalid_request', `${name} must be given once, as a string`);
-      return v;
-    };
-    const grantType = one('grant_type');
-    if (!grantType) throw refuse('invalid_request', 'grant_type is required');
-    if (grantType !== TOKEN_EXCHANGE_GRANT) throw refuse('unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`);
-    const subjectToken = one('subject_token');
-    if (!subjectToken) throw refuse('invalid_request', 'subject_token is required');
-    if (subjectToken.length > MAX_SUBJECT_TOKEN_LENGTH) throw refuse('invalid_request', 'subject_token is too long');
-    const subjectType = one('subject_token_type');
-    if (!subjectType) throw refuse('invalid_request', 'subject_token_type is required');
-    if (subjectType !== TOKEN_TYPES.apiToken && subjectType !== TOKEN_TYPES.accessToken) {
-      throw refuse('invalid_request', `subject_token_type must be ${TOKEN_TYPES.apiToken} (an API token) or ${TOKEN_TYPES.accessToken} (a session access token)`);
-    }
-    if (params.actor_token !== undefined || params.actor_token_type !== undefined) {
-      throw refuse('invalid_request', 'Delegation (actor_token) is not supported: exchange the token of the caller itself');
-    }
-    const requested = one('requested_token_type');
-    if (requested !== undefined && requested !== TOKEN_TYPES.accessToken && requested !== TOKEN_TYPES.jwt) {
-      throw refuse('invalid_request', `requested_token_type must be ${TOKEN_TYPES.accessToken} or ${TOKEN_TYPES.jwt}`);
-    }
-    if (params.resource !== undefined) throw refuse('invalid_target', 'resource is not supported: name the router with audience');
-    const audience = audiencesOf(params.audience);
-    const scopeParam = one('scope');
-
-    const credential: Credential =
-      subjectType === TOKEN_TYPES.apiToken ? { kind: 'apiToken', secret: subjectToken, scheme: 'Bearer' } : { kind: 'session', jwt: subjectToken };
-    let principal: Principal | null;
-    try {
-      principal = await deps.authenticator.authenticate(credential, ip, userAgent);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') {
-        throw refuse('invalid_grant', subjectType === TOKEN_TYPES.apiToken ? 'The API token is invalid, expired or revoked' : 'The session token is invalid or expired; log in again');
-      }
-      if (err instanceof AppError && err.code === 'RATE_LIMITED') {
-        const retry = Number((err.extensions as { retryAfterSeconds?: number }).retryAfterSeconds) || 1;
-        throw new Refusal(429, 'slow_down', err.message, retry);
-      }
-      throw err;
-    }
-    if (!principal) throw refuse('invalid_grant', 'The subject token is invalid');
-
+/** The exchange itself: a request body in, the token response out, or a Refusal thrown. */
+function exchanger(deps: TokenExchangeDeps, exchangeConfig: ExchangeConfig, log: Logger) {
+  const tokens = new ExchangeTokens(deps.identityKeys, exchangeConfig);
+  const perToken = exchangeConfig.perTokenPerMinute > 0 ? new RateLimiter(exchangeConfig.perTokenPerMinute, 60_000, clock.nowMs) : null;
+  return async (body: unknown, ip: string | undefined, userAgent: string | undefined) => {
+    const asked = exchangeRequest(body, exchangeConfig);
+    const principal = await authenticateSubject(deps.authenticator, asked.subjectType, asked.subjectToken, ip, userAgent);
     if (perToken && !perToken.hit(principal.tokenId ? `t:${principal.tokenId}` : `s:${principal.sessionId ?? principal.userId}`)) {
-      throw new Refusal(429, 'slow_down', `More than ${exchangeConfig!.perTokenPerMinute} exchanges a minute for this token; reuse the JWT until it expires`, 60);
+      throw new Refusal(429, 'slow_down', `More than ${exchangeConfig.perTokenPerMinute} exchanges a minute for this token; reuse the JWT until it expires`, 60);
     }
-
-    let scopes = principal.scopes;
-    if (scopeParam !== undefined) {
-      const asked = [...new Set(scopeParam.split(' ').filter(Boolean))];
-      if (asked.length === 0) throw refuse('invalid_scope', 'scope is empty: omit it to receive every scope the subject token grants');
-      const granted = new Set(principal.scopes);
-      if (asked.some((s) => !granted.has(s))) throw refuse('invalid_scope', 'scope asks for a scope the subject token does not grant');
-      const wanted = new Set(asked);
-      scopes = principal.scopes.filter((s) => wanted.has(s));
-    }
-
-    const issued = await tokens.sign(principal, audience, scopes, clock.nowMs());
+    const scopes = scopesAsked(principal, asked.scope);
+    const issued = await tokens.sign(principal, asked.audience, scopes, clock.nowMs());
     if (!issued) throw refuse('invalid_grant', 'The subject token expires within a second');
     log.info(
-      { action: 'token.exchanged', userId: principal.userId, tokenId: principal.tokenId, via: principal.via, aud: audience, jti: issued.jti, exp: issued.exp },
+      { action: 'token.exchanged', userId: principal.userId, tokenId: principal.tokenId, via: principal.via, aud: asked.audience, jti: issued.jti, exp: issued.exp },
       'token exchanged',
     );
     return {
       access_token: issued.jwt,
-      issued_token_type: requested === TOKEN_TYPES.jwt ? TOKEN_TYPES.jwt : TOKEN_TYPES.accessToken,
+      issued_token_type: asked.requested === TOKEN_TYPES.jwt ? TOKEN_TYPES.jwt : TOKEN_TYPES.accessToken,
       token_type: 'Bearer',
       expires_in: issued.exp - issued.iat,
       scope: scopes.join(' '),
     };
-  }
+  };
+}
 
-  function audiencesOf(value: unknown): string[] {
-    if (value === undefined) return [exchangeConfig!.audiences[0]];
-    const list = Array.isArray(value) ? value : [value];
-    if (list.length === 0 || list.length > 10 || list.some((a) => typeof a !== 'string' || a === '')) {
-      throw refuse('invalid_request', 'audience must be one or more router names');
-    }
-    const allowed = new Set(exchangeConfig!.audiences);
-    if (list.some((a) => !allowed.has(a as string))) {
-      throw refuse('invalid_target', `audience must be one of the routers this service issues tokens for: ${exchangeConfig!.audiences.join(', ')}`);
-    }
-    return [...new Set(list as string[])];
+/** The request's parameters, checked in the order RFC 8693 lists them. */
+function exchangeRequest(body: unknown, exchangeConfig: ExchangeConfig) {
+  const params = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  const one = (name: string): string | undefined => {
+    const v = params[name];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') throw refuse('invalid_request', `${name} must be given once, as a string`);
+    return v;
+  };
+  const grantType = one('grant_type');
+  if (!grantType) throw refuse('invalid_request', 'grant_type is required');
+  if (grantType !== TOKEN_EXCHANGE_GRANT) throw refuse('unsupported_grant_type', `grant_type must be ${TOKEN_EXCHANGE_GRANT}`);
+  const subjectToken = one('subject_token');
+  if (!subjectToken) throw refuse('invalid_request', 'subject_token is required');
+  if (subjectToken.length > MAX_SUBJECT_TOKEN_LENGTH) throw refuse('invalid_request', 'subject_token is too long');
+  const subjectType = one('subject_token_type');
+  if (!subjectType) throw refuse('invalid_request', 'subject_token_type is required');
+  if (subjectType !== TOKEN_TYPES.apiToken && subjectType !== TOKEN_TYPES.accessToken) {
+    throw refuse('invalid_request', `subject_token_type must be ${TOKEN_TYPES.apiToken} (an API token) or ${TOKEN_TYPES.accessToken} (a session access token)`);
   }
+  if (params.actor_token !== undefined || params.actor_token_type !== undefined) {
+    throw refuse('invalid_request', 'Delegation (actor_token) is not supported: exchange the token of the caller itself');
+  }
+  const requested = one('requested_token_type');
+  if (requested !== undefined && requested !== TOKEN_TYPES.accessToken && requested !== TOKEN_TYPES.jwt) {
+    throw refuse('invalid_request', `requested_token_type must be ${TOKEN_TYPES.accessToken} or ${TOKEN_TYPES.jwt}`);
+  }
+  if (params.resource !== undefined) throw refuse('invalid_target', 'resource is not supported: name the router with audience');
+  const audience = audiencesOf(params.audience, exchangeConfig.audiences);
+  return { subjectToken, subjectType, requested, audience, scope: one('scope') };
+}
 
-  return router;
+/** The subject token verified as /graphql verifies a credential; a refusal as the OAuth error it is. */
+async function authenticateSubject(
+  authenticator: TokenExchangeDeps['authenticator'],
+  subjectType: string,
+  subjectToken: string,
+  ip: string | undefined,
+  userAgent: string | undefined,
+): Promise<Principal> {
+  const credential: Credential = subjectType === TOKEN_TYPES.apiToken ? { kind: 'apiToken', secret: subjectToken, scheme: 'Bearer' } : { kind: 'session', jwt: subjectToken };
+  let principal: Principal | null;
+  try {
+    principal = await authenticator.authenticate(credential, ip, userAgent);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'UNAUTHENTICATED') {
+      throw refuse('invalid_grant', subjectType === TOKEN_TYPES.apiToken ? 'The API token is invalid, expired or revoked' : 'The session token is invalid or expired; log in again');
+    }
+    if (err instanceof AppError && err.code === 'RATE_LIMITED') {
+      const retry = Number((err.extensions as { retryAfterSeconds?: number }).retryAfterSeconds) || 1;
+      throw new Refusal(429, 'slow_down', err.message, retry);
+    }
+    throw err;
+  }
+  if (!principal) throw refuse('invalid_grant', 'The subject token is invalid');
+  return principal;
+}
+
+/** Every scope the principal has, or the subset `scope` asks for (all of which it must have). */
+function scopesAsked(principal: Principal, scopeParam: string | undefined): string[] {
+  if (scopeParam === undefined) return principal.scopes;
+  const asked = [...new Set(scopeParam.split(' ').filter(Boolean))];
+  if (asked.length === 0) throw refuse('invalid_scope', 'scope is empty: omit it to receive every scope the subject token grants');
+  const granted = new Set(principal.scopes);
+  if (asked.some((s) => !granted.has(s))) throw refuse('invalid_scope', 'scope asks for a scope the subject token does not grant');
+  const wanted = new Set(asked);
+  return principal.scopes.filter((s) => wanted.has(s));
+}
+
+function audiencesOf(value: unknown, audiences: string[]): string[] {
+  if (value === undefined) return [audiences[0]];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.length > 10 || list.some((a) => typeof a !== 'string' || a === '')) {
+    throw refuse('invalid_request', 'audience must be one or more router names');
+  }
+  const allowed = new Set(audiences);
+  if (list.some((a) => !allowed.has(a as string))) {
+    throw refuse('invalid_target', `audience must be one of the routers this service issues tokens for: ${audiences.join(', ')}`);
+  }
+  return [...new Set(list as string[])];
 }

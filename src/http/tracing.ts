@@ -70,9 +70,7 @@ export function startTracing(config: TracingConfig): void {
   if (provider) return;
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
-    spanProcessors: [
-      new BatchSpanProcessor(new OtlpJsonExporter(`${config.endpoint.replace(/\/+$/, '')}/v1/traces`, parseKeyPairsIntoRecord(process.env.OTEL_EXPORTER_OTLP_HEADERS))),
-    ],
+    spanProcessors: [new BatchSpanProcessor(new OtlpJsonExporter(`${config.endpoint.replace(/\/+$/, '')}/v1/traces`, parseKeyPairsIntoRecord(process.env.OTEL_EXPORTER_OTLP_HEADERS)))],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());

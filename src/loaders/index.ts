@@ -67,7 +67,10 @@ class RequestLoaders implements Loaders {
     if (this.visibleUserLoader) return this.visibleUserLoader;
     const loader = new DataLoader<string, User | null>(async (ids) => {
       if (!principal) return ids.map(() => null);
-      const qb = dataSource.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: [...ids] });
+      const qb = dataSource
+        .getRepository(User)
+        .createQueryBuilder('u')
+        .where('u.id IN (:...ids)', { ids: [...ids] });
       return byId(ids, await visibleUsers(qb, principal, 'u').getMany());
     });
     // Everyone may see themselves: the row read while authenticating answers without a query.
@@ -90,7 +93,10 @@ class RequestLoaders implements Loaders {
     const { dataSource, principal } = this;
     return (this.apiTokenLoader ??= new DataLoader<string, ApiToken | null>(async (ids) => {
       if (!principal) return ids.map(() => null);
-      const qb = dataSource.getRepository(ApiToken).createQueryBuilder('t').where('t.id IN (:...ids)', { ids: [...ids] });
+      const qb = dataSource
+        .getRepository(ApiToken)
+        .createQueryBuilder('t')
+        .where('t.id IN (:...ids)', { ids: [...ids] });
       return byId(ids, await visibleApiTokens(qb, principal, 't').getMany());
     }));
   }

@@ -25,47 +25,56 @@ function count(raw: string | undefined, name: string, fallback: number): number 
   return Number(raw);
 }
 
+type Options = Omit<SeedOptions, 'signingKey' | 'passwordHash'>;
+
+/** The command line, checked: what to seed and whether to empty the tables first; null for --help. */
+function parseCommandLine(): { options: Options; truncate: boolean } | null {
+  const { values } = parseArgs({
+    options: {
+      accounts: { type: 'string' },
+      tokens: { type: 'string' },
+      'big-account': { type: 'string' },
+      audit: { type: 'string' },
+      usage: { type: 'string' },
+      spread: { type: 'string' },
+      seed: { type: 'string' },
+      now: { type: 'string' },
+      truncate: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return null;
+  const tokens = count(values.tokens, 'tokens', 10_000);
+  const now = values.now ? new Date(values.now) : new Date();
+  if (Number.isNaN(now.getTime())) throw new ConfigError(`--now must be an ISO-8601 time, got "${values.now}"`);
+  const spread = values.spread ?? 'skewed';
+  if (spread !== 'skewed' && spread !== 'uniform') throw new ConfigError(`--spread must be skewed or uniform, got "${spread}"`);
+  const options: Options = {
+    accounts: count(values.accounts, 'accounts', 100),
+    tokens,
+    bigAccount: count(values['big-account'], 'big-account', Math.min(tokens, 1000)),
+    audit: count(values.audit, 'audit', 5 * tokens),
+    usage: values.usage === undefined ? undefined : count(values.usage, 'usage', tokens),
+    spread,
+    seed: values.seed ?? 'tokengate',
+    now,
+  };
+  return { options, truncate: values.truncate ?? false };
+}
+
 async function main(): Promise<number> {
-  let options: Omit<SeedOptions, 'signingKey' | 'passwordHash'>;
+  let options: Options;
   let truncate: boolean;
   let config;
   let password: string;
   try {
-    const { values } = parseArgs({
-      options: {
-        accounts: { type: 'string' },
-        tokens: { type: 'string' },
-        'big-account': { type: 'string' },
-        audit: { type: 'string' },
-        usage: { type: 'string' },
-        spread: { type: 'string' },
-        seed: { type: 'string' },
-        now: { type: 'string' },
-        truncate: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    });
-    if (values.help) {
+    const parsed = parseCommandLine();
+    if (!parsed) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const tokens = count(values.tokens, 'tokens', 10_000);
-    const now = values.now ? new Date(values.now) : new Date();
-    if (Number.isNaN(now.getTime())) throw new ConfigError(`--now must be an ISO-8601 time, got "${values.now}"`);
-    const spread = values.spread ?? 'skewed';
-    if (spread !== 'skewed' && spread !== 'uniform') throw new ConfigError(`--spread must be skewed or uniform, got "${spread}"`);
-    options = {
-      accounts: count(values.accounts, 'accounts', 100),
-      tokens,
-      bigAccount: count(values['big-account'], 'big-account', Math.min(tokens, 1000)),
-      audit: count(values.audit, 'audit', 5 * tokens),
-      usage: values.usage === undefined ? undefined : count(values.usage, 'usage', tokens),
-      spread,
-      seed: values.seed ?? 'tokengate',
-      now,
-    };
-    truncate = values.truncate ?? false;
+    ({ options, truncate } = parsed);
     config = loadConfig();
     if (!config.databaseUrl) throw new ConfigError('DATABASE_URL must name a MySQL/MariaDB database (mysql://user:password@host:3306/db); the seeder does not fill SQLite');
     password = process.env.SEED_PASSWORD ?? 'seeded-user-password';

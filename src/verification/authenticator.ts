@@ -21,7 +21,7 @@ import {
   INVALID_TOKEN,
   loadTokenByDigest,
   loadTokenByFingerprint,
-  principalOfToken,
+  buildTokenPrincipal,
   Refusal,
   refusalOf,
   tokenRefusal,
@@ -113,13 +113,14 @@ export class Authenticator {
     if (!('verified' in checked)) return this.refuseToken(checked, { ip, userAgent }, now);
     const { verified } = checked;
     this.usage.record(verified.tokenId, now, ip);
-    return this.principalFor(verified);
+    return this.cachedTokenPrincipal(verified);
   }
 
-  private principalFor(verified: VerifiedToken): Principal {
+  /** One frozen principal per cached verification, shared by every request that presents that token. */
+  private cachedTokenPrincipal(verified: VerifiedToken): Principal {
     let principal = this.principals.get(verified);
     if (!principal) {
-      principal = principalOfToken(verified);
+      principal = buildTokenPrincipal(verified);
       this.principals.set(verified, principal);
     }
     return principal;
@@ -162,7 +163,7 @@ export class Authenticator {
     }
     const reason = refusalOf(verified, undefined, now);
     if (reason) return this.refuseIdentity(tokenRefusal(verified, reason), INVALID_TOKEN, meta);
-    return this.principalFor(verified);
+    return this.cachedTokenPrincipal(verified);
   }
 
   private async refuseIdentity(refusal: Refusal, message: string, meta: RequestMeta): Promise<never> {

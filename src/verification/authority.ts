@@ -5,18 +5,9 @@ import { lockAccount } from '../db/locks';
 import { notFound, unauthenticated } from '../errors';
 import type { Authority, WithAuthority } from '../auth/authority';
 import type { Principal } from '../auth/principal';
+import type { RequestMeta } from '../common/request-meta';
 import type { Account } from '../modules/account/account.entity';
-import {
-  auditRefusal,
-  checkSession,
-  INVALID_SESSION,
-  INVALID_TOKEN,
-  loadTokenByFingerprint,
-  principalOfToken,
-  Refusal,
-  refusalOf,
-  tokenRefusal,
-} from './credential-state';
+import { auditRefusal, checkSession, INVALID_SESSION, INVALID_TOKEN, loadTokenByFingerprint, buildTokenPrincipal, Refusal, refusalOf, tokenRefusal } from './credential-state';
 
 /**
  * Run a change that rests on the caller's authority (role and status changes,
@@ -41,12 +32,13 @@ import {
  * FORBIDDEN.
  */
 export function authorityOver(dataSource: DataSource): WithAuthority<Account> {
-  return (principal, need, work) => withAuthority(dataSource, principal, need, work);
+  return (principal, meta, need, work) => withAuthority(dataSource, principal, meta, need, work);
 }
 
 async function withAuthority<T>(
   dataSource: DataSource,
   principal: Principal,
+  meta: RequestMeta,
   need: Authority,
   work: (em: EntityManager, actor: Principal, account: Account) => Promise<T>,
 ): Promise<T> {
@@ -65,7 +57,7 @@ async function withAuthority<T>(
       return work(em, now.principal, account);
     });
   } catch (err) {
-    if (refused) await auditRefusal(dataSource, { ...refused, reason: `recheck:${refused.reason}` }, undefined);
+    if (refused) await auditRefusal(dataSource, { ...refused, reason: `recheck:${refused.reason}` }, meta);
     throw err;
   }
 }
@@ -81,5 +73,5 @@ async function callerNow(em: EntityManager, p: Principal): Promise<{ principal: 
   const found = await loadTokenByFingerprint(em, p.tokenId, p.accountId, p.secretFingerprint);
   if (!found || found.verified.ownerId !== p.userId) return { reason: 'unknown_token' };
   const reason = refusalOf(found.verified, undefined, clock.nowMs());
-  return reason ? tokenRefusal(found.verified, reason) : { principal: principalOfToken(found.verified) };
+  return reason ? tokenRefusal(found.verified, reason) : { principal: buildTokenPrincipal(found.verified) };
 }

@@ -47,12 +47,7 @@ export async function loadTokenByDigest(em: EntityManager, digest: string): Prom
  * token's secrets (regenerated since), the entry is one whose grace is over
  * (refused as `replaced_secret`) and `digest` is null: it must not be cached.
  */
-export async function loadTokenByFingerprint(
-  em: EntityManager,
-  tokenId: string,
-  accountId: string,
-  fingerprint: string,
-): Promise<{ verified: VerifiedToken; digest: string | null } | null> {
+export async function loadTokenByFingerprint(em: EntityManager, tokenId: string, accountId: string, fingerprint: string): Promise<{ verified: VerifiedToken; digest: string | null } | null> {
   const token = await findTokenById(em, tokenId, accountId);
   if (!token) return null;
   const current = token.secretHash;
@@ -120,7 +115,7 @@ export const tokenRefusal = (verified: VerifiedToken, reason: string): Refusal =
  * owner's current role, and the scopes of that effective role (catalog scopes
  * included only where it reaches their minRole).
  */
-export function principalOfToken(verified: VerifiedToken): Principal {
+export function buildTokenPrincipal(verified: VerifiedToken): Principal {
   const role = minRole(verified.role, verified.ownerRole);
   const catalogScopes = grantedCatalogScopes(
     verified.catalogScopes.map((s) => s.name),
@@ -150,10 +145,7 @@ export function principalOfToken(verified: VerifiedToken): Principal {
  * A session as it stands: not ended, its user active and of the same account.
  * The principal carries the user's current role.
  */
-export async function checkSession(
-  em: EntityManager,
-  claims: { sessionId: string; userId: string; accountId: string },
-): Promise<{ principal: Principal } | Refusal> {
+export async function checkSession(em: EntityManager, claims: { sessionId: string; userId: string; accountId: string }): Promise<{ principal: Principal } | Refusal> {
   const found = await findSessionWithUser(em, claims.sessionId, claims.userId);
   if (!found || found.revokedAt || found.user.status !== UserStatus.ACTIVE || found.user.accountId !== claims.accountId) {
     const known = found !== null && found.user.accountId === claims.accountId;
@@ -180,7 +172,7 @@ export async function checkSession(
  * the contract refuses them without touching the database (and a flood of them must not become a flood
  * of writes), so they are logged, not stored. A failure to write is logged and never changes the answer.
  */
-export async function auditRefusal(dataSource: DataSource, refusal: Refusal, meta: RequestMeta | undefined, logger?: Logger): Promise<void> {
+export async function auditRefusal(dataSource: DataSource, refusal: Refusal, meta: RequestMeta, logger?: Logger): Promise<void> {
   if (!refusal.accountId) {
     logger?.info({ reason: refusal.reason, action: 'auth.failed' }, 'authentication refused');
     return;
@@ -216,4 +208,3 @@ function userSnapshot(u: PublicUser): UserSnapshot {
     updatedAt: u.updatedAt,
   };
 }
-

@@ -14,7 +14,6 @@ const TOKEN = 'query($id: ID!) { apiToken(id: $id) { id name allowedCidrs rateLi
 const CIDR_MESSAGE = 'must be an IPv4 or IPv6 address or range in CIDR notation, e.g. 203.0.113.0/24 or 2001:db8::/48.';
 const row = rowByLink;
 
-
 describe('create form: allowed IP ranges and rate limit', () => {
   let ada: Actor;
   let page: Page;
@@ -135,7 +134,9 @@ describe('detail: suggested ranges with Allow, edit and clear', () => {
     await ranges.fill(suggested);
     await form.getByLabel(/Rate limit/).fill('1.5');
     await form.getByRole('button', { name: 'Save changes' }).click();
-    await fieldError(page, /Rate limit/).filter({ hasText: 'whole number' }).waitFor();
+    await fieldError(page, /Rate limit/)
+      .filter({ hasText: 'whole number' })
+      .waitFor();
     await form.getByRole('button', { name: 'Cancel' }).click();
     await form.waitFor({ state: 'detached' });
   });

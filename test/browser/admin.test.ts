@@ -155,7 +155,11 @@ describe('an admin', () => {
     await dialog.getByLabel('E-mail').fill(`nina.${Date.now()}@example.com`);
     await dialog.getByLabel('Initial password').fill('short');
     await dialog.getByRole('button', { name: 'Add user' }).click();
-    await dialog.getByText(/password/i).filter({ hasText: /12/ }).first().waitFor(); // the API's reason, next to the field
+    await dialog
+      .getByText(/password/i)
+      .filter({ hasText: /12/ })
+      .first()
+      .waitFor(); // the API's reason, next to the field
     await dialog.getByLabel('Initial password').fill(PASSWORD);
     await dialog.getByRole('button', { name: 'Add user' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -237,7 +241,12 @@ describe('an admin', () => {
     await row(page, '127.0.0.1:9').getByRole('link', { name: 'Deliveries' }).click();
     await page.getByRole('heading', { level: 1, name: 'Deliveries' }).waitFor();
     await row(page, 'token.created').waitFor();
-    expect(await row(page, 'token.created').getByText(/no answer|HTTP/).first().isVisible()).toBe(true);
+    expect(
+      await row(page, 'token.created')
+        .getByText(/no answer|HTTP/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     expect(await page.content()).not.toContain(secret);
     await expectClean(page);
     await shot(page, 'webhook-deliveries');

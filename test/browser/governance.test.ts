@@ -25,7 +25,6 @@ async function tabTo(page: Page, text: string, max = 40) {
   throw new Error(`Tab never reached “${text}” (focus on “${await focused(page)}”)`);
 }
 
-
 describe('token detail: edit, disable, enable', () => {
   let ada: Actor;
   let page: Page;
@@ -285,17 +284,29 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
     const template = await repo.findOneByOrFail({ id: seed.id });
     const rows: Partial<ApiToken>[] = [];
     for (let i = 1; i <= 1000; i++) {
-      rows.push({ ...template, id: newId(), name: `bulk-${String(i).padStart(4, '0')}`, username: `tgu_bulk${i}_${randomBytes(4).toString('hex')}`, secretHash: createHash('sha256').update(randomBytes(32)).digest('hex') });
+      rows.push({
+        ...template,
+        id: newId(),
+        name: `bulk-${String(i).padStart(4, '0')}`,
+        username: `tgu_bulk${i}_${randomBytes(4).toString('hex')}`,
+        secretHash: createHash('sha256').update(randomBytes(32)).digest('hex'),
+      });
     }
     for (let i = 0; i < rows.length; i += 100) await repo.insert(rows.slice(i, i + 100) as ApiToken[]);
     await go(page, '/tokens?env=load-test&status=ACTIVE');
-    await page.getByText('Showing 1–20 of 1001').or(page.getByText(/Showing 1–20 of 1,?000/)).waitFor();
+    await page
+      .getByText('Showing 1–20 of 1001')
+      .or(page.getByText(/Showing 1–20 of 1,?000/))
+      .waitFor();
     await page.getByRole('button', { name: 'Revoke all matching…' }).click();
     const dialog = page.getByRole('alertdialog', { name: 'Revoke all matching tokens?' });
     expect(await dialog.getByText('At least 1,000 tokens match now.').isVisible()).toBe(true);
     await dialog.getByRole('button', { name: 'Revoke matching tokens' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('status').getByText(/^Revoked 1,000 tokens\. More tokens match than one call revokes \(1,000\): run “Revoke all matching…” again/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Revoked 1,000 tokens\. More tokens match than one call revokes \(1,000\): run “Revoke all matching…” again/)
+      .waitFor();
     await page.getByRole('button', { name: 'Revoke all matching…' }).click();
     await dialog.getByRole('button', { name: 'Revoke matching tokens' }).click();
     await page.getByRole('status').getByText('Revoked 1 token. No matching token remains active or disabled.').waitFor();

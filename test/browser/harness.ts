@@ -15,7 +15,16 @@ import { PASSWORD, uniqueEmail } from '../helpers/world';
  * Content-Security-Policy violation.
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 export const DESKTOP = { width: 1366, height: 860 };
 export const PHONE = { width: 360, height: 780 };
 /** Screenshots go here; `SCREENSHOT_DIR=docs/console` refreshes the pictures of the README and docs/console.md. */
@@ -164,7 +173,10 @@ export async function signInInUi(page: Page, email: string, password = PASSWORD)
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: /Sign out/ }).first().waitFor();
+  await page
+    .getByRole('button', { name: /Sign out/ })
+    .first()
+    .waitFor();
 }
 
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -184,4 +196,5 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
 }
 
 /** Only what axe rates serious or critical fails a test. */
-export const serious = (violations: AxeViolation[]) => violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+export const serious = (violations: AxeViolation[]) =>
+  violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

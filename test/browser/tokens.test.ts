@@ -278,7 +278,7 @@ describe('keyboard only', () => {
   });
 });
 
-describe('a lived-in account (the documentation\'s pictures)', () => {
+describe("a lived-in account (the documentation's pictures)", () => {
   test('the tokens table and a token with 30 days of use', async () => {
     const ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     const charles = await addUser(h.app, ada, 'MEMBER', 'Charles Babbage');
@@ -295,8 +295,21 @@ describe('a lived-in account (the documentation\'s pictures)', () => {
       const day = new Date(today - i * DAY).toISOString().slice(0, 10);
       const weekday = new Date(today - i * DAY).getUTCDay();
       const requests = weekday === 0 || weekday === 6 ? 3 + (i % 4) : 40 + ((i * 37) % 55);
-      for (const [ip, share] of [['203.0.113.10', 0.8], ['198.51.100.7', 0.2]] as const) {
-        await ds.getRepository(ApiTokenUsage).insert({ id: newId(), tokenId: ci.id, accountId: ada.accountId, day, environment: 'production', ip, requests: Math.round(requests * share), createdAt: new Date(), updatedAt: new Date() });
+      for (const [ip, share] of [
+        ['203.0.113.10', 0.8],
+        ['198.51.100.7', 0.2],
+      ] as const) {
+        await ds.getRepository(ApiTokenUsage).insert({
+          id: newId(),
+          tokenId: ci.id,
+          accountId: ada.accountId,
+          day,
+          environment: 'production',
+          ip,
+          requests: Math.round(requests * share),
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
       }
     }
     const recorded = (await ds.getRepository(ApiTokenUsage).find({ where: { tokenId: ci.id } })).reduce((s, r) => s + r.requests, 0);
@@ -305,7 +318,11 @@ describe('a lived-in account (the documentation\'s pictures)', () => {
     await signInInUi(page, ada.email);
     await row(page, 'k8s-production').waitFor();
     await page.waitForLoadState('networkidle');
-    expect(await row(page, 'k8s-production').getByRole('img', { name: /Expires within 7 days/ }).isVisible()).toBe(true);
+    expect(
+      await row(page, 'k8s-production')
+        .getByRole('img', { name: /Expires within 7 days/ })
+        .isVisible(),
+    ).toBe(true);
     expect(await row(page, 'old-jenkins').getByText('Revoked').isVisible()).toBe(true);
     expect(await row(page, 'charles-laptop').getByText('issued by Ada Lovelace').isVisible()).toBe(true);
     await shot(page, 'tokens', false);

@@ -1,13 +1,9 @@
 import type { TestApp } from './app';
-import { Actor, LOGIN, PASSWORD } from './world';
+import { Actor, LOGIN, PASSWORD, TOKEN_FIELDS } from './world';
 
 /** GraphQL documents and small helpers shared by the api-tokens.*.test.ts files. */
 
-export const TOKEN_FIELDS = `id name description username hint role environment status expiresAt expiringSoon
-  createdAt lastUsedAt useCount lastUsedIps revokedAt regeneratedAt deletedAt
-  owner { id name } createdBy { id name } revokedBy { id name }`;
-
-export const CREATE = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } } }`;
+export { CREATE_TOKEN, TOKEN_FIELDS } from './world';
 export const GET = `query($id: ID!) { apiToken(id: $id) { ${TOKEN_FIELDS} } }`;
 export const LIST = `query($filter: ApiTokenFilter, $first: Int, $after: String) {
   apiTokens(filter: $filter, first: $first, after: $after) {

@@ -36,6 +36,21 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
+/** POST a GraphQL operation (JSON) to `url`: the one HTTP client of the tests' gql helpers. */
+export async function post(url: string, query: string, variables?: Record<string, unknown>, authorization?: string, extra: Record<string, string> = {}): Promise<GqlResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
+  if (authorization !== undefined) headers.authorization = authorization;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const raw = await res.text();
+  let body: any = {};
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    /* leave empty: the test sees raw */
+  }
+  return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
+}
+
 export const TEST_SIGNING_KEY = 'test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz';
 
 /** Start the real service over HTTP on a fresh database for this test file. */
@@ -69,19 +84,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const url = await server.listen(0);
   const base = url.replace(/\/graphql$/, '');
 
-  const gql = async (query: string, variables?: Record<string, unknown>, authorization?: string): Promise<GqlResponse> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (authorization !== undefined) headers.authorization = authorization;
-    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    const raw = await res.text();
-    let body: any = {};
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      /* leave empty: the test sees raw */
-    }
-    return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
-  };
+  const gql = (query: string, variables?: Record<string, unknown>, authorization?: string) => post(url, query, variables, authorization);
 
   const logSources: LogSource[] = [{ where: 'the tokens service log', lines: logs }];
   let stopping: Promise<void> | undefined;

@@ -292,9 +292,9 @@ export const preview = (value: string): string => `${JSON.stringify(value.slice(
 export async function dumpTables(dataSource: DataSource, kind: DbKind): Promise<Map<string, Array<Record<string, unknown>>>> {
   const names =
     kind === 'mysql'
-      ? (
-          (await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')) as Array<Record<string, string>>
-        ).map((r) => r.name ?? r.NAME ?? r.TABLE_NAME)
+      ? ((await dataSource.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()')) as Array<Record<string, string>>).map(
+          (r) => r.name ?? r.NAME ?? r.TABLE_NAME,
+        )
       : ((await dataSource.query("SELECT name FROM sqlite_master WHERE type = 'table'")) as Array<{ name: string }>).map((r) => r.name);
   // Proof that the scan looks at the service's tables, not at an empty schema.
   for (const table of ['account', 'user', 'api_token', 'audit_event']) {
@@ -313,7 +313,15 @@ const cellText = (v: unknown): string =>
 export async function dumpDatabase(dataSource: DataSource, kind: DbKind): Promise<string> {
   const parts: string[] = [];
   for (const [name, rows] of await dumpTables(dataSource, kind)) {
-    parts.push(`${name}: ${rows.map((r) => Object.entries(r).map(([k, v]) => `${k}=${cellText(v)}`).join(' ')).join('\n')}`);
+    parts.push(
+      `${name}: ${rows
+        .map((r) =>
+          Object.entries(r)
+            .map(([k, v]) => `${k}=${cellText(v)}`)
+            .join(' '),
+        )
+        .join('\n')}`,
+    );
   }
   return parts.join('\n');
 }
@@ -379,7 +387,10 @@ export async function findLeaks(opts: { logs?: LogSource[]; database?: { dataSou
 
 /** Thrown by a teardown that found a secret where none may be. */
 export class SecretLeakError extends Error {
-  constructor(readonly leaks: Leak[], testFile: string) {
+  constructor(
+    readonly leaks: Leak[],
+    testFile: string,
+  ) {
     const lines = new Map<string, number>();
     for (const l of leaks) {
       const line = `  - ${l.label} [${l.preview}] in ${l.where}`;

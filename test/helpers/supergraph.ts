@@ -13,8 +13,10 @@ import { loadGatewayConfig } from '../../src/gateway/config';
 import { GatewayAuthMode, RunningGateway, startGateway } from '../../src/gateway/gateway';
 import { INVENTORY_SDL, InventoryServer, startInventory } from '../../examples/inventory/inventory';
 import { IDENTITY_HEADER } from '../../src/subgraph-kit';
-import { GqlResponse, startTestApp, TestApp } from './app';
+import { GqlResponse, post, startTestApp, TestApp } from './app';
 import { registerSecret } from './secret-registry';
+
+export { post };
 
 export const GATEWAY_SECRET = 'test-gateway-secret-0123456789-abcdefghijklmnop';
 export const IDENTITY_KEY_PEM = generateIdentityKeyPem();
@@ -36,24 +38,22 @@ export interface Supergraph {
    * (another process: it hears of no change); 'introspection' calls POST /internal/introspect.
    * `verifier`: authenticate with this instead of `via` (e.g. an Authenticator built by the test).
    */
-  startGateway(name: string, o?: { mode?: GatewayAuthMode; ttlMs?: number; via?: 'inProcess' | 'inProcessSeparate' | 'introspection' | 'none'; verifier?: CredentialVerifier; perToken?: number; perIp?: number; supergraphSdl?: string; env?: Record<string, string> }): Promise<RunningGateway>;
+  startGateway(
+    name: string,
+    o?: {
+      mode?: GatewayAuthMode;
+      ttlMs?: number;
+      via?: 'inProcess' | 'inProcessSeparate' | 'introspection' | 'none';
+      verifier?: CredentialVerifier;
+      perToken?: number;
+      perIp?: number;
+      supergraphSdl?: string;
+      env?: Record<string, string>;
+    },
+  ): Promise<RunningGateway>;
   /** POST a GraphQL operation to a gateway. */
   gql<T = any>(gateway: RunningGateway | string, query: string, variables?: Record<string, unknown>, authorization?: string, headers?: Record<string, string>): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
-}
-
-export async function post(url: string, query: string, variables?: Record<string, unknown>, authorization?: string, extra: Record<string, string> = {}): Promise<GqlResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
-  if (authorization !== undefined) headers.authorization = authorization;
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const raw = await res.text();
-  let body: any = {};
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    /* raw */
-  }
-  return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, raw };
 }
 
 /** A gateway log entry as one JSON line, errors with their message and stack; never throws. */
@@ -111,7 +111,14 @@ export async function startSupergraph(env: Record<string, string> = {}): Promise
         verifier = cachedVerifier(introspectionVerifier(`${app.base}/internal/introspect`, GATEWAY_SECRET), o.ttlMs ?? 0);
       } else if (o.via === 'inProcessSeparate') {
         const s = app.server;
-        const own = new Authenticator(s.dataSource, new SessionTokens(app.config.sessionSigningKey), new TokenCache(0, 0, clock.nowMs), s.usage, new ThrottleService(s.dataSource), s.logger.child({ component: `gateway ${name}` }));
+        const own = new Authenticator(
+          s.dataSource,
+          new SessionTokens(app.config.sessionSigningKey),
+          new TokenCache(0, 0, clock.nowMs),
+          s.usage,
+          new ThrottleService(s.dataSource),
+          s.logger.child({ component: `gateway ${name}` }),
+        );
         verifier = cachedVerifier(inProcessVerifier(own), o.ttlMs ?? 0);
       } else if (o.via !== 'none') {
         const cached = cachedVerifier(inProcessVerifier(app.server.authenticator), o.ttlMs ?? 0);

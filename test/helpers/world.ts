@@ -39,8 +39,12 @@ export const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) {
 export const LOGIN = `mutation($email: String!, $password: String!) { login(email: $email, password: $password) {
   accessToken refreshToken user { id role } } }`;
 export const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { id email name role status } }`;
-export const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) {
-  secret token { id name username hint role status environment expiresAt owner { id } createdBy { id } } } }`;
+/** Every field of an ApiToken most tests look at. */
+export const TOKEN_FIELDS = `id name description username hint role environment status expiresAt expiringSoon
+  createdAt lastUsedAt useCount lastUsedIps revokedAt regeneratedAt deletedAt
+  owner { id name } createdBy { id name } revokedBy { id name }`;
+/** The one createApiToken document of the tests: the secret and TOKEN_FIELDS. */
+export const CREATE_TOKEN = `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } } }`;
 
 export async function signUp(app: TestApp, label: string, accountName = `${label} Inc`): Promise<Actor> {
   const email = uniqueEmail(label);

@@ -72,12 +72,7 @@ describe('Account.policy', () => {
   test('is FORBIDDEN for MEMBER and READ_ONLY, and for an API token whose effective role is below ADMIN', async () => {
     const memberTokenOfOwner = await createToken(app, world.owner, { role: 'MEMBER' });
     const readOnlyTokenOfAdmin = await createToken(app, world.admin, { role: 'READ_ONLY' });
-    for (const authorization of [
-      world.member.session,
-      world.readOnly.session,
-      auth.apiKey(memberTokenOfOwner.secret),
-      auth.apiKey(readOnlyTokenOfAdmin.secret),
-    ]) {
+    for (const authorization of [world.member.session, world.readOnly.session, auth.apiKey(memberTokenOfOwner.secret), auth.apiKey(readOnlyTokenOfAdmin.secret)]) {
       for (const doc of [ACCOUNT, '{ account { policy { maxActiveTokens } } }', '{ me { account { policy { tokenCreation } } } }']) {
         const e = await app.fail(doc, {}, authorization);
         expect(e.code).toBe('FORBIDDEN');
@@ -214,12 +209,7 @@ describe('updateAccountPolicy', () => {
   test('is FORBIDDEN for MEMBER and READ_ONLY, and for API tokens acting below ADMIN; nothing changes', async () => {
     const memberTokenOfOwner = await createToken(app, world.owner, { role: 'MEMBER' });
     const readOnlyTokenOfOwner = await createToken(app, world.owner, { role: 'READ_ONLY' });
-    for (const authorization of [
-      world.member.session,
-      world.readOnly.session,
-      auth.apiKey(memberTokenOfOwner.secret),
-      auth.apiKey(readOnlyTokenOfOwner.secret),
-    ]) {
+    for (const authorization of [world.member.session, world.readOnly.session, auth.apiKey(memberTokenOfOwner.secret), auth.apiKey(readOnlyTokenOfOwner.secret)]) {
       const e = await app.fail(UPDATE, { input: { maxActiveTokens: 2 } }, authorization);
       expect(e.code).toBe('FORBIDDEN');
     }

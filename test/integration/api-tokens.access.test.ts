@@ -36,13 +36,19 @@ const app = () => sg.app;
 const from = (ip: string) => ({ 'x-forwarded-for': ip });
 /** A direct request to the tokens service from `ip`. */
 const direct = (authorization: string, ip: string, query = ME) =>
-  fetch(app().url, { method: 'POST', headers: { 'content-type': 'application/json', authorization, ...from(ip) }, body: JSON.stringify({ query }) }).then(
-    async (res) => ({ status: res.status, ...((await res.json()) as { data?: any; errors?: GqlResponse['errors'] }) }),
-  );
+  fetch(app().url, { method: 'POST', headers: { 'content-type': 'application/json', authorization, ...from(ip) }, body: JSON.stringify({ query }) }).then(async (res) => ({
+    status: res.status,
+    ...((await res.json()) as { data?: any; errors?: GqlResponse['errors'] }),
+  }));
 const codeOf = (r: { errors?: GqlResponse['errors'] }) => r.errors?.[0]?.extensions?.code;
 const messageOf = (r: { errors?: GqlResponse['errors'] }) => r.errors?.[0]?.message;
 const refusals = (tokenId: string) => app().db.dataSource.getRepository(AuditEvent).findBy({ action: 'auth.failed', reason: 'ip_not_allowed', targetId: tokenId });
-const failuresFrom = async (ip: string) => (await app().db.dataSource.getRepository(Throttle).findOneBy({ key: throttleKey('token:ip', ip) }))?.failures ?? 0;
+const failuresFrom = async (ip: string) =>
+  (
+    await app()
+      .db.dataSource.getRepository(Throttle)
+      .findOneBy({ key: throttleKey('token:ip', ip) })
+  )?.failures ?? 0;
 
 async function create(by: string, input: Record<string, unknown>) {
   const data = await app().ok(CREATE, { input: { name: `access-${++seq}`, ...input } }, by);
@@ -97,7 +103,11 @@ describe('IP allowlist: createApiToken and updateApiToken', () => {
     expect(messageOf(revoked)).toBe(INVALID_TOKEN);
     expect(codeOf(unknown)).toBe('UNAUTHENTICATED');
     // Basic credentials too, and an IPv6 address outside the /48.
-    expect(codeOf(await direct(auth.basic((await app().ok('query($id: ID!) { apiToken(id: $id) { username } }', { id: t.id }, world.member.session)).apiToken.username, t.secret), '2001:db8:2::1'))).toBe('UNAUTHENTICATED');
+    expect(
+      codeOf(
+        await direct(auth.basic((await app().ok('query($id: ID!) { apiToken(id: $id) { username } }', { id: t.id }, world.member.session)).apiToken.username, t.secret), '2001:db8:2::1'),
+      ),
+    ).toBe('UNAUTHENTICATED');
 
     const events = await refusals(t.id);
     expect(events).toHaveLength(2);
@@ -122,7 +132,9 @@ describe('IP allowlist: createApiToken and updateApiToken', () => {
     await app().ok(UPDATE, { id: t.id, input: { allowedCidrs: [] } }, world.member.session);
     expect((await direct(auth.apiKey(t.secret), '198.51.100.7')).data.me.id).toBe(world.member.id);
 
-    const audit = await app().db.dataSource.getRepository(AuditEvent).find({ where: { action: 'token.updated', targetId: t.id }, order: { id: 'ASC' } });
+    const audit = await app()
+      .db.dataSource.getRepository(AuditEvent)
+      .find({ where: { action: 'token.updated', targetId: t.id }, order: { id: 'ASC' } });
     expect(audit.map((e) => e.actorId)).toEqual([world.owner.id, world.member.id, world.member.id]);
     expect(JSON.parse(audit[0].details!).changes).toEqual({ allowedCidrs: { from: [], to: ['192.0.2.0/28'] } });
   });

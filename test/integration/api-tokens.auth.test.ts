@@ -1,18 +1,6 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
-import {
-  countQueries,
-  DAY,
-  DEACTIVATE,
-  generateSecret,
-  LIST,
-  ME,
-  REACTIVATE,
-  relogin,
-  REVOKE,
-  setPolicy,
-  UPDATE_ROLE,
-} from '../helpers/api-tokens';
+import { countQueries, DAY, DEACTIVATE, generateSecret, LIST, ME, REACTIVATE, relogin, REVOKE, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
 import { clock } from '../../src/common/clock';
 
 /** Authenticating with API tokens: header forms, refusals without I/O, expiry, role capping, deactivation, READ_ONLY. */
@@ -63,7 +51,7 @@ describe('header forms', () => {
     expect(await meVia(`basic ${Buffer.from(`${token.username}:${token.secret}`).toString('base64')}`)).toEqual(expected);
   });
 
-  test('Basic with the wrong username, or another token\'s username, is UNAUTHENTICATED', async () => {
+  test("Basic with the wrong username, or another token's username, is UNAUTHENTICATED", async () => {
     const other = await createToken(app, world.member);
     expect(await refusedWith(auth.basic('tgu_notmine00000000', token.secret))).toBe(INVALID);
     expect(await refusedWith(auth.basic(other.username, token.secret))).toBe(INVALID);
@@ -219,7 +207,7 @@ describe('deactivation and reactivation', () => {
     expect(await refusedWith(auth.apiKey(revoked.secret))).toBe(INVALID);
   });
 
-  test("deactivating the issuer does not stop a token the issuer made for someone else", async () => {
+  test('deactivating the issuer does not stop a token the issuer made for someone else', async () => {
     const issuer = await (await import('../helpers/world')).addUser(app, world.owner, 'ADMIN', 'issuer');
     const t = await createToken(app, issuer, { ownerId: world.member.id });
     await app.ok(DEACTIVATE, { id: issuer.id }, world.owner.session);

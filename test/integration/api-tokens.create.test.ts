@@ -1,6 +1,6 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, World } from '../helpers/world';
-import { CREATE, DAY, DEACTIVATE, DELETE, GET, REGENERATE, REVOKE, setPolicy } from '../helpers/api-tokens';
+import { CREATE_TOKEN, DAY, DEACTIVATE, DELETE, GET, REGENERATE, REVOKE, setPolicy } from '../helpers/api-tokens';
 
 /** createApiToken: defaults, roles, ownership, policy, validation, names. */
 let app: TestApp;
@@ -14,7 +14,7 @@ afterAll(() => app?.stop());
 
 let n = 0;
 const name = (label: string) => `${label}-${++n}`;
-const create = (authorization: string, input: Record<string, unknown>) => app.gql(CREATE, { input: { name: name('t'), ...input } }, authorization);
+const create = (authorization: string, input: Record<string, unknown>) => app.gql(CREATE_TOKEN, { input: { name: name('t'), ...input } }, authorization);
 async function created(authorization: string, input: Record<string, unknown> = {}) {
   const res = await create(authorization, input);
   if (res.errors) throw new Error(JSON.stringify(res.errors));
@@ -32,7 +32,7 @@ const near = (iso: string | null, expectedMs: number) => {
 };
 
 describe('success', () => {
-  test('defaults: the owner is the caller, role is the caller\'s role, expiry 365 days, ACTIVE, secret returned with hint and username', async () => {
+  test("defaults: the owner is the caller, role is the caller's role, expiry 365 days, ACTIVE, secret returned with hint and username", async () => {
     const before = Date.now();
     const { secret, token } = await created(world.member.session, { description: '  CI deploys  ', environment: 'production' });
     expect(secret).toMatch(/^tgk_[0-9A-Za-z]{42}$/);
@@ -167,9 +167,9 @@ describe('bad input', () => {
   });
 
   test('an unknown role or a malformed date is refused by the schema', async () => {
-    const res = await app.gql(CREATE, { input: { name: 'bad-role', role: 'SUPERUSER' } }, world.owner.session);
+    const res = await app.gql(CREATE_TOKEN, { input: { name: 'bad-role', role: 'SUPERUSER' } }, world.owner.session);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const date = await app.gql(CREATE, { input: { name: 'bad-date', expiresAt: 'tomorrow' } }, world.owner.session);
+    const date = await app.gql(CREATE_TOKEN, { input: { name: 'bad-date', expiresAt: 'tomorrow' } }, world.owner.session);
     expect(date.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -220,20 +220,20 @@ describe('names are unique per owner among tokens that are not deleted', () => {
 
 describe('unauthenticated', () => {
   test('no credentials, a bad session and an unknown token are UNAUTHENTICATED', async () => {
-    expect((await app.fail(CREATE, { input: { name: 'anon' } })).code).toBe('UNAUTHENTICATED');
-    expect((await app.fail(CREATE, { input: { name: 'anon' } }, 'Bearer a.b.c')).code).toBe('UNAUTHENTICATED');
-    expect((await app.fail(CREATE, { input: { name: 'anon' } }, auth.apiKey('tgk_nope'))).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } })).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } }, 'Bearer a.b.c')).code).toBe('UNAUTHENTICATED');
+    expect((await app.fail(CREATE_TOKEN, { input: { name: 'anon' } }, auth.apiKey('tgk_nope'))).code).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('forbidden', () => {
-  test('a role above the caller\'s own is FORBIDDEN', async () => {
+  test("a role above the caller's own is FORBIDDEN", async () => {
     expect((await refused(world.member.session, { role: 'ADMIN' })).code).toBe('FORBIDDEN');
     expect((await refused(world.admin.session, { role: 'OWNER' })).code).toBe('FORBIDDEN');
     expect((await refused(world.readOnly.session, { role: 'MEMBER' })).code).toBe('FORBIDDEN');
   });
 
-  test('a role above the owner\'s is FORBIDDEN, even for the account OWNER', async () => {
+  test("a role above the owner's is FORBIDDEN, even for the account OWNER", async () => {
     expect((await refused(world.owner.session, { ownerId: world.member.id, role: 'ADMIN' })).code).toBe('FORBIDDEN');
     expect((await refused(world.admin.session, { ownerId: world.readOnly.id, role: 'MEMBER' })).code).toBe('FORBIDDEN');
   });

@@ -89,9 +89,7 @@ describe('updateApiToken', () => {
     expect(d).toMatchObject({ name: 'after', description: null });
     const rows = await audits(t.id, 'token.updated');
     expect(rows).toHaveLength(2);
-    expect(rows.map((a) => JSON.parse(a.details!).changes)).toEqual(
-      expect.arrayContaining([{ name: { from: 'before', to: 'after' } }, { description: { from: 'old words', to: null } }]),
-    );
+    expect(rows.map((a) => JSON.parse(a.details!).changes)).toEqual(expect.arrayContaining([{ name: { from: 'before', to: 'after' } }, { description: { from: 'old words', to: null } }]));
     // The same values again: nothing changes and nothing is recorded.
     await ok(UPDATE, { id: t.id, input: { name: 'after' } }, world.member.session);
     expect(await audits(t.id, 'token.updated')).toHaveLength(2);
@@ -244,7 +242,8 @@ describe('disableApiToken and enableApiToken', () => {
   });
 
   test('webhooks: token.updated, token.disabled and token.enabled are delivered to subscribers', async () => {
-    const hook = (await ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/lifecycle', events: ['token.updated', 'token.disabled', 'token.enabled'] } }, world.owner.session)).createWebhook;
+    const hook = (await ok(CREATE_WEBHOOK, { input: { url: 'http://127.0.0.1:9/lifecycle', events: ['token.updated', 'token.disabled', 'token.enabled'] } }, world.owner.session))
+      .createWebhook;
     const t = await createToken(app(), world.member, { name: 'hooked' });
     await ok(UPDATE, { id: t.id, input: { name: 'hooked-2' } }, world.member.session);
     await ok(DISABLE, { id: t.id }, world.member.session);
@@ -348,8 +347,7 @@ describe('revokeApiTokens', () => {
 describe('the owner is told when someone else acts on their token', () => {
   /** The message as read: quoted-printable soft breaks and folded header lines undone. */
   const text = (data: string) => data.replace(/=\r?\n/g, '').replace(/\r?\n[ \t]+/g, ' ');
-  const mailFor = (to: string, kind: string, name: string) =>
-    smtp.mails.filter((m) => m.to.includes(to) && text(m.data).includes(`"${name}"`) && text(m.data).includes(kind));
+  const mailFor = (to: string, kind: string, name: string) => smtp.mails.filter((m) => m.to.includes(to) && text(m.data).includes(`"${name}"`) && text(m.data).includes(kind));
 
   test('revoke, disable and regenerate by an admin, and a leak report: in-app naming who and when, and an e-mail without the secret', async () => {
     const revoked = await createToken(app(), world.member, { name: 'told-revoked' });
@@ -409,8 +407,7 @@ describe('lastUsedBefore, lastUsedAfter, neverUsed', () => {
     const unused = await createToken(app(), world.member, { environment: 'last-used' });
     await ok(ME, {}, auth.apiKey(used.secret));
     await app().server.usage.flush();
-    const ids = async (f: Record<string, unknown>) =>
-      (await ok(LIST, { filter: { environment: 'last-used', ...f } }, world.member.session)).apiTokens.nodes.map((n: any) => n.id).sort();
+    const ids = async (f: Record<string, unknown>) => (await ok(LIST, { filter: { environment: 'last-used', ...f } }, world.member.session)).apiTokens.nodes.map((n: any) => n.id).sort();
     const hourAgo = new Date(clock.nowMs() - 3600_000).toISOString();
     const inAnHour = new Date(clock.nowMs() + 3600_000).toISOString();
     expect(await ids({ neverUsed: true })).toEqual([unused.id]);
@@ -475,7 +472,7 @@ describe('inactivity clean-up (revokeUnusedAfterDays)', () => {
       expect((await ok(ME, {}, auth.apiKey(busy.secret))).me.id).toBe(boss.id);
       const audit = await audits(idle.id, 'token.revoked');
       expect(audit).toHaveLength(1);
-      expect(audit[0]).toMatchObject({ reason: 'inactive', actorId: null });
+      expect(audit[0]).toMatchObject({ reason: 'inactive', actorId: null, ip: null, userAgent: null }); // no request asked for it
       boss = await relogin(app(), boss);
       const told = (await ok(NOTIFICATIONS, {}, boss.session)).notifications.nodes.filter((n: any) => n.kind === 'TOKEN_REVOKED');
       expect(told).toEqual([expect.objectContaining({ actor: 'the inactivity clean-up', reason: 'inactive', token: expect.objectContaining({ id: idle.id }) })]);

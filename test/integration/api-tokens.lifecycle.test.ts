@@ -1,20 +1,6 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
-import {
-  countQueries,
-  DAY,
-  DELETE,
-  generateSecret,
-  GET,
-  LIST,
-  ME,
-  REGENERATE,
-  relogin,
-  REVOKE,
-  REVOKE_LEAKED,
-  setPolicy,
-  UPDATE_ROLE,
-} from '../helpers/api-tokens';
+import { countQueries, DAY, DELETE, generateSecret, GET, LIST, ME, REGENERATE, relogin, REVOKE, REVOKE_LEAKED, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
 import { clock } from '../../src/common/clock';
 
 /** revokeApiToken, deleteApiToken, regenerateApiToken, revokeLeakedApiToken and usage tracking. */
@@ -187,9 +173,7 @@ describe('regenerateApiToken', () => {
       const never = await app.fail(REGENERATE, { id: t.id, neverExpires: true }, world.member.session);
       expect(never.code).toBe('BAD_USER_INPUT');
       expect(never.message).toMatch(/^neverExpires:/);
-      expect((await app.fail(REGENERATE, { id: t.id, expiresAt: new Date(Date.now() + 31 * DAY).toISOString() }, world.member.session)).code).toBe(
-        'BAD_USER_INPUT',
-      );
+      expect((await app.fail(REGENERATE, { id: t.id, expiresAt: new Date(Date.now() + 31 * DAY).toISOString() }, world.member.session)).code).toBe('BAD_USER_INPUT');
     } finally {
       await setPolicy(app, world.owner, { maxTokenLifetimeDays: null, defaultTokenLifetimeDays: 365 });
     }

@@ -18,9 +18,7 @@ async function activeCount(): Promise<number> {
 }
 
 test('60 simultaneous createApiToken calls against the default limit of 50: exactly 50 succeed, 10 get TOKEN_LIMIT_REACHED', async () => {
-  const results = await Promise.all(
-    Array.from({ length: 60 }, (_, i) => app.gql(CREATE_TOKEN, { input: { name: `burst-${i}` } }, [world.owner, world.admin, world.member][i % 3].session)),
-  );
+  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => app.gql(CREATE_TOKEN, { input: { name: `burst-${i}` } }, [world.owner, world.admin, world.member][i % 3].session)));
   const ok = results.filter((r) => !r.errors && r.data?.createApiToken?.secret);
   const refused = results.filter((r) => r.errors?.[0]?.extensions?.code === 'TOKEN_LIMIT_REACHED');
   expect(ok).toHaveLength(50);
@@ -52,9 +50,7 @@ test('a smaller limit set by updateAccountPolicy holds under concurrency too, an
     const w = await createWorld(other);
     await other.ok(`mutation { updateAccountPolicy(input: { maxActiveTokens: 3 }) { maxActiveTokens } }`, {}, w.owner.session);
     await createToken(other, w.member, { name: 'short-lived', expiresAt: new Date(Date.now() + 10 * 60_000).toISOString() });
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: `small-${i}` } }, i % 2 ? w.admin.session : w.owner.session)),
-    );
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: `small-${i}` } }, i % 2 ? w.admin.session : w.owner.session)));
     expect(results.filter((r) => !r.errors)).toHaveLength(2);
     expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'TOKEN_LIMIT_REACHED')).toHaveLength(10);
 
@@ -66,9 +62,7 @@ test('a smaller limit set by updateAccountPolicy holds under concurrency too, an
 
     // Raising the limit lets exactly the difference through.
     await setPolicy(other, w.owner, { maxActiveTokens: 5 });
-    const more = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: `more-${i}` } }, w.member.session)),
-    );
+    const more = await Promise.all(Array.from({ length: 6 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: `more-${i}` } }, w.member.session)));
     expect(more.filter((r) => !r.errors)).toHaveLength(2);
   } finally {
     await other.stop();
@@ -76,12 +70,8 @@ test('a smaller limit set by updateAccountPolicy holds under concurrency too, an
 });
 
 test('updateAccountPolicy rejects a limit below 1 (BAD_USER_INPUT) and members may not change it (FORBIDDEN)', async () => {
-  expect((await app.fail(`mutation { updateAccountPolicy(input: { maxActiveTokens: 0 }) { maxActiveTokens } }`, {}, world.owner.session)).code).toBe(
-    'BAD_USER_INPUT',
-  );
-  expect((await app.fail(`mutation { updateAccountPolicy(input: { maxActiveTokens: 500 }) { maxActiveTokens } }`, {}, world.member.session)).code).toBe(
-    'FORBIDDEN',
-  );
+  expect((await app.fail(`mutation { updateAccountPolicy(input: { maxActiveTokens: 0 }) { maxActiveTokens } }`, {}, world.owner.session)).code).toBe('BAD_USER_INPUT');
+  expect((await app.fail(`mutation { updateAccountPolicy(input: { maxActiveTokens: 500 }) { maxActiveTokens } }`, {}, world.member.session)).code).toBe('FORBIDDEN');
 });
 
 test('simultaneous creates with one name for one owner: exactly one succeeds, the rest are CONFLICT', async () => {
@@ -89,9 +79,7 @@ test('simultaneous creates with one name for one owner: exactly one succeeds, th
   try {
     const w = await createWorld(other);
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        other.gql(CREATE_TOKEN, { input: { name: i % 2 ? 'Same Name' : 'same name', ownerId: w.member.id } }, i % 2 ? w.owner.session : w.admin.session),
-      ),
+      Array.from({ length: 10 }, (_, i) => other.gql(CREATE_TOKEN, { input: { name: i % 2 ? 'Same Name' : 'same name', ownerId: w.member.id } }, i % 2 ? w.owner.session : w.admin.session)),
     );
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => r.errors?.[0]?.extensions?.code === 'CONFLICT')).toHaveLength(9);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { startTestApp, TestApp } from '../helpers/app';
 import { addUser, auth, createToken, createWorld, LOGIN, PASSWORD, World } from '../helpers/world';
-import { CREATE, GET, LIST, REGENERATE, REVOKE, REVOKE_LEAKED, TOKEN_FIELDS, DELETE } from '../helpers/api-tokens';
+import { CREATE_TOKEN, GET, LIST, REGENERATE, REVOKE, REVOKE_LEAKED, TOKEN_FIELDS, DELETE } from '../helpers/api-tokens';
 import { dumpDatabase, leaksIn, registerSecret } from '../helpers/secret-registry';
 
 /**
@@ -75,7 +75,7 @@ beforeAll(async () => {
   await app.ok(REVOKE_LEAKED, { secret: leaked.secret });
 
   // A token created by a token.
-  const child = await app.ok(CREATE, { input: { name: 'child' } }, auth.apiKey(tokens[0].secret));
+  const child = await app.ok(CREATE_TOKEN, { input: { name: 'child' } }, auth.apiKey(tokens[0].secret));
   remember('child token secret', child.createApiToken.secret);
   await app.ok('{ me { id } }', {}, auth.apiKey(child.createApiToken.secret));
 
@@ -88,9 +88,13 @@ beforeAll(async () => {
   expect(newcomer.createUser.id).toBeTruthy();
   await app.gql(LOGIN, { email: 'newcomer@example.com', password: WRONG_PASSWORD });
   await app.gql(LOGIN, { email: 'nobody@example.com', password: WRONG_PASSWORD });
-  await app.gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`, {
-    input: { email: 'bad', name: 'x', password: WRONG_PASSWORD, role: 'MEMBER' },
-  }, world.owner.session);
+  await app.gql(
+    `mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+    {
+      input: { email: 'bad', name: 'x', password: WRONG_PASSWORD, role: 'MEMBER' },
+    },
+    world.owner.session,
+  );
   const login = await app.ok(LOGIN, { email: 'newcomer@example.com', password: OTHER_PASSWORD });
   remember('newcomer refresh token', login.login.refreshToken);
   remember('newcomer access token', login.login.accessToken);

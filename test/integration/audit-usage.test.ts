@@ -50,7 +50,10 @@ describe('auditEvents', () => {
     await app.ok(UPDATE_ROLE, { id: world.readOnly.id, role: 'MEMBER' }, world.admin.session);
     await app.ok(UPDATE_ROLE, { id: world.readOnly.id, role: 'READ_ONLY' }, world.admin.session);
     const roles = await events({ action: 'user.role_changed', targetId: world.readOnly.id });
-    expect(roles.nodes.map((e: any) => JSON.parse(e.details))).toEqual([{ from: 'MEMBER', to: 'READ_ONLY' }, { from: 'READ_ONLY', to: 'MEMBER' }]);
+    expect(roles.nodes.map((e: any) => JSON.parse(e.details))).toEqual([
+      { from: 'MEMBER', to: 'READ_ONLY' },
+      { from: 'READ_ONLY', to: 'MEMBER' },
+    ]);
     expect(roles.nodes[0].actorId).toBe(world.admin.id);
     expect((await events({ action: 'account.policy_updated' })).totalCount).toBeGreaterThanOrEqual(1);
     expect((await events({ action: 'user.created' })).totalCount).toBe(4); // owner's sign-up and three users

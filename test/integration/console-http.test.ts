@@ -51,11 +51,13 @@ test('hashed assets: cached for a year, Brotli or gzip as the client accepts, id
   const raw = async (encoding: string) => {
     const http = await import('node:http');
     return new Promise<{ encoding?: string; bytes: Buffer }>((resolve, reject) => {
-      http.get(`${app.base}${script}`, { headers: { 'accept-encoding': encoding } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ encoding: res.headers['content-encoding'], bytes: Buffer.concat(chunks) }));
-      }).on('error', reject);
+      http
+        .get(`${app.base}${script}`, { headers: { 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], bytes: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
     });
   };
   const br = await raw('gzip, deflate, br');

@@ -7,14 +7,7 @@ import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
 import { POLICIES } from '../../src/modules/throttle/throttle.service';
 import { startTestApp, TestApp } from '../helpers/app';
 import { generateSecret, REVOKE, setPolicy } from '../helpers/api-tokens';
-import {
-  APOLLO_CLAIMS_EXAMPLE_REQUEST,
-  APOLLO_CLAIMS_EXAMPLE_RESPONSE,
-  APOLLO_ROUTER_REQUEST,
-  HIVE_BREAK_EXAMPLE,
-  HIVE_ROUTER_REQUEST,
-  withHeaders,
-} from '../helpers/router-fixtures';
+import { APOLLO_CLAIMS_EXAMPLE_REQUEST, APOLLO_CLAIMS_EXAMPLE_RESPONSE, APOLLO_ROUTER_REQUEST, HIVE_BREAK_EXAMPLE, HIVE_ROUTER_REQUEST, withHeaders } from '../helpers/router-fixtures';
 import { auth, createToken, createWorld, World } from '../helpers/world';
 
 /**

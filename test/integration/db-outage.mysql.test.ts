@@ -63,11 +63,7 @@ test('an outage fails requests with SERVICE_UNAVAILABLE, then everything recover
   expect(byToken.status).toBe(503);
   expect(byToken.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
 
-  const write = await app.gql(
-    'mutation { createApiToken(input: { name: "during-outage" }) { secret } }',
-    {},
-    owner.session,
-  );
+  const write = await app.gql('mutation { createApiToken(input: { name: "during-outage" }) { secret } }', {}, owner.session);
   expect(write.status).toBe(503);
   expect(write.errors?.[0].extensions?.code).toBe('SERVICE_UNAVAILABLE');
   expect(write.raw).not.toContain('tgk_');

@@ -14,9 +14,7 @@ beforeAll(async () => {
 afterAll(() => app?.stop());
 
 test('SERVICE_UNAVAILABLE raised in a resolver answers 503; the other answers keep their 200', async () => {
-  const answers = await Promise.all(
-    Array.from({ length: 8 }, (_, i) => app.gql(LOGIN, { email: `nobody-${i}@example.com`, password: 'correct-horse-battery-9' })),
-  );
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => app.gql(LOGIN, { email: `nobody-${i}@example.com`, password: 'correct-horse-battery-9' })));
   const busy = answers.filter((a) => a.errors?.[0]?.extensions?.code === 'SERVICE_UNAVAILABLE');
   const refused = answers.filter((a) => a.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED');
   expect(busy.length).toBeGreaterThan(0);

@@ -101,7 +101,14 @@ describe('the tokens service as a federation subgraph', () => {
     ['no __typename', [{ id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
     ['an empty __typename', [{ __typename: '', id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
     ['a __typename that is not a string', [{ __typename: ['User'], id: 'x' }], 'representations[0].__typename: is required: one of Account, ApiToken, User'],
-    ['a type that is no entity', [{ __typename: 'User', id: 'x' }, { __typename: 'Webhook', id: 'x' }], 'representations[1].__typename: "Webhook" is not an entity type of this subgraph; entities are Account, ApiToken, User'],
+    [
+      'a type that is no entity',
+      [
+        { __typename: 'User', id: 'x' },
+        { __typename: 'Webhook', id: 'x' },
+      ],
+      'representations[1].__typename: "Webhook" is not an entity type of this subgraph; entities are Account, ApiToken, User',
+    ],
     ['an inherited property name', [{ __typename: 'constructor', id: 'x' }], 'representations[0].__typename: names no type of this subgraph; entities are Account, ApiToken, User'],
     ['a string', ['User:x'], 'representations[0]: must be an object with __typename (one of Account, ApiToken, User) and id'],
     ['a number', [42], 'representations[0]: must be an object with __typename (one of Account, ApiToken, User) and id'],
@@ -131,10 +138,7 @@ describe('the tokens service as a federation subgraph', () => {
   test('references are batched: resolving 30 tokens and 4 users costs a constant number of statements', async () => {
     const tokens = [];
     for (let i = 0; i < 30; i++) tokens.push(await createToken(app, world.owner, { name: `batch-${i}` }));
-    const reps = [
-      ...tokens.map((t) => ({ __typename: 'ApiToken', id: t.id })),
-      ...[world.owner, world.admin, world.member, world.readOnly].map((u) => ({ __typename: 'User', id: u.id })),
-    ];
+    const reps = [...tokens.map((t) => ({ __typename: 'ApiToken', id: t.id })), ...[world.owner, world.admin, world.member, world.readOnly].map((u) => ({ __typename: 'User', id: u.id }))];
     const run = async (n: number) => {
       const before = app.server.queryLogger.count;
       const data = await app.ok(ENTITIES, { reps: reps.slice(0, n) }, world.owner.session);

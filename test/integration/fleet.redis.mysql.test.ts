@@ -93,10 +93,12 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
   throw new Error(`${what}: not within ${timeoutMs} ms (the cache TTLs are ${TTL} ms)`);
 }
 
-const refusedAt = (url: string, authorization: string, query = VIEWER) => async () => {
-  const r = await post(url, query, undefined, authorization);
-  return r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
-};
+const refusedAt =
+  (url: string, authorization: string, query = VIEWER) =>
+  async () => {
+    const r = await post(url, query, undefined, authorization);
+    return r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+  };
 const key = (t: CreatedToken) => `APIKey ${t.secret}`;
 
 /** The token works at B directly, and through both gateways (each gateway caches its verdict, B its entry). */
@@ -164,20 +166,47 @@ beforeAll(async () => {
   b = await spawnService(
     'tokens replica B',
     'dist/src/main.js',
-    { ...shared, DATABASE_URL: databaseUrl, DB_MIGRATIONS_RUN: 'false', PORT: '0', BCRYPT_ROUNDS: '10', TOKEN_CACHE_TTL_MS: TTL, USAGE_FLUSH_INTERVAL_MS: '600000', NOTIFY_INTERVAL_MS: '0', WEBHOOK_DELIVERY_INTERVAL_MS: '0', CONSOLE: 'false' },
+    {
+      ...shared,
+      DATABASE_URL: databaseUrl,
+      DB_MIGRATIONS_RUN: 'false',
+      PORT: '0',
+      BCRYPT_ROUNDS: '10',
+      TOKEN_CACHE_TTL_MS: TTL,
+      USAGE_FLUSH_INTERVAL_MS: '600000',
+      NOTIFY_INTERVAL_MS: '0',
+      WEBHOOK_DELIVERY_INTERVAL_MS: '0',
+      CONSOLE: 'false',
+    },
     /tokengate is listening/,
   );
   dir = mkdtempSync(join(tmpdir(), 'tokengate-fleet-'));
   const subgraph = readFileSync(join(ROOT, 'schema/subgraph.graphql'), 'utf8');
   const supergraphFor = (tokensUrl: string, file: string) => {
     const path = join(dir, file);
-    writeFileSync(path, composeSupergraph([{ name: 'tokens', url: tokensUrl, typeDefs: subgraph }, { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL }]));
+    writeFileSync(
+      path,
+      composeSupergraph([
+        { name: 'tokens', url: tokensUrl, typeDefs: subgraph },
+        { name: 'inventory', url: inventory.url, typeDefs: INVENTORY_SDL },
+      ]),
+    );
     return path;
   };
   const gateway = { ...shared, GATEWAY_PORT: '0', GATEWAY_AUTH_CACHE_TTL_MS: TTL, GATEWAY_RATE_LIMIT_PER_TOKEN: String(BUDGET), GATEWAY_RATE_LIMIT_ANONYMOUS_PER_IP: '0' };
   [g1, g2] = await Promise.all([
-    spawnService('gateway G1', 'dist/src/gateway/main.js', { ...gateway, SUPERGRAPH_PATH: supergraphFor(app.url, 'g1.graphql'), DATABASE_URL: databaseUrl, DB_MIGRATIONS_RUN: 'false' }, /gateway listening/),
-    spawnService('gateway G2', 'dist/src/gateway/main.js', { ...gateway, SUPERGRAPH_PATH: supergraphFor(b.url, 'g2.graphql'), TOKENS_INTROSPECTION_URL: `${b.base}/internal/introspect` }, /gateway listening/),
+    spawnService(
+      'gateway G1',
+      'dist/src/gateway/main.js',
+      { ...gateway, SUPERGRAPH_PATH: supergraphFor(app.url, 'g1.graphql'), DATABASE_URL: databaseUrl, DB_MIGRATIONS_RUN: 'false' },
+      /gateway listening/,
+    ),
+    spawnService(
+      'gateway G2',
+      'dist/src/gateway/main.js',
+      { ...gateway, SUPERGRAPH_PATH: supergraphFor(b.url, 'g2.graphql'), TOKENS_INTROSPECTION_URL: `${b.base}/internal/introspect` },
+      /gateway listening/,
+    ),
   ]);
   owner = await signUp(app, 'fleet-owner');
 }, 180_000);
@@ -267,7 +296,12 @@ test(`two gateways with a ${BUDGET}/min budget per token admit exactly ${BUDGET}
 test('Redis stopped: authentication goes on and limits fall back to per instance; Redis back: fan-out and shared limits resume without restarts', async () => {
   const before = await createToken(app, owner, { name: 'through-the-outage' });
   await warm(key(before));
-  const logs = [['G1', g1.lines], ['G2', g2.lines], ['B', b.lines], ['A', app.logs]] as const;
+  const logs = [
+    ['G1', g1.lines],
+    ['G2', g2.lines],
+    ['B', b.lines],
+    ['A', app.logs],
+  ] as const;
   const loggedBefore = logs.map(([, lines]) => lines.length);
   await redis.halt();
   await sleep(200);
@@ -311,8 +345,7 @@ test('Redis stopped: authentication goes on and limits fall back to per instance
 }, 180_000);
 
 test('an address locked for guessing on A is refused at B without a look-up or a count (the fast path is shared); its valid tokens still pass', async () => {
-  const counted = async (): Promise<number> =>
-    Number((await app.server.dataSource.query("SELECT COALESCE(SUM(failures), 0) AS n FROM throttle WHERE `key` LIKE 'token:ip:%'"))[0].n);
+  const counted = async (): Promise<number> => Number((await app.server.dataSource.query("SELECT COALESCE(SUM(failures), 0) AS n FROM throttle WHERE `key` LIKE 'token:ip:%'"))[0].n);
   const valid = await createToken(app, owner, { name: 'from-the-locked-address' });
   // This address's free failures are used up (50 in 5 min; the counter set directly rather than by 50
   // requests), and far enough past them that the next failure locks it for minutes, not 1 s.

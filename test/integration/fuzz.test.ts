@@ -53,7 +53,10 @@ test(`${ROUNDS} hostile requests (seed ${SEED}): no 5xx, no stack, no crash, no 
   const junk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(int(0xffff))).join('');
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   // Header values must be bytes: printable Latin-1 only (fetch refuses anything else before sending).
-  const hjunk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0x21 + int(0xff - 0x21))).join('').replace(/\x7f/g, '~');
+  const hjunk = (n: number) =>
+    Array.from({ length: n }, () => String.fromCharCode(0x21 + int(0xff - 0x21)))
+      .join('')
+      .replace(/\x7f/g, '~');
 
   const authorizations = (): string | undefined =>
     pick([

@@ -13,7 +13,7 @@ import { User, UserStatus } from '../../src/modules/user/user.entity';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
 import type { GqlResponse } from '../helpers/app';
 import { GATEWAY_SECRET, IDENTITY_KEY_PEM, post, startSupergraph, Supergraph } from '../helpers/supergraph';
-import { Actor, addUser, auth, createToken, CreatedToken, createWorld, World } from '../helpers/world';
+import { Actor, addUser, auth, CREATE_TOKEN, createToken, CreatedToken, createWorld, World } from '../helpers/world';
 
 /*
  * Issue #11, High: "a deactivated, demoted admin can undo it through the gateway".
@@ -30,7 +30,6 @@ const ME = '{ me { id status role } }';
 const REVOKE = 'mutation($id: ID!) { revokeApiToken(id: $id) { status } }';
 const UPDATE_ROLE = 'mutation($id: ID!, $role: Role!) { updateUserRole(id: $id, role: $role) { role } }';
 const DEACTIVATE = 'mutation($id: ID!) { deactivateUser(id: $id) { status } }';
-const CREATE_TOKEN = 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { id role } } }';
 /** What the rogue sends: undo everything and mint a way back in. */
 const ATTACK = `mutation($id: ID!, $name: String!) {
   reactivateUser(id: $id) { status }
@@ -95,7 +94,11 @@ describe('the tokens service decides what a gateway identity may do now (issue #
   };
 
   const authFailures = async (actorId: string) => {
-    const data = await sg.app.ok('query($a: ID!) { auditEvents(filter: { action: "auth.failed", actorId: $a }, first: 100) { nodes { reason actorTokenId } } }', { a: actorId }, world.owner.session);
+    const data = await sg.app.ok(
+      'query($a: ID!) { auditEvents(filter: { action: "auth.failed", actorId: $a }, first: 100) { nodes { reason actorTokenId } } }',
+      { a: actorId },
+      world.owner.session,
+    );
     return data.auditEvents.nodes as Array<{ reason: string; actorTokenId: string | null }>;
   };
 
@@ -280,7 +283,15 @@ describe('the tokens service decides what a gateway identity may do now (issue #
 
     test('a warm verification cache answers an identity without a query', async () => {
       const t = await createToken(sg.app, world.member, { name: 'warm-identity' });
-      const identity = await signIdentity({ sub: world.member.id, acc: world.owner.accountId, role: 'MEMBER', via: 'apiToken', tid: t.id, sfp: secretFingerprint(digestSecret(t.secret)), scope: 'read write' });
+      const identity = await signIdentity({
+        sub: world.member.id,
+        acc: world.owner.accountId,
+        role: 'MEMBER',
+        via: 'apiToken',
+        tid: t.id,
+        sfp: secretFingerprint(digestSecret(t.secret)),
+        scope: 'read write',
+      });
       expect((await send(identity, '{ me { id } }')).data.me.id).toBe(world.member.id);
       const before = sg.app.server.queryLogger.count;
       expect((await send(identity, '{ me { id } }')).data.me.id).toBe(world.member.id);

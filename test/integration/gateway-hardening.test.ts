@@ -186,10 +186,7 @@ describe('malformed request bodies are never echoed', () => {
   };
 
   test('a trailing comma: 400 BAD_REQUEST with a fixed message, nothing of the body, in production and development', async () => {
-    const gws = [
-      await sg.startGateway('malformed-production', { env: { NODE_ENV: 'production' } }),
-      await sg.startGateway('malformed-development', { env: { NODE_ENV: 'development' } }),
-    ];
+    const gws = [await sg.startGateway('malformed-production', { env: { NODE_ENV: 'production' } }), await sg.startGateway('malformed-development', { env: { NODE_ENV: 'development' } })];
     for (const url of [...gws.map((g) => g.url), sg.app.url]) {
       const res = await send(url, TRAILING_COMMA);
       expect([url, res.status, res.json.errors]).toEqual([url, 400, [MALFORMED]]);
@@ -339,7 +336,10 @@ describe('an address locked for guessing keeps its valid tokens, through the gat
       const after = await createToken(sg.app, world.member, { name: `lock-after-${ip}` });
 
       // The victims: a token used before the lock (its cache entry long expired), one never used, in every scheme.
-      for (const [token, owner] of [[used, world.member], [unused, world.admin]] as const) {
+      for (const [token, owner] of [
+        [used, world.member],
+        [unused, world.admin],
+      ] as const) {
         for (const authorization of [auth.apiKey(token.secret), auth.bearer(token.secret), auth.basic(token.username, token.secret)]) {
           const res = await from(authorization);
           expect([res.errors, res.data?.me]).toEqual([undefined, { id: owner.id }]);

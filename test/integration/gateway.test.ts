@@ -175,9 +175,14 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
     });
 
     test('a MEMBER cannot mint a READ_ONLY token carrying inventory:write through the gateway, and one minted before this rule grants it nowhere', async () => {
-      const refused = await sg.gql(gw, 'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', {
-        input: { name: 'ro-inv-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
-      }, world.member.session);
+      const refused = await sg.gql(
+        gw,
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+        {
+          input: { name: 'ro-inv-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
+        },
+        world.member.session,
+      );
       expect(codes(refused.errors)).toEqual(['BAD_USER_INPUT']);
       expect(refused.errors![0].message).toContain('inventory:write');
       expect(refused.data?.createApiToken ?? null).toBeNull();
@@ -390,9 +395,17 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
       const url = `${sg.app.base}/internal/introspect`;
       const noSecret = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: member.secret }) });
       expect(noSecret.status).toBe(401);
-      const wrong = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET + 'x' }, body: JSON.stringify({ token: member.secret }) });
+      const wrong = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET + 'x' },
+        body: JSON.stringify({ token: member.secret }),
+      });
       expect(wrong.status).toBe(401);
-      const ok = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET }, body: new URLSearchParams({ token: member.secret }) });
+      const ok = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
+        body: new URLSearchParams({ token: member.secret }),
+      });
       expect(await ok.json()).toEqual({
         active: true,
         sub: world.member.id,
@@ -407,7 +420,11 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
         env: 'staging',
         username: member.username,
       });
-      const session = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET }, body: JSON.stringify({ token: world.owner.session.slice('Bearer '.length) }) });
+      const session = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
+        body: JSON.stringify({ token: world.owner.session.slice('Bearer '.length) }),
+      });
       expect(await session.json()).toEqual({
         active: true,
         sub: world.owner.id,
@@ -421,7 +438,11 @@ describe('the gateway in front of the tokens service and the inventory subgraph'
       });
       const t = await createToken(sg.app, world.member, { name: 'introspect-revoke' });
       await sg.app.ok('mutation($id: ID!) { revokeApiToken(id: $id) { status } }', { id: t.id }, world.member.session);
-      const revoked = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET }, body: JSON.stringify({ token: t.secret }) });
+      const revoked = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [GATEWAY_SECRET_HEADER]: GATEWAY_SECRET },
+        body: JSON.stringify({ token: t.secret }),
+      });
       expect(await revoked.json()).toEqual({ active: false });
     });
   });
@@ -476,4 +497,3 @@ describe('TOKENS_REQUIRE_GATEWAY', () => {
     }
   });
 });
-

@@ -1,8 +1,7 @@
 import { startTestApp, TestApp } from '../helpers/app';
 import { createToken, createWorld, World } from '../helpers/world';
 
-const post = (app: TestApp, body: string, headers: Record<string, string> = {}) =>
-  fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const post = (app: TestApp, body: string, headers: Record<string, string> = {}) => fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('query limits, headers and CORS (development defaults)', () => {
   let app: TestApp;
@@ -24,9 +23,7 @@ describe('query limits, headers and CORS (development defaults)', () => {
   });
 
   test('Sandbox-style introspection is not counted against the limits', async () => {
-    const res = await app.gql(
-      '{ __schema { types { name fields { name type { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }',
-    );
+    const res = await app.gql('{ __schema { types { name fields { name type { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name } } } } } } } } }');
     expect(res.errors).toBeUndefined();
   });
 
@@ -92,8 +89,7 @@ describe('production: explicit CORS origins, HSTS, limits not exposed', () => {
   afterAll(() => app?.stop());
 
   test('only configured origins are allowed', async () => {
-    const preflight = (origin: string) =>
-      fetch(app.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    const preflight = (origin: string) => fetch(app.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
     expect((await preflight('https://app.example.com')).headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect((await preflight('https://evil.example.net')).headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -28,8 +28,7 @@ const CREATE_SCOPE = 'mutation($input: CreateScopeInput!) { createScope(input: $
 const LIST = 'query($filter: ApiTokenFilter) { apiTokens(filter: $filter, first: 100) { nodes { id name } } }';
 let seq = 0;
 const email = (local = 'user') => `${local}.${process.pid}.${++seq}@example.com`;
-const rows = async () =>
-  Promise.all([Account, User, ApiToken, AccountScope].map((entity) => app.db.dataSource.getRepository(entity as never).count()));
+const rows = async () => Promise.all([Account, User, ApiToken, AccountScope].map((entity) => app.db.dataSource.getRepository(entity as never).count()));
 
 const HIDDEN: Array<[string, string]> = [
   ['a zero-width space', 'ad\u200bmin'],
@@ -51,19 +50,16 @@ const INPUTS: Array<{ op: string; field: string; run: (value: string) => [string
 ];
 
 describe('hidden characters are refused with BAD_USER_INPUT naming the field; nothing is written', () => {
-  test.each(INPUTS.flatMap((input) => HIDDEN.map(([what, value]) => [input.op, input.field, what, value, input] as const)))(
-    '%s %s with %s',
-    async (_op, field, _what, value, input) => {
-      const before = await rows();
-      const [query, variables, authorization] = input.run(value);
-      const res = await app.gql(query, variables, authorization);
-      expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
-      expect(res.errors![0].message).toMatch(new RegExp(`^${field}: must (not contain|be well-formed)`));
-      expect(res.errors![0].extensions?.field).toBe(field);
-      expect(res.data).toBeNull();
-      expect(await rows()).toEqual(before);
-    },
-  );
+  test.each(INPUTS.flatMap((input) => HIDDEN.map(([what, value]) => [input.op, input.field, what, value, input] as const)))('%s %s with %s', async (_op, field, _what, value, input) => {
+    const before = await rows();
+    const [query, variables, authorization] = input.run(value);
+    const res = await app.gql(query, variables, authorization);
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0].message).toMatch(new RegExp(`^${field}: must (not contain|be well-formed)`));
+    expect(res.errors![0].extensions?.field).toBe(field);
+    expect(res.data).toBeNull();
+    expect(await rows()).toEqual(before);
+  });
 
   test('through the gateway too', async () => {
     const token = await createToken(app, world.member, { name: 'names-via-gateway' });
@@ -74,7 +70,11 @@ describe('hidden characters are refused with BAD_USER_INPUT naming the field; no
   });
 
   test('descriptions keep their line breaks and tabs', async () => {
-    const res = await app.ok(CREATE_TOKEN.replace('name username', 'name description username'), { input: { name: 'multi-line', description: 'line one\nline two\tindented' } }, world.member.session);
+    const res = await app.ok(
+      CREATE_TOKEN.replace('name username', 'name description username'),
+      { input: { name: 'multi-line', description: 'line one\nline two\tindented' } },
+      world.member.session,
+    );
     expect(res.createApiToken.token.description).toBe('line one\nline two\tindented');
   });
 });

@@ -152,7 +152,10 @@ describe('/metrics', () => {
       const res = await sg.app.gql('{ me { id } }', undefined, auth.apiKey('tg_not-a-real-token'));
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
       const after = await scrape(tokensMetrics);
-      expect(sample(after, 'tokengate_graphql_requests_total', { service: 'tokens', outcome: 'UNAUTHENTICATED' }) - sample(before, 'tokengate_graphql_requests_total', { service: 'tokens', outcome: 'UNAUTHENTICATED' })).toBe(1);
+      expect(
+        sample(after, 'tokengate_graphql_requests_total', { service: 'tokens', outcome: 'UNAUTHENTICATED' }) -
+          sample(before, 'tokengate_graphql_requests_total', { service: 'tokens', outcome: 'UNAUTHENTICATED' }),
+      ).toBe(1);
     });
 
     test('verification cache hits and misses: the gateway credential cache, its verdicts, the tokens service cache', async () => {

@@ -34,7 +34,9 @@ test('every migration reverts and applies again', async () => {
 
 test('e-mail addresses are unique exactly: a look-alike address is a different user', async () => {
   const ds = db.dataSource;
-  await ds.query("INSERT INTO account (id, name, maxActiveTokens, tokenCreation, defaultTokenLifetimeDays, expiryNotificationDays, createdAt, updatedAt) VALUES ('a0000000-0000-7000-8000-000000000001', 'A', 50, 'ALL_MEMBERS', 365, '30', NOW(3), NOW(3))");
+  await ds.query(
+    "INSERT INTO account (id, name, maxActiveTokens, tokenCreation, defaultTokenLifetimeDays, expiryNotificationDays, createdAt, updatedAt) VALUES ('a0000000-0000-7000-8000-000000000001', 'A', 50, 'ALL_MEMBERS', 365, '30', NOW(3), NOW(3))",
+  );
   const insert = (id: string, email: string) =>
     ds.query(
       "INSERT INTO user (id, accountId, email, name, role, status, passwordHash, createdAt, updatedAt) VALUES (?, 'a0000000-0000-7000-8000-000000000001', ?, 'U', 'OWNER', 'ACTIVE', 'x', NOW(3), NOW(3))",

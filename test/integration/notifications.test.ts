@@ -64,9 +64,11 @@ describe('expiry notices', () => {
     clock.advance(5 * DAY);
     const [a, b] = await Promise.all([runOnce(), other.run()]);
     expect(a.notices + b.notices).toBe(1);
-    expect(await noticesFor(t.id)).toEqual([...expected([world.member, world.admin, world.owner], 10), ...expected([world.member, world.admin, world.owner], 5)].sort(
-      (x, y) => x.userId.localeCompare(y.userId) || y.thresholdDays - x.thresholdDays,
-    ));
+    expect(await noticesFor(t.id)).toEqual(
+      [...expected([world.member, world.admin, world.owner], 10), ...expected([world.member, world.admin, world.owner], 5)].sort(
+        (x, y) => x.userId.localeCompare(y.userId) || y.thresholdDays - x.thresholdDays,
+      ),
+    );
 
     clock.advance(4.5 * DAY); // half a day left
     await runOnce();
@@ -171,9 +173,7 @@ describe('notifications and markNotificationsRead', () => {
     await runOnce();
     const mine = (await app.ok(NOTIFICATIONS, { unreadOnly: true, first: 100 }, world.member.session)).notifications;
     const forInbox = mine.nodes.filter((n: any) => n.token?.id === t.id);
-    expect(forInbox).toEqual([
-      expect.objectContaining({ kind: 'TOKEN_EXPIRING', thresholdDays: 10, readAt: null, token: { id: t.id, name: 'inbox' } }),
-    ]);
+    expect(forInbox).toEqual([expect.objectContaining({ kind: 'TOKEN_EXPIRING', thresholdDays: 10, readAt: null, token: { id: t.id, name: 'inbox' } })]);
     const ownRows = await app.server.dataSource.getRepository(Notification).countBy({ userId: world.member.id });
     expect(mine.totalCount).toBe(ownRows);
 

@@ -39,7 +39,7 @@ async function expectSignedOut(session: string) {
   expect(res.status).toBe(401);
   expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 }
-const sessionIds = async (session: string) => ((await app.ok(SESSIONS, {}, session)).sessions as Array<{ id: string; current: boolean }>);
+const sessionIds = async (session: string) => (await app.ok(SESSIONS, {}, session)).sessions as Array<{ id: string; current: boolean }>;
 
 describe('changePassword', () => {
   test('changes the password, ends every other session at once, keeps this one and the API tokens, and is audited', async () => {

@@ -183,15 +183,15 @@ async function exercise(): Promise<void> {
   await app.ok('{ webhooks { id } }', undefined, asOwner);
   const deliveries = await app.ok('query($w: ID!) { webhookDeliveries(webhookId: $w, first: 50) { totalCount pageInfo { endCursor } nodes { id } } }', { w: webhook.id }, asOwner);
   if (deliveries.webhookDeliveries.pageInfo.endCursor) {
-    await app.ok('query($w: ID!, $a: String) { webhookDeliveries(webhookId: $w, first: 50, after: $a) { nodes { id } } }', { w: webhook.id, a: deliveries.webhookDeliveries.pageInfo.endCursor }, asOwner);
+    await app.ok(
+      'query($w: ID!, $a: String) { webhookDeliveries(webhookId: $w, first: 50, after: $a) { nodes { id } } }',
+      { w: webhook.id, a: deliveries.webhookDeliveries.pageInfo.endCursor },
+      asOwner,
+    );
   }
 
   // The token lifecycle in the big account.
-  const created = await app.ok(
-    `mutation { createApiToken(input: { name: "plan-check", role: MEMBER, environment: "staging" }) { secret token { id } } }`,
-    undefined,
-    asMember,
-  );
+  const created = await app.ok(`mutation { createApiToken(input: { name: "plan-check", role: MEMBER, environment: "staging" }) { secret token { id } } }`, undefined, asMember);
   const id = created.createApiToken.token.id;
   await app.ok(`mutation($id: ID!) { regenerateApiToken(id: $id, gracePeriodSeconds: 60) { secret } }`, { id }, asMember);
   await app.ok(`mutation($id: ID!) { revokeApiToken(id: $id) { id } }`, { id }, asMember);

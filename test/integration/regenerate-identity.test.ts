@@ -1,7 +1,7 @@
 import type { RunningGateway } from '../../src/gateway/gateway';
 import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
-import { CREATE, ME, REGENERATE, REVOKE, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
+import { CREATE_TOKEN, ME, REGENERATE, REVOKE, setPolicy, UPDATE_ROLE } from '../helpers/api-tokens';
 import { startSupergraph, Supergraph } from '../helpers/supergraph';
 import type { GqlResponse, TestApp } from '../helpers/app';
 import { addUser, Actor, auth, createToken, createWorld, CreatedToken, World } from '../helpers/world';
@@ -60,8 +60,8 @@ describe("regenerating another user's token", () => {
     const count = () => app.db.dataSource.getRepository(ApiToken).countBy({ ownerId: world.owner.id });
     const before = await count();
     for (const res of [
-      await app.gql(CREATE, { input: { name: 'as-owner', ownerId: world.owner.id, role: 'MEMBER' } }, world.admin.session),
-      await sg.gql(gw, CREATE, { input: { name: 'as-owner', ownerId: world.owner.id } }, auth.apiKey(adminKey.secret)),
+      await app.gql(CREATE_TOKEN, { input: { name: 'as-owner', ownerId: world.owner.id, role: 'MEMBER' } }, world.admin.session),
+      await sg.gql(gw, CREATE_TOKEN, { input: { name: 'as-owner', ownerId: world.owner.id } }, auth.apiKey(adminKey.secret)),
     ]) {
       expect(code(res)).toBe('FORBIDDEN');
       expect(res.raw).not.toMatch(/tgk_/);
@@ -69,11 +69,8 @@ describe("regenerating another user's token", () => {
     expect(await count()).toBe(before);
   });
 
-  test('but an ADMIN may still revoke the OWNER\'s tokens, directly and through the gateway', async () => {
-    for (const call of [
-      (id: string) => app.gql(REVOKE, { id }, world.admin.session),
-      (id: string) => sg.gql(gw, REVOKE, { id }, auth.apiKey(adminKey.secret)),
-    ]) {
+  test("but an ADMIN may still revoke the OWNER's tokens, directly and through the gateway", async () => {
+    for (const call of [(id: string) => app.gql(REVOKE, { id }, world.admin.session), (id: string) => sg.gql(gw, REVOKE, { id }, auth.apiKey(adminKey.secret))]) {
       const t = await createToken(app, world.owner, { name: `owner-revocable-${Math.random()}` });
       const res = await call(t.id);
       expect(res.errors).toBeUndefined();
@@ -82,7 +79,7 @@ describe("regenerating another user's token", () => {
     }
   });
 
-  test('the owner\'s current role counts: a member promoted to OWNER after an ADMIN issued their token is out of that ADMIN\'s reach', async () => {
+  test("the owner's current role counts: a member promoted to OWNER after an ADMIN issued their token is out of that ADMIN's reach", async () => {
     const riser = await addUser(app, world.owner, 'MEMBER', 'riser');
     const t = await createToken(app, world.admin, { name: 'for-riser', ownerId: riser.id });
     // While a MEMBER, the ADMIN may rotate it (and the secret acts as the member).

@@ -18,8 +18,7 @@ describe('the account catalog of custom scopes', () => {
   });
   afterAll(() => app?.stop());
 
-  const create = (by: Actor | string, input: Record<string, unknown>) =>
-    app.ok(CREATE, { input }, typeof by === 'string' ? by : by.session).then((d) => d.createScope);
+  const create = (by: Actor | string, input: Record<string, unknown>) => app.ok(CREATE, { input }, typeof by === 'string' ? by : by.session).then((d) => d.createScope);
   const tokenScopes = async (id: string, by: Actor = world.owner) => (await app.ok(TOKEN_SCOPES, { id }, by.session)).apiToken.scopes;
   /** What the service itself sees for a token: the Principal's scopes, as introspection answers them. */
   const principalScopes = async (secret: string) => {
@@ -75,7 +74,11 @@ describe('the account catalog of custom scopes', () => {
       const theirs = (await app.ok(SCOPES, {}, world.stranger.session)).scopes.map((x: { name: string }) => x.name);
       expect(theirs).not.toContain('private:scope');
       expect((await app.fail(DELETE, { id: mine.id }, world.stranger.session)).code).toBe('NOT_FOUND');
-      const err = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', { input: { name: 'x', scopes: ['private:scope'] } }, world.stranger.session);
+      const err = await app.fail(
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+        { input: { name: 'x', scopes: ['private:scope'] } },
+        world.stranger.session,
+      );
       expect(err.code).toBe('BAD_USER_INPUT');
       expect(err.message).toContain('private:scope');
       // The stranger may have a scope of the same name in their own catalog, independent of ours.
@@ -105,7 +108,11 @@ describe('the account catalog of custom scopes', () => {
 
     test('a scope missing from the catalog is BAD_USER_INPUT naming it', async () => {
       for (const bad of ['unknown:scope', 'read', 'NOT A SCOPE']) {
-        const err = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', { input: { name: `bad-${bad}`, scopes: ['inventory:write', bad] } }, world.owner.session);
+        const err = await app.fail(
+          'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+          { input: { name: `bad-${bad}`, scopes: ['inventory:write', bad] } },
+          world.owner.session,
+        );
         expect(err.code).toBe('BAD_USER_INPUT');
         expect(err.message).toContain(bad);
       }
@@ -134,17 +141,25 @@ describe('the account catalog of custom scopes', () => {
 
     test("the new token's own role must reach the scope's minRole: a MEMBER cannot mint a READ_ONLY token that writes (BAD_USER_INPUT)", async () => {
       const before = (await app.ok('{ apiTokens(first: 100) { totalCount } }', {}, world.member.session)).apiTokens.totalCount;
-      const err = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { scopes } } }', {
-        input: { name: 'ro-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
-      }, world.member.session);
+      const err = await app.fail(
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { scopes } } }',
+        {
+          input: { name: 'ro-writer', role: 'READ_ONLY', scopes: ['inventory:write'] },
+        },
+        world.member.session,
+      );
       expect(err.code).toBe('BAD_USER_INPUT');
       expect(err.message).toContain('"inventory:write" requires MEMBER');
       expect(err.message).toContain('READ_ONLY token');
       // The same through an ADMIN's API token, and for an ADMIN-only scope on a MEMBER-role token.
       const adminKey = await createToken(app, world.admin, { role: 'ADMIN', scopes: ['billing:admin'] });
-      const viaToken = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', {
-        input: { name: 'member-billing', role: 'MEMBER', scopes: ['billing:admin'] },
-      }, auth.apiKey(adminKey.secret));
+      const viaToken = await app.fail(
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+        {
+          input: { name: 'member-billing', role: 'MEMBER', scopes: ['billing:admin'] },
+        },
+        auth.apiKey(adminKey.secret),
+      );
       expect(viaToken.code).toBe('BAD_USER_INPUT');
       expect(viaToken.message).toContain('billing:admin');
       expect((await app.ok('{ apiTokens(first: 100) { totalCount } }', {}, world.member.session)).apiTokens.totalCount).toBe(before);
@@ -170,17 +185,33 @@ describe('the account catalog of custom scopes', () => {
       const carrier = await createToken(app, world.admin, { role: 'ADMIN', scopes: ['inventory:write'] });
       const child = await createToken(app, auth.apiKey(carrier.secret), { scopes: ['inventory:write'] });
       expect(await tokenScopes(child.id)).toContain('inventory:write');
-      const err = await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', { input: { name: 'no-carry', scopes: ['billing:admin'] } }, auth.apiKey(carrier.secret));
+      const err = await app.fail(
+        'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+        { input: { name: 'no-carry', scopes: ['billing:admin'] } },
+        auth.apiKey(carrier.secret),
+      );
       expect(err.code).toBe('FORBIDDEN');
       expect(err.message).toContain('billing:admin');
       const bare = await createToken(app, world.admin, { role: 'ADMIN' });
-      expect((await app.fail('mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }', { input: { name: 'bare-carry', scopes: ['inventory:write'] } }, auth.apiKey(bare.secret))).code).toBe('FORBIDDEN');
+      expect(
+        (
+          await app.fail(
+            'mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret } }',
+            { input: { name: 'bare-carry', scopes: ['inventory:write'] } },
+            auth.apiKey(bare.secret),
+          )
+        ).code,
+      ).toBe('FORBIDDEN');
     });
 
     test("a catalog scope stops being granted while the owner's role is below its minRole, and returns with the role", async () => {
-      const user = await app.ok('mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', {
-        input: { email: `demote.${Date.now()}@example.com`, name: 'demote', password: 'correct horse battery staple', role: 'ADMIN' },
-      }, world.owner.session);
+      const user = await app.ok(
+        'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }',
+        {
+          input: { email: `demote.${Date.now()}@example.com`, name: 'demote', password: 'correct horse battery staple', role: 'ADMIN' },
+        },
+        world.owner.session,
+      );
       const id = user.createUser.id;
       const t = await createToken(app, world.owner, { ownerId: id, role: 'ADMIN', scopes: ['billing:admin', 'inventory:write'] });
       expect(await principalScopes(t.secret)).toEqual(['read', 'write', 'admin', 'billing:admin', 'inventory:write']);

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-test('the committed fold table is the server collation\'s classes (regenerate with src/scripts/search-fold-table.ts)', async () => {
+test("the committed fold table is the server collation's classes (regenerate with src/scripts/search-fold-table.ts)", async () => {
   const classes = await collationClasses(app.db.dataSource);
   expect(encodeClasses(classes)).toBe(FOLD_CLASSES);
   // And the classes are what the index uses: each member folds to its class's first character.
@@ -23,7 +23,12 @@ test('the committed fold table is the server collation\'s classes (regenerate wi
 
 test('LIKE agrees: characters the collation sorts together match each other, one character at a time', async () => {
   const probes: Array<[string, string, number]> = [
-    ['é', 'E', 1], ['Ａ', 'a', 1], ['١', '1', 1], ['\u0301', '\u0302', 1], ['ß', 's', 0], ['ǆ', 'dz', 0],
+    ['é', 'E', 1],
+    ['Ａ', 'a', 1],
+    ['١', '1', 1],
+    ['\u0301', '\u0302', 1],
+    ['ß', 's', 0],
+    ['ǆ', 'dz', 0],
   ];
   for (const [text, pattern, expected] of probes) {
     const [row] = await app.db.dataSource.query('SELECT ? LIKE ? AS m', [text, pattern]);

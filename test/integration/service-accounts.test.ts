@@ -141,7 +141,7 @@ describe('a service account acts only through its tokens', () => {
     expect((await app().ok(ME, {}, auth.apiKey(token.secret))).me.id).toBe(sa.id);
   });
 
-  test('a service account OWNER does not count as the account\'s other OWNER', async () => {
+  test("a service account OWNER does not count as the account's other OWNER", async () => {
     const sa = await createSa(world.owner.session, { role: 'OWNER' });
     const r = await app().fail(UPDATE_ROLE, { id: world.owner.id, role: 'ADMIN' }, world.owner.session);
     expect(r.code).toBe('CONFLICT');

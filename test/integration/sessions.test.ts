@@ -134,9 +134,7 @@ describe('signUp', () => {
   test('concurrent sign-ups with one e-mail address: exactly one succeeds, the others are CONFLICT', async () => {
     const email = uniqueEmail('race');
     const [accounts, users] = [await accountCount(), await userCount()];
-    const results = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => app.gql(SIGN_UP, { input: signUpInput({ email, accountName: `Race ${i}` }) })),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => app.gql(SIGN_UP, { input: signUpInput({ email, accountName: `Race ${i}` }) })));
     expect(results.filter((r) => !r.errors).length).toBe(1);
     expect(results.filter((r) => r.errors).map((r) => r.errors![0].extensions?.code)).toEqual(['CONFLICT', 'CONFLICT', 'CONFLICT']);
     expect([await accountCount(), await userCount()]).toEqual([accounts + 1, users + 1]);
@@ -374,7 +372,7 @@ describe('logout', () => {
     expect(e.message.startsWith('refreshToken:')).toBe(true);
   });
 
-  test("is FORBIDDEN with a READ_ONLY API token and leaves the session alive", async () => {
+  test('is FORBIDDEN with a READ_ONLY API token and leaves the session alive', async () => {
     const ro = await createToken(app, world.owner, { role: 'READ_ONLY' });
     const s = await login(world.owner.email);
     expect((await app.fail(LOGOUT, { refreshToken: s.refreshToken }, auth.apiKey(ro.secret))).code).toBe('FORBIDDEN');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../src/logger';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { createTestDatabase, TestDatabase } from '../helpers/test-db';
-import { TEST_SIGNING_KEY } from '../helpers/app';
+import { post, TEST_SIGNING_KEY } from '../helpers/app';
 import { checkThenDrop, registerConfigSecrets } from '../helpers/secret-registry';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { freePort } = require('../support/mysql-server.cjs');
@@ -64,17 +64,8 @@ test('SIGTERM drains, flushes token usage and exits 0', async () => {
   child.stderr!.on('data', (d) => (output += d));
   await waitUntilUp(base);
 
-  const gql = async (query: string, authorization?: string) => {
-    const res = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-      body: JSON.stringify({ query }),
-    });
-    return (await res.json()) as { data: any; errors?: unknown[] };
-  };
-  const signUp = await gql(
-    'mutation { signUp(input: { accountName: "Down", email: "shutdown@example.com", name: "S", password: "correct horse battery staple" }) { accessToken } }',
-  );
+  const gql = (query: string, authorization?: string) => post(`${base}/graphql`, query, undefined, authorization);
+  const signUp = await gql('mutation { signUp(input: { accountName: "Down", email: "shutdown@example.com", name: "S", password: "correct horse battery staple" }) { accessToken } }');
   const session = `Bearer ${signUp.data.signUp.accessToken}`;
   const created = await gql('mutation { createApiToken(input: { name: "flush-me" }) { secret token { id } } }', session);
   const { secret, token } = created.data.createApiToken;

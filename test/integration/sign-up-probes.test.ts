@@ -42,8 +42,7 @@ const userInput = (email: string) => ({ email, name: 'New', password: PASSWORD, 
 const counts = async () => [await sg.app.db.dataSource.getRepository(Account).count(), await sg.app.db.dataSource.getRepository(User).count()];
 const EVENTS = `query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 100) {
   nodes { action actorId actorTokenId targetType targetId reason ip details } } }`;
-const conflictEvents = async (by: Actor) =>
-  (await sg.app.ok(EVENTS, { filter: { action: 'user.email_conflict' } }, by.session)).auditEvents.nodes as Array<Record<string, any>>;
+const conflictEvents = async (by: Actor) => (await sg.app.ok(EVENTS, { filter: { action: 'user.email_conflict' } }, by.session)).auditEvents.nodes as Array<Record<string, any>>;
 
 describe('signUp probes for registered addresses', () => {
   test('40 probes from one address: the first 10 are CONFLICT, every later one RATE_LIMITED, and nothing is created', async () => {
@@ -73,7 +72,7 @@ describe('signUp probes for registered addresses', () => {
     expect(firstError(again)?.extensions?.retryAfterSeconds).toBeGreaterThan(60);
   });
 
-  test('signUp and createUser share the address\'s budget', async () => {
+  test("signUp and createUser share the address's budget", async () => {
     const ip = freshIp();
     for (let i = 0; i < 5; i++) expect(code(await direct(SIGN_UP, { input: signUpInput(world.member.email) }, undefined, ip))).toBe('CONFLICT');
     for (let i = 0; i < 5; i++) expect(code(await direct(CREATE_USER, { input: userInput(world.stranger.email) }, world.owner.session, ip))).toBe('CONFLICT');
@@ -81,7 +80,7 @@ describe('signUp probes for registered addresses', () => {
     expect(code(await direct(CREATE_USER, { input: userInput(uniqueEmail('blocked')) }, world.owner.session, ip))).toBe('RATE_LIMITED');
   });
 
-  test('the refusal is the same for an address of the caller\'s account and of another, and names no user or account', async () => {
+  test("the refusal is the same for an address of the caller's account and of another, and names no user or account", async () => {
     const signUps = [world.member.email, world.stranger.email];
     const [own, foreign] = await Promise.all(signUps.map((email) => direct(SIGN_UP, { input: signUpInput(email) }, undefined, freshIp())));
     expect(own.status).toBe(foreign.status);
@@ -159,7 +158,16 @@ describe('the audit trail', () => {
     await direct(CREATE_USER, { input: userInput(world.stranger.email) }, world.admin.session, ip);
     const ours = (await conflictEvents(world.owner)).filter((e) => e.ip === ip);
     expect(ours).toEqual([
-      { action: 'user.email_conflict', actorId: world.admin.id, actorTokenId: null, targetType: null, targetId: null, reason: 'create_user', ip, details: JSON.stringify({ email: world.stranger.email }) },
+      {
+        action: 'user.email_conflict',
+        actorId: world.admin.id,
+        actorTokenId: null,
+        targetType: null,
+        targetId: null,
+        reason: 'create_user',
+        ip,
+        details: JSON.stringify({ email: world.stranger.email }),
+      },
     ]);
     const theirs = (await conflictEvents(world.stranger)).filter((e) => e.ip === ip);
     expect(theirs).toEqual([{ action: 'user.email_conflict', actorId: null, actorTokenId: null, targetType: 'user', targetId: world.stranger.id, reason: 'create_user', ip, details: null }]);
@@ -169,6 +177,8 @@ describe('the audit trail', () => {
     const ip = freshIp();
     await direct(CREATE_USER, { input: userInput(world.member.email) }, world.admin.session, ip);
     const events = (await conflictEvents(world.owner)).filter((e) => e.ip === ip);
-    expect(events).toEqual([{ action: 'user.email_conflict', actorId: world.admin.id, actorTokenId: null, targetType: 'user', targetId: world.member.id, reason: 'create_user', ip, details: null }]);
+    expect(events).toEqual([
+      { action: 'user.email_conflict', actorId: world.admin.id, actorTokenId: null, targetType: 'user', targetId: world.member.id, reason: 'create_user', ip, details: null },
+    ]);
   });
 });

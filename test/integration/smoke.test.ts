@@ -17,7 +17,11 @@ test('me answers for each role', async () => {
 });
 
 test('every request leaves one access-log line with its id, the path as requested, the status and the time taken', async () => {
-  const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'smoke-access-log-1' }, body: JSON.stringify({ query: '{ me { id } }' }) });
+  const res = await fetch(app.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'smoke-access-log-1' },
+    body: JSON.stringify({ query: '{ me { id } }' }),
+  });
   expect(res.headers.get('x-request-id')).toBe('smoke-access-log-1');
   await new Promise((r) => setTimeout(r, 20)); // the line is written when the response finishes
   const lines = app.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.requestId === 'smoke-access-log-1');

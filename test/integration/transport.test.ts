@@ -170,10 +170,9 @@ describe('production error hygiene', () => {
   });
 
   test('bad input names the field, without internals', async () => {
-    const res = await app.gql(
-      'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }',
-      { i: { accountName: 'A', email: 'not-an-email', password: 'correct horse battery', name: 'N' } },
-    );
+    const res = await app.gql('mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
+      i: { accountName: 'A', email: 'not-an-email', password: 'correct horse battery', name: 'N' },
+    });
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(/^email:/);
     expect(res.raw).not.toMatch(/stacktrace/);

@@ -1,18 +1,5 @@
 import { startTestApp, TestApp } from '../helpers/app';
-import {
-  Actor,
-  addUser,
-  auth,
-  CREATE_USER,
-  createToken,
-  createWorld,
-  LOGIN,
-  PASSWORD,
-  RoleName,
-  signUp,
-  uniqueEmail,
-  World,
-} from '../helpers/world';
+import { Actor, addUser, auth, CREATE_USER, createToken, createWorld, LOGIN, PASSWORD, RoleName, signUp, uniqueEmail, World } from '../helpers/world';
 import { clock } from '../../src/common/clock';
 import { User } from '../../src/modules/user/user.entity';
 
@@ -270,7 +257,7 @@ describe('createUser', () => {
     expect(await userCount()).toBe(before);
   });
 
-  test('is FORBIDDEN for MEMBER and READ_ONLY, for a READ_ONLY token, and above the creator\'s role; nothing is created', async () => {
+  test("is FORBIDDEN for MEMBER and READ_ONLY, for a READ_ONLY token, and above the creator's role; nothing is created", async () => {
     const roToken = await createToken(app, world.owner, { role: 'READ_ONLY' });
     const adminToken = await createToken(app, world.owner, { role: 'ADMIN' });
     const before = await userCount();
@@ -298,7 +285,7 @@ describe('createUser', () => {
 });
 
 describe('updateUserRole', () => {
-  test('takes effect at once on the user\'s sessions and API tokens', async () => {
+  test("takes effect at once on the user's sessions and API tokens", async () => {
     const u = await addUser(app, world.owner, 'MEMBER', 'climber');
     const t = await createToken(app, u);
     await app.ok(ME, {}, auth.apiKey(t.secret)); // cached verification

@@ -106,8 +106,7 @@ describe('webhooks', () => {
   });
 
   test('refuses bad URLs, metadata and link-local addresses, and unknown events', async () => {
-    const bad = async (url: string, events = ['token.created']) =>
-      (await app.fail(CREATE, { input: { url, events } }, world.owner.session)).code;
+    const bad = async (url: string, events = ['token.created']) => (await app.fail(CREATE, { input: { url, events } }, world.owner.session)).code;
     for (const url of [
       'ftp://example.com/x',
       'not a url',

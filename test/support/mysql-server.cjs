@@ -102,11 +102,9 @@ async function startServer(options = {}) {
   if (found.flavour === 'mariadb') {
     const installer = which('mariadb-install-db') || which('mysql_install_db');
     if (!installer) throw new Error('mariadb-install-db not found next to mariadbd');
-    execFileSync(
-      installer,
-      ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    execFileSync(installer, ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } else {
     fs.mkdirSync(dataDir, { recursive: true });
     execFileSync(found.bin, ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, `--tmpdir=${tmpDir}`, ...userArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -182,13 +180,16 @@ module.exports = { findServer, startServer, freePort };
 if (require.main === module) {
   // Manual use: `node test/support/mysql-server.cjs` prints a URL and runs until Ctrl-C.
   // MYSQLD_ARGS: extra server options, e.g. "--innodb-buffer-pool-size=4G" for a big seeded database.
-  startServer({ extraArgs: (process.env.MYSQLD_ARGS || '').split(/\s+/).filter(Boolean) }).then((s) => {
-    process.stdout.write(`${s.flavour} listening: ${s.url}/<database>\n`);
-    const end = () => s.stop().then(() => process.exit(0));
-    process.on('SIGINT', end);
-    process.on('SIGTERM', end);
-  }, (err) => {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  });
+  startServer({ extraArgs: (process.env.MYSQLD_ARGS || '').split(/\s+/).filter(Boolean) }).then(
+    (s) => {
+      process.stdout.write(`${s.flavour} listening: ${s.url}/<database>\n`);
+      const end = () => s.stop().then(() => process.exit(0));
+      process.on('SIGINT', end);
+      process.on('SIGTERM', end);
+    },
+    (err) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -64,15 +64,7 @@ async function startRedis(options = {}) {
   if (!bin) throw new Error('no redis-server found (Debian: apt-get install redis-server)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tokengate-redis-'));
   const port = options.port || (await freePort());
-  const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--logfile', path.join(dir, 'redis.log'),
-  ];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log')];
   let child;
   const launch = async () => {
     child = spawn(bin, args, { stdio: 'ignore' });
@@ -110,13 +102,16 @@ async function startRedis(options = {}) {
 module.exports = { findRedisServer, startRedis };
 
 if (require.main === module) {
-  startRedis().then((s) => {
-    process.stdout.write(`redis listening: ${s.url}\n`);
-    const end = () => s.stop().then(() => process.exit(0));
-    process.on('SIGINT', end);
-    process.on('SIGTERM', end);
-  }, (err) => {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  });
+  startRedis().then(
+    (s) => {
+      process.stdout.write(`redis listening: ${s.url}\n`);
+      const end = () => s.stop().then(() => process.exit(0));
+      process.on('SIGINT', end);
+      process.on('SIGTERM', end);
+    },
+    (err) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -14,8 +14,7 @@ describe('clientAddress: what is stored of a client address', () => {
     expect(clientAddress(given)).toBe(stored);
   });
 
-  test.each([undefined, '', 'localhost', '::ffff:999.0.0.1', '192.0.2.1, 10.0.0.1', `::ffff:${'1'.repeat(50)}`])(
-    'what is not one plain IP address is dropped: %p',
-    (given) => expect(clientAddress(given)).toBeUndefined(),
+  test.each([undefined, '', 'localhost', '::ffff:999.0.0.1', '192.0.2.1, 10.0.0.1', `::ffff:${'1'.repeat(50)}`])('what is not one plain IP address is dropped: %p', (given) =>
+    expect(clientAddress(given)).toBeUndefined(),
   );
 });

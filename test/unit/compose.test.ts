@@ -228,7 +228,10 @@ describe('docker-compose.yml', () => {
     });
 
     test('no other service sets variables of ours: the rest are image services (mysql, redis, proxy) or have none (secrets)', () => {
-      const built = Object.entries(services).filter(([, s]) => s.build !== undefined).map(([n]) => n).sort();
+      const built = Object.entries(services)
+        .filter(([, s]) => s.build !== undefined)
+        .map(([n]) => n)
+        .sort();
       expect(built).toEqual(['gateway', 'gateway-2', 'inventory', 'tokengate', 'tokengate-2']);
       expect(services.secrets.environment).toBeUndefined();
       expect(services.mysql.image).toMatch(/^mysql:/);
@@ -248,9 +251,17 @@ describe('docker-compose.yml', () => {
     const nginx = readFileSync(join(root, 'deploy/nginx.conf'), 'utf8');
     /** A compose network name for a service: its own, and its aliases. */
     const namesOf = (service: string) => [service, ...(services[service].networks?.default?.aliases ?? [])];
-    const resolvesTo = (host: string) => Object.keys(services).filter((n) => namesOf(n).includes(host)).sort();
+    const resolvesTo = (host: string) =>
+      Object.keys(services)
+        .filter((n) => namesOf(n).includes(host))
+        .sort();
     /** nginx's `upstream NAME { … }` blocks: their `server host:port` lines. */
-    const upstreams = new Map([...nginx.matchAll(/upstream (\w+) \{([^}]*)\}/g)].map((m) => [m[1], [...m[2].matchAll(/^\s*server (\S+):(\d+)( [^;]*)?;/gm)].map((s) => ({ host: s[1], port: s[2], options: s[3] ?? '' }))]));
+    const upstreams = new Map(
+      [...nginx.matchAll(/upstream (\w+) \{([^}]*)\}/g)].map((m) => [
+        m[1],
+        [...m[2].matchAll(/^\s*server (\S+):(\d+)( [^;]*)?;/gm)].map((s) => ({ host: s[1], port: s[2], options: s[3] ?? '' })),
+      ]),
+    );
     /** nginx's `server { listen N; … proxy_pass http://UPSTREAM; }` blocks, by port. */
     const servers = new Map([...nginx.matchAll(/server \{\s*listen (\d+);([\s\S]*?)\n {2}\}/g)].map((m) => [m[1], m[2]]));
 
@@ -262,7 +273,9 @@ describe('docker-compose.yml', () => {
     });
 
     test('only the proxy publishes ports, on loopback: 4000 (tokens) and 4001 (gateways); /metrics ports stay inside', () => {
-      const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
+      const publishing = Object.entries(services)
+        .filter(([, s]) => (s.ports ?? []).length > 0)
+        .map(([n]) => n);
       expect(publishing).toEqual(['proxy']);
       expect(services.proxy.ports).toEqual(['127.0.0.1:4000:4000', '127.0.0.1:4001:4001']);
       expect([...servers.keys()].sort()).toEqual(['4000', '4001']);
@@ -272,7 +285,11 @@ describe('docker-compose.yml', () => {
       expect(services.proxy.volumes).toEqual(['./deploy/nginx.conf:/etc/nginx/nginx.conf:ro']);
       expect(servers.get('4001')).toMatch(/proxy_pass http:\/\/gateways;/);
       expect(servers.get('4000')).toMatch(/proxy_pass http:\/\/tokens;/);
-      const reached = (upstream: string) => upstreams.get(upstream)!.flatMap((s) => resolvesTo(s.host)).sort();
+      const reached = (upstream: string) =>
+        upstreams
+          .get(upstream)!
+          .flatMap((s) => resolvesTo(s.host))
+          .sort();
       expect(reached('gateways')).toEqual(['gateway', 'gateway-2']);
       expect(reached('tokens')).toEqual(['tokengate', 'tokengate-2']);
       // Each upstream port is the port its services listen on, re-resolved through Docker's DNS (a zone, `resolve`).

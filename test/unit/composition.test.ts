@@ -41,7 +41,7 @@ describe('supergraph composition', () => {
       type Product @key(fields: "id") { id: ID! name: String! }
       type PageInfo @shareable { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }`;
 
-    test('composes with the tokens subgraph and the inventory example (The Guild\'s composer, as `npm run compose` uses)', () => {
+    test("composes with the tokens subgraph and the inventory example (The Guild's composer, as `npm run compose` uses)", () => {
       const sdl = composeSupergraph([
         { name: 'tokens', url: 'http://tokens/graphql', typeDefs: tokensSdl },
         { name: 'inventory', url: 'http://inventory/graphql', typeDefs: INVENTORY_SDL },
@@ -64,9 +64,11 @@ describe('supergraph composition', () => {
 
   test('a conflicting subgraph fails composition with a readable error', () => {
     const bad = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])\ntype User @key(fields: "id") { id: ID! email: Int! }';
-    expect(() => composeSupergraph([
-      { name: 'tokens', url: 'http://t', typeDefs: tokensSdl },
-      { name: 'bad', url: 'http://b', typeDefs: bad },
-    ])).toThrow(CompositionError);
+    expect(() =>
+      composeSupergraph([
+        { name: 'tokens', url: 'http://t', typeDefs: tokensSdl },
+        { name: 'bad', url: 'http://b', typeDefs: bad },
+      ]),
+    ).toThrow(CompositionError);
   });
 });

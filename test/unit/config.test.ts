@@ -135,14 +135,15 @@ describe('secrets from files (SESSION_SIGNING_KEY_FILE, GATEWAY_SECRET_FILE, IDE
   test('a short or unreadable SESSION_SIGNING_KEY_FILE stops start-up with the variable named', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'short'), 'too short');
-    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'short') })).toThrow(/SESSION_SIGNING_KEY must be at least 32 characters long \(got 9\)/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'short') })).toThrow(
+      /SESSION_SIGNING_KEY must be at least 32 characters long \(got 9\)/,
+    );
     expect(() => loadConfig({ NODE_ENV: 'production', DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'missing') })).toThrow(
       /SESSION_SIGNING_KEY_FILE names a file that cannot be read \(ENOENT\)/,
     );
     // Development never falls back to a generated key when a named file is missing: that would hide the mistake.
     expect(() => loadConfig({ DATA_DIR: dir, SESSION_SIGNING_KEY_FILE: join(dir, 'missing') })).toThrow(ConfigError);
   });
-
 
   test('both services read the gateway secret and the identity key from files, as the compose stack does', () => {
     const dir = tmp();
@@ -164,7 +165,9 @@ describe('secrets from files (SESSION_SIGNING_KEY_FILE, GATEWAY_SECRET_FILE, IDE
     const direct = 'd'.repeat(40);
     expect(loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, GATEWAY_SECRET_FILE: join(dir, 'short') }).gatewaySecret).toBe(direct);
     expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'short') })).toThrow(/at least 32 characters/);
-    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'missing') })).toThrow(/GATEWAY_SECRET_FILE names a file that cannot be read \(ENOENT\)/);
+    expect(() => loadConfig({ SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET_FILE: join(dir, 'missing') })).toThrow(
+      /GATEWAY_SECRET_FILE names a file that cannot be read \(ENOENT\)/,
+    );
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SIGNING_KEY: KEY, DATA_DIR: dir, GATEWAY_SECRET: direct, IDENTITY_PRIVATE_KEY_FILE: join(dir, 'short') })).toThrow(ConfigError);
   });
 });
@@ -179,7 +182,13 @@ describe('routers other than ours: the token exchange and the coprocessors', () 
   });
 
   test('PUBLIC_URL is the issuer (no trailing slash, a path kept); audiences, TTL and rate as set', () => {
-    const c = loadConfig({ ...base(), PUBLIC_URL: 'https://api.example.com/tokens/', EXCHANGE_AUDIENCES: ' supergraph , reports ,supergraph', EXCHANGE_TOKEN_TTL_S: '300', EXCHANGE_RATE_LIMIT_PER_MINUTE: '0' });
+    const c = loadConfig({
+      ...base(),
+      PUBLIC_URL: 'https://api.example.com/tokens/',
+      EXCHANGE_AUDIENCES: ' supergraph , reports ,supergraph',
+      EXCHANGE_TOKEN_TTL_S: '300',
+      EXCHANGE_RATE_LIMIT_PER_MINUTE: '0',
+    });
     expect(c.exchange).toEqual({ issuer: 'https://api.example.com/tokens', tokenTtlSeconds: 300, audiences: ['supergraph', 'reports'], perTokenPerMinute: 0 });
   });
 
@@ -196,7 +205,10 @@ describe('routers other than ours: the token exchange and the coprocessors', () 
   test('COPROCESSOR_SECRET turns the coprocessors on, from the variable or its _FILE', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'copro'), `${'c'.repeat(40)}\n`);
-    expect(loadConfig({ ...base(), COPROCESSOR_SECRET: 's'.repeat(32), COPROCESSOR_CLIENT_IP_HEADER: 'X-Forwarded-For' }).coprocessor).toEqual({ secret: 's'.repeat(32), clientIpHeader: 'x-forwarded-for' });
+    expect(loadConfig({ ...base(), COPROCESSOR_SECRET: 's'.repeat(32), COPROCESSOR_CLIENT_IP_HEADER: 'X-Forwarded-For' }).coprocessor).toEqual({
+      secret: 's'.repeat(32),
+      clientIpHeader: 'x-forwarded-for',
+    });
     expect(loadConfig({ ...base(), COPROCESSOR_SECRET_FILE: join(dir, 'copro') }).coprocessor).toEqual({ secret: 'c'.repeat(40), clientIpHeader: undefined });
   });
 

@@ -64,7 +64,13 @@ describe('container image and compose stack', () => {
     expect(tokens).toMatchObject({ NODE_ENV: 'production', SANDBOX: 'true', INTROSPECTION: 'false' });
     expect(gateway).toMatchObject({ NODE_ENV: 'production', INTROSPECTION: 'false' });
     // What the services make of it (the secret files are the secrets service's, absent here).
-    const noFiles = { GATEWAY_SECRET_FILE: '', IDENTITY_PRIVATE_KEY_FILE: '', SESSION_SIGNING_KEY_FILE: '', SESSION_SIGNING_KEY: 'k'.repeat(40), DATA_DIR: mkdtempSync(join(tmpdir(), 'tg-compose-')) };
+    const noFiles = {
+      GATEWAY_SECRET_FILE: '',
+      IDENTITY_PRIVATE_KEY_FILE: '',
+      SESSION_SIGNING_KEY_FILE: '',
+      SESSION_SIGNING_KEY: 'k'.repeat(40),
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tg-compose-')),
+    };
     const config = loadConfig({ ...tokens, ...noFiles });
     expect([config.sandbox, config.introspection]).toEqual([true, false]);
     const gw = loadGatewayConfig({ ...gateway, ...noFiles, GATEWAY_SECRET: 's'.repeat(40), IDENTITY_PRIVATE_KEY: generateIdentityKeyPem() });

@@ -36,7 +36,10 @@ function anchorsOf(markdown: string): Set<string> {
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
   for (const [, heading] of withoutCode.matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
     const text = heading.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/<[^>]+>/g, '');
-    const base = text.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
+    const base = text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     anchors.add(n === 0 ? base : `${base}-${n}`);
@@ -119,7 +122,10 @@ describe('environment variables', () => {
   /** The page's `## ` sections by heading. */
   const sections = new Map(configuration.split(/^(?=## )/m).map((s) => [s.split('\n')[0], s] as const));
   const gatewaySection = [...sections].find(([heading]) => /^## Gateway\b/.test(heading))?.[1] ?? '';
-  const elsewhere = [...sections].filter(([heading]) => !/^## Gateway\b/.test(heading)).map(([, s]) => s).join('\n');
+  const elsewhere = [...sections]
+    .filter(([heading]) => !/^## Gateway\b/.test(heading))
+    .map(([, s]) => s)
+    .join('\n');
 
   /**
    * The variables a part of the page documents: those that name a table row (its first column), and the

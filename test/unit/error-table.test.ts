@@ -31,7 +31,7 @@ test('the code list is the contract vocabulary, each with the status of a reques
   expect(ERROR_CODES.filter((c) => 'duringExecution' in ERROR_TABLE[c])).toEqual(['SERVICE_UNAVAILABLE']);
 });
 
-test('public codes are Tokengate\'s and the frameworks\', never INTERNAL_SERVER_ERROR', () => {
+test("public codes are Tokengate's and the frameworks', never INTERNAL_SERVER_ERROR", () => {
   for (const c of ERROR_CODES) expect(PUBLIC_CODES.has(c)).toBe(true);
   for (const c of FRAMEWORK_CODES) expect(PUBLIC_CODES.has(c)).toBe(true);
   expect(PUBLIC_CODES.has('INTERNAL_SERVER_ERROR')).toBe(false);
@@ -40,7 +40,7 @@ test('public codes are Tokengate\'s and the frameworks\', never INTERNAL_SERVER_
   expect(isErrorCode('CONFLICT')).toBe(true);
 });
 
-test.each(ERROR_CODES.map((c) => [c]))('a request refused with %s carries the table\'s status', (code) => {
+test.each(ERROR_CODES.map((c) => [c]))("a request refused with %s carries the table's status", (code) => {
   const e = toRequestError(new AppError(code as ErrorCode, 'words for the user'));
   expect(e.message).toBe('words for the user');
   expect(e.extensions).toEqual({ code, http: { status: httpStatusOf(code as ErrorCode) } });
@@ -63,7 +63,7 @@ test('raised while an operation runs, only SERVICE_UNAVAILABLE sets the status',
   expect(executionStatusOf([new GraphQLError('down', { extensions: { code: 'SERVICE_UNAVAILABLE' } })])).toBe(503);
 });
 
-test('the formatter keeps a domain error\'s code and message, and turns a database outage into SERVICE_UNAVAILABLE', () => {
+test("the formatter keeps a domain error's code and message, and turns a database outage into SERVICE_UNAVAILABLE", () => {
   const format = createErrorFormatter(pino({ level: 'silent' }), { exposeDetails: false });
   const located = locatedError(new AppError('CONFLICT', 'name taken', { field: 'name' }), [], ['f']);
   expect(format(located.toJSON(), located)).toEqual({ message: 'name taken', path: ['f'], locations: undefined, extensions: { field: 'name', code: 'CONFLICT' } });
@@ -75,7 +75,7 @@ test('the formatter keeps a domain error\'s code and message, and turns a databa
   expect(format(bug.toJSON(), bug)).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 });
 
-test('the HTTP layer\'s refusals', () => {
+test("the HTTP layer's refusals", () => {
   expect(httpRefusal(400)).toEqual({ status: 400, body: { errors: [{ message: 'Malformed request: the body must be JSON', extensions: { code: 'BAD_REQUEST' } }] } });
   expect(httpRefusal(413).body.errors[0]).toEqual({ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } });
   expect(httpRefusal(500).body.errors[0]).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -27,14 +27,25 @@ describe('the gateway auth cache bounds revocation by its TTL', () => {
   test('never outlives the credential, never caches failures, TTL 0 disables it', async () => {
     let now = 0;
     let calls = 0;
-    const expiring = cachedVerifier(async () => (calls++, { ...user, expiresAtMs: 100 }), 5000, () => now);
+    const expiring = cachedVerifier(
+      async () => (calls++, { ...user, expiresAtMs: 100 }),
+      5000,
+      () => now,
+    );
     await expiring('APIKey y', undefined);
     now = 100;
     await expiring('APIKey y', undefined);
     expect(calls).toBe(2);
 
     let fails = 0;
-    const failing = cachedVerifier(async () => { fails++; throw unauthenticated(); }, 5000, () => 0);
+    const failing = cachedVerifier(
+      async () => {
+        fails++;
+        throw unauthenticated();
+      },
+      5000,
+      () => 0,
+    );
     await expect(failing('APIKey z', undefined)).rejects.toBeTruthy();
     await expect(failing('APIKey z', undefined)).rejects.toBeTruthy();
     expect(fails).toBe(2);
@@ -57,7 +68,11 @@ describe('a gateway in the tokens service process forgets what that service chan
   test('token, user, session, account and clear each drop exactly the verdicts they concern', async () => {
     const cache = new TokenCache(5000, 100, () => 0);
     const calls: string[] = [];
-    const verify = cachedVerifier(async (a) => (calls.push(a!), users[a!]), 60_000, () => 0);
+    const verify = cachedVerifier(
+      async (a) => (calls.push(a!), users[a!]),
+      60_000,
+      () => 0,
+    );
     const unfollow = followInvalidations(cache, verify);
     const all = async () => {
       for (const a of Object.keys(users)) await verify(a, undefined);
@@ -81,8 +96,7 @@ describe('a gateway in the tokens service process forgets what that service chan
 });
 
 describe('the verification cache finds an entry by digest and by secret fingerprint alike', () => {
-  const entry = (tokenId: string, fingerprint: string, ownerId = 'o', accountId = 'a') =>
-    ({ tokenId, fingerprint, ownerId, accountId }) as unknown as VerifiedToken;
+  const entry = (tokenId: string, fingerprint: string, ownerId = 'o', accountId = 'a') => ({ tokenId, fingerprint, ownerId, accountId }) as unknown as VerifiedToken;
 
   test('both keys reach the same entry; invalidation, expiry and eviction remove both', () => {
     let now = 0;

@@ -30,4 +30,9 @@ describe('requestAddress: TRUST_PROXY as express reads it', () => {
     expect(requestAddress('loopback, 10.0.0.0/8')(req('127.0.0.1', '198.51.100.9, 10.0.0.2'))).toBe('198.51.100.9');
     expect(requestAddress('10.0.0.0/8')(req('203.0.113.5', '198.51.100.9'))).toBe('203.0.113.5');
   });
+  it('the gateway reads it the same way: empty list entries are ignored, a request without a socket has no address', () => {
+    expect(requestAddress('loopback, ')(req('127.0.0.1', '198.51.100.9'))).toBe('198.51.100.9');
+    expect(requestAddress(true)({ headers: {} } as unknown as IncomingMessage)).toBeUndefined();
+    expect(requestAddress(false)({ headers: {} } as unknown as IncomingMessage)).toBeUndefined();
+  });
 });

@@ -2,8 +2,7 @@ import { CacheInvalidation, InvalidationBus, isInvalidation, kindOf } from '../.
 import { TokenCache, VerifiedToken } from '../../src/auth/token-cache';
 import { cachedVerifier, forgetOnInvalidation, GatewayUser } from '../../src/gateway/auth';
 
-const entry = (tokenId: string, ownerId: string, accountId: string): VerifiedToken =>
-  ({ tokenId, ownerId, accountId, fingerprint: `fp-${tokenId}` }) as unknown as VerifiedToken;
+const entry = (tokenId: string, ownerId: string, accountId: string): VerifiedToken => ({ tokenId, ownerId, accountId, fingerprint: `fp-${tokenId}` }) as unknown as VerifiedToken;
 
 describe('the invalidation bus: one path for local and fleet invalidations', () => {
   test("a change published here reaches this process's subscribers and the transport; one received is never sent on", () => {
@@ -21,7 +20,7 @@ describe('the invalidation bus: one path for local and fleet invalidations', () 
     expect(sent).toEqual([{ tokenId: 't1' }]);
   });
 
-  test("a failing subscriber neither stops the others nor the transport", () => {
+  test('a failing subscriber neither stops the others nor the transport', () => {
     const bus = new InvalidationBus();
     const sent: CacheInvalidation[] = [];
     let heard = 0;
@@ -66,7 +65,11 @@ describe('the invalidation bus: one path for local and fleet invalidations', () 
     const bus = new InvalidationBus();
     const user: GatewayUser = { userId: 'u', accountId: 'a', role: 'MEMBER', via: 'apiToken', tokenId: 't', scopes: [] };
     let calls = 0;
-    const verify = cachedVerifier(async () => (calls++, user), 60_000, () => 0);
+    const verify = cachedVerifier(
+      async () => (calls++, user),
+      60_000,
+      () => 0,
+    );
     forgetOnInvalidation(bus, verify);
     await verify('APIKey x', undefined);
     bus.receive({ lockedAddress: '192.0.2.1', until: 1 });
@@ -81,17 +84,23 @@ describe('the invalidation bus: one path for local and fleet invalidations', () 
     for (const good of [{ tokenId: 't' }, { userId: 'u' }, { sessionId: 's' }, { accountId: 'a' }, { all: true }, { lockedAddress: '::1', until: 5 }]) {
       expect(isInvalidation(good)).toBe(true);
     }
-    for (const bad of [null, 'x', {}, { tokenId: '' }, { tokenId: 5 }, { all: false }, { tokenId: 't', userId: 'u' }, { lockedAddress: '::1' }, { lockedAddress: '::1', until: 'soon' }, { tokenId: 'x'.repeat(200) }]) {
+    for (const bad of [
+      null,
+      'x',
+      {},
+      { tokenId: '' },
+      { tokenId: 5 },
+      { all: false },
+      { tokenId: 't', userId: 'u' },
+      { lockedAddress: '::1' },
+      { lockedAddress: '::1', until: 'soon' },
+      { tokenId: 'x'.repeat(200) },
+    ]) {
       expect(isInvalidation(bad)).toBe(false);
     }
-    expect([{ tokenId: 't' }, { userId: 'u' }, { sessionId: 's' }, { accountId: 'a' }, { all: true }, { lockedAddress: '::1', until: 5 }].map((c) => kindOf(c as CacheInvalidation))).toEqual([
-      'token',
-      'user',
-      'session',
-      'account',
-      'all',
-      'address',
-    ]);
+    expect([{ tokenId: 't' }, { userId: 'u' }, { sessionId: 's' }, { accountId: 'a' }, { all: true }, { lockedAddress: '::1', until: 5 }].map((c) => kindOf(c as CacheInvalidation))).toEqual(
+      ['token', 'user', 'session', 'account', 'all', 'address'],
+    );
   });
 
   test('a read that was in flight when an invalidation arrived is not cached (it may predate the change)', () => {
@@ -108,7 +117,7 @@ describe('the invalidation bus: one path for local and fleet invalidations', () 
     expect(cache.epoch).toBe(before);
   });
 
-  test("the gateway does not cache a verdict that was being verified when an invalidation arrived", async () => {
+  test('the gateway does not cache a verdict that was being verified when an invalidation arrived', async () => {
     const bus = new InvalidationBus();
     const user: GatewayUser = { userId: 'u', accountId: 'a', role: 'MEMBER', via: 'apiToken', tokenId: 't', scopes: [] };
     let calls = 0;

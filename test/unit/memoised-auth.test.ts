@@ -35,9 +35,7 @@ function setup(mode: 'filter' | 'reject', memoised = true) {
     plugins: [
       useEngine(graphql),
       useSchema(SCHEMA),
-      memoised
-        ? useMemoisedGenericAuth(options, { scopesOf: (user) => (user ? (user as { scopes: string[] }).scopes : null) })
-        : useGenericAuth(options as never),
+      memoised ? useMemoisedGenericAuth(options, { scopesOf: (user) => (user ? (user as { scopes: string[] }).scopes : null) }) : useGenericAuth(options as never),
     ],
   });
   const parsed = new Map<string, graphql.DocumentNode>();
@@ -70,7 +68,10 @@ async function reference(mode: 'filter' | 'reject', requests: Array<Parameters<R
 test('each scope set gets its own verdict, replayed on later requests without a new walk', async () => {
   const { exec, walks } = setup('filter');
   const first = [await exec(Q, ANON), await exec(Q, READER), await exec(Q, FINANCE)];
-  expect(first[0]).toEqual({ data: { name: 'widget', quantity: null, cost: null, viewer: null }, errors: ['cost:UNAUTHORIZED_FIELD_OR_TYPE', 'quantity:UNAUTHORIZED_FIELD_OR_TYPE', 'viewer:UNAUTHORIZED_FIELD_OR_TYPE'] });
+  expect(first[0]).toEqual({
+    data: { name: 'widget', quantity: null, cost: null, viewer: null },
+    errors: ['cost:UNAUTHORIZED_FIELD_OR_TYPE', 'quantity:UNAUTHORIZED_FIELD_OR_TYPE', 'viewer:UNAUTHORIZED_FIELD_OR_TYPE'],
+  });
   expect(first[1]).toEqual({ data: { name: 'widget', quantity: 12, cost: null, viewer: 'me' }, errors: ['cost:UNAUTHORIZED_FIELD_OR_TYPE'] });
   expect(first[2]).toEqual({ data: ROOT, errors: [] });
   const walked = walks();
@@ -86,7 +87,11 @@ test('each scope set gets its own verdict, replayed on later requests without a 
 
 test('reject mode replays the refusal, and what is allowed stays allowed', async () => {
   const { exec, walks } = setup('reject');
-  const requests: Array<Parameters<typeof exec>> = [[Q, READER], ['{ name quantity }', READER], ['{ name quantity }', ANON]];
+  const requests: Array<Parameters<typeof exec>> = [
+    [Q, READER],
+    ['{ name quantity }', READER],
+    ['{ name quantity }', ANON],
+  ];
   const expected = await reference('reject', requests);
   expect(expected).toEqual([
     { data: null, errors: ['cost:UNAUTHORIZED_FIELD_OR_TYPE'] },
@@ -102,7 +107,11 @@ test('reject mode replays the refusal, and what is allowed stays allowed', async
 test('operations of one document are remembered apart, each as generic-auth answers it', async () => {
   const { exec } = setup('filter');
   const doc = 'query Public { name } query Scoped { quantity }';
-  const requests: Array<Parameters<typeof exec>> = [[doc, ANON, undefined, 'Public'], [doc, ANON, undefined, 'Scoped'], [doc, READER, undefined, 'Public']];
+  const requests: Array<Parameters<typeof exec>> = [
+    [doc, ANON, undefined, 'Public'],
+    [doc, ANON, undefined, 'Scoped'],
+    [doc, READER, undefined, 'Public'],
+  ];
   const expected = await reference('filter', requests);
   expect(expected[1]).toEqual({ data: { quantity: null }, errors: ['quantity:UNAUTHORIZED_FIELD_OR_TYPE'] });
   for (let i = 0; i < 3; i++) for (const [j, r] of requests.entries()) expect(await exec(...r)).toEqual(expected[j]);
@@ -113,7 +122,10 @@ test('@include / @skip on a variable is authorized per request, never from memor
   const doc = 'query($full: Boolean!) { name quantity @include(if: $full) }';
   expect(dependsOnVariables(graphql.parse(doc))).toBe(true);
   expect(dependsOnVariables(graphql.parse('{ name quantity @include(if: true) }'))).toBe(false);
-  const requests: Array<Parameters<typeof exec>> = [[doc, ANON, { full: false }], [doc, ANON, { full: true }]];
+  const requests: Array<Parameters<typeof exec>> = [
+    [doc, ANON, { full: false }],
+    [doc, ANON, { full: true }],
+  ];
   const expected = await reference('filter', requests);
   expect(expected).toEqual([
     { data: { name: 'widget' }, errors: [] },

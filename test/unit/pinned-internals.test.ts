@@ -73,12 +73,7 @@ test('@envelop/extended-validation keeps its per-request state where memoised-au
     },
   };
   const run = envelop({
-    plugins: [
-      useEngine(graphql),
-      useSchema(schema),
-      useGenericAuth({ mode: 'protect-granular', resolveUserFn: () => ({ scopes: [] }) } as never),
-      spy,
-    ],
+    plugins: [useEngine(graphql), useSchema(schema), useGenericAuth({ mode: 'protect-granular', resolveUserFn: () => ({ scopes: [] }) } as never), spy],
   });
   const { parse, contextFactory, execute } = run({});
   const contextValue = await contextFactory({});

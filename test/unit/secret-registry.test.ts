@@ -2,16 +2,7 @@ import { generateSecret } from '../../src/auth/token-format';
 import { newRefreshToken } from '../../src/auth/session-tokens';
 import { newWebhookSecret } from '../../src/modules/webhook/webhook-crypto';
 import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../../src/subgraph-kit';
-import {
-  findLeaks,
-  isRegistered,
-  leaksIn,
-  observeRequest,
-  observeResponse,
-  registerAuthorization,
-  registerSecret,
-  SecretLeakError,
-} from '../helpers/secret-registry';
+import { findLeaks, isRegistered, leaksIn, observeRequest, observeResponse, registerAuthorization, registerSecret, SecretLeakError } from '../helpers/secret-registry';
 
 /*
  * The secrets registry behind every integration file's teardown check
@@ -20,8 +11,7 @@ import {
  */
 const URL = 'http://localhost:1/graphql';
 const json = (body: unknown) => JSON.stringify(body);
-const send = (body: unknown, headers: Record<string, string> = {}) =>
-  observeRequest(URL, 'POST', new Headers({ 'content-type': 'application/json', ...headers }), json(body));
+const send = (body: unknown, headers: Record<string, string> = {}) => observeRequest(URL, 'POST', new Headers({ 'content-type': 'application/json', ...headers }), json(body));
 
 describe('what is registered', () => {
   test('an API token: the secret and the part after its hint, never the public hint; short values never', () => {
@@ -79,7 +69,12 @@ describe('what is registered', () => {
 
 describe('routers: the token exchange and coprocessor payloads', () => {
   test('subject_token sent, access_token issued, the client Authorization a router forwards, a break answer kept', async () => {
-    observeRequest('http://localhost:1/oauth/token', 'POST', new Headers({ 'content-type': 'application/x-www-form-urlencoded' }), new URLSearchParams({ subject_token: 'subject-token-value-1' }).toString());
+    observeRequest(
+      'http://localhost:1/oauth/token',
+      'POST',
+      new Headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+      new URLSearchParams({ subject_token: 'subject-token-value-1' }).toString(),
+    );
     observeResponse('POST /oauth/token', 200, json({ access_token: 'exchanged-jwt-value-1', token_type: 'Bearer' }));
     send({ version: 1, stage: 'RouterRequest', headers: { Authorization: ['APIKey forwarded-apikey-1'], host: ['127.0.0.1:4000'] } });
     send({ version: 1, stage: 'router.request', headers: { authorization: 'Bearer forwarded-bearer-1' } });

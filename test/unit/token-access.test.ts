@@ -27,7 +27,12 @@ describe('canonical CIDR ranges', () => {
 
   test('a list: at most 20, duplicates once, errors name the position and never echo the entry', () => {
     expect(normaliseAllowedCidrs('allowedCidrs', ['10.0.0.1/8', '10.9.9.9/8', '::1'])).toEqual(['10.0.0.0/8', '::1/128']);
-    expect(() => normaliseAllowedCidrs('allowedCidrs', Array.from({ length: 21 }, (_, i) => `10.${i}.0.0/16`))).toThrow(/at most 20/);
+    expect(() =>
+      normaliseAllowedCidrs(
+        'allowedCidrs',
+        Array.from({ length: 21 }, (_, i) => `10.${i}.0.0/16`),
+      ),
+    ).toThrow(/at most 20/);
     let message = '';
     try {
       normaliseAllowedCidrs('allowedCidrs', ['10.0.0.0/8', '<script>']);

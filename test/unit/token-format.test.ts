@@ -1,13 +1,4 @@
-import {
-  crc32,
-  digestSecret,
-  generateSecret,
-  generateUsername,
-  hintOf,
-  isWellFormedSecret,
-  SECRET_LENGTH,
-  SECRET_PATTERN,
-} from '../../src/auth/token-format';
+import { crc32, digestSecret, generateSecret, generateUsername, hintOf, isWellFormedSecret, SECRET_LENGTH, SECRET_PATTERN } from '../../src/auth/token-format';
 
 describe('API token secrets', () => {
   test('have the tgk_ prefix, a fixed length and match the published scanner pattern', () => {

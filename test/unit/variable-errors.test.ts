@@ -12,9 +12,24 @@ const refuse = (variables: Record<string, unknown>) =>
 const PASSWORD = 'hunter2-hunter2';
 
 test.each([
-  ['a missing field: the whole object is quoted', { input: { password: PASSWORD } }, PASSWORD, 'Variable "$input" got an invalid value; Field "name" of required type "String!" was not provided.'],
-  ['an unknown field: the whole object too', { input: { password: PASSWORD, name: 'n', nick: 'x' } }, PASSWORD, 'Variable "$input" got an invalid value; Field "nick" is not defined by type "In".'],
-  ['a wrong list element: only the element, which the reason names anyway', { input: { password: PASSWORD, name: 'n', tags: [1, 'two'] } }, '"two" at', 'Variable "$input" got an invalid value at "input.tags[1]"; Int cannot represent non-integer value: "two"'],
+  [
+    'a missing field: the whole object is quoted',
+    { input: { password: PASSWORD } },
+    PASSWORD,
+    'Variable "$input" got an invalid value; Field "name" of required type "String!" was not provided.',
+  ],
+  [
+    'an unknown field: the whole object too',
+    { input: { password: PASSWORD, name: 'n', nick: 'x' } },
+    PASSWORD,
+    'Variable "$input" got an invalid value; Field "nick" is not defined by type "In".',
+  ],
+  [
+    'a wrong list element: only the element, which the reason names anyway',
+    { input: { password: PASSWORD, name: 'n', tags: [1, 'two'] } },
+    '"two" at',
+    'Variable "$input" got an invalid value at "input.tags[1]"; Int cannot represent non-integer value: "two"',
+  ],
 ])('%s', (_case, variables, quoted, expected) => {
   const error = refuse(variables);
   expect(isVariableValueError(error)).toBe(true);

@@ -1,13 +1,5 @@
 import { AppError } from '../../src/errors';
-import {
-  blockedAddressReason,
-  classifyAddress,
-  deliveryErrorMessage,
-  embeddedIPv4,
-  guardedLookup,
-  NO_ALLOWED_ADDRESS,
-  validateWebhookUrl,
-} from '../../src/modules/webhook/webhook-url';
+import { blockedAddressReason, classifyAddress, deliveryErrorMessage, embeddedIPv4, guardedLookup, NO_ALLOWED_ADDRESS, validateWebhookUrl } from '../../src/modules/webhook/webhook-url';
 import ipaddr from 'ipaddr.js';
 
 /** Which addresses a webhook may call: IPv4 inside IPv6 is judged as the IPv4 address it reaches. */
@@ -140,9 +132,7 @@ describe('validateWebhookUrl', () => {
 
 describe('delivery', () => {
   const lookup = (host: string, allowPrivate: boolean) =>
-    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
-      guardedLookup(allowPrivate)(host, {}, (err, address) => resolve({ err, address })),
-    );
+    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) => guardedLookup(allowPrivate)(host, {}, (err, address) => resolve({ err, address })));
 
   test('a name resolving to a refused address fails without saying what it resolved to', async () => {
     const { err } = await lookup('localhost', false);

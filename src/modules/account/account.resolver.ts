@@ -14,7 +14,7 @@ export class AccountResolver {
 
   @Mutation(() => AccountPolicy, { description: 'OWNER and ADMIN: change the token rules of the account' })
   updateAccountPolicy(@Arg('input', () => AccountPolicyInput) input: AccountPolicyInput, @Ctx() ctx: Context): Promise<AccountPolicy> {
-    return ctx.services.accounts.updatePolicy(principalOf(ctx), input);
+    return ctx.services.accounts.updatePolicy(principalOf(ctx), input, ctx.meta);
   }
 
   @FieldResolver(() => AccountPolicy, { description: 'OWNER and ADMIN only' })

@@ -8,6 +8,7 @@ import { Account, AccountPolicy, policyOf } from './account.entity';
 import { AccountPolicyInput } from './account.inputs';
 import { ApiToken } from '../api-token/api-token.entity';
 import { clock } from '../../common/clock';
+import type { RequestMeta } from '../../common/request-meta';
 
 export const MAX_LIFETIME_DAYS = 3650;
 export const MAX_ACTIVE_TOKENS_LIMIT = 10_000;
@@ -62,16 +63,24 @@ export class AccountService {
     return account;
   }
 
-  async updatePolicy(principal: Principal, input: AccountPolicyInput): Promise<AccountPolicy> {
+  async updatePolicy(principal: Principal, input: AccountPolicyInput, meta: RequestMeta): Promise<AccountPolicy> {
     for (const field of ['maxActiveTokens', 'tokenCreation', 'expiryNotificationDays'] as const) {
       if (input[field] === null) throw badInput(field, 'cannot be null');
     }
-    const policy = await this.withAuthority(principal, 'admin', async (em, actor, account) => {
+    const policy = await this.withAuthority(principal, meta, 'admin', async (em, actor, account) => {
       const next = validatePolicy({
         ...policyOf(account),
         ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)),
       } as AccountPolicy);
-      await recordAudit(em, { accountId: account.id, action: 'account.policy_updated', principal: actor, targetType: 'account', targetId: account.id, details: { from: policyOf(account), to: next } });
+      await recordAudit(em, {
+        accountId: account.id,
+        action: 'account.policy_updated',
+        principal: actor,
+        meta,
+        targetType: 'account',
+        targetId: account.id,
+        details: { from: policyOf(account), to: next },
+      });
       const thresholdsChanged = next.expiryNotificationDays.join(',') !== account.expiryNotificationDays.join(',');
       Object.assign(account, next);
       await em.save(account);

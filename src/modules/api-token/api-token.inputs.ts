@@ -4,7 +4,7 @@ import { ApiToken, TokenStatus } from './api-token.entity';
 
 @InputType()
 export class CreateApiTokenInput {
-  @Field({ description: '1 to 100 characters, unique among the owner\'s tokens that are not deleted' })
+  @Field({ description: "1 to 100 characters, unique among the owner's tokens that are not deleted" })
   name!: string;
 
   @Field(() => String, { nullable: true, description: 'Up to 1000 characters' })
@@ -41,7 +41,8 @@ export class CreateApiTokenInput {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Requests per minute the gateway allows this token (1 to 1000000). Default: the gateway's GATEWAY_RATE_LIMIT_PER_TOKEN. Below OWNER/ADMIN, only a limit no higher than that default.",
+    description:
+      "Requests per minute the gateway allows this token (1 to 1000000). Default: the gateway's GATEWAY_RATE_LIMIT_PER_TOKEN. Below OWNER/ADMIN, only a limit no higher than that default.",
   })
   rateLimitPerMinute?: number | null;
 }
@@ -85,7 +86,9 @@ export class ApiTokenFilter {
   @Field(() => Int, { nullable: true, description: 'ACTIVE tokens that expire within this many days' })
   expiringWithinDays?: number | null;
 
-  @Field(() => String, { nullable: true, description:
+  @Field(() => String, {
+    nullable: true,
+    description:
       'Name or description contains this substring, case-insensitively (on MySQL/MariaDB also accent-insensitively, as utf8mb4_unicode_ci compares); % and _ are literal. A term of 3 characters or more is looked up in a trigram index, so its cost follows the tokens that contain it, not the size of the account.',
   })
   search?: string | null;

@@ -12,7 +12,6 @@ export const ApiTokenConnection = Connection('ApiToken', ApiToken);
 class ApiTokensArgs extends PageArgs {
   @Field(() => ApiTokenFilter, { nullable: true })
   filter?: ApiTokenFilter | null;
-
 }
 
 @Resolver(() => ApiToken)
@@ -29,17 +28,20 @@ export class ApiTokenResolver {
 
   @Mutation(() => CreatedApiToken, { description: 'The secret is in the answer, once' })
   createApiToken(@Arg('input', () => CreateApiTokenInput) input: CreateApiTokenInput, @Ctx() ctx: Context): Promise<CreatedApiToken> {
-    return ctx.services.apiTokens.create(principalOf(ctx), input);
+    return ctx.services.apiTokens.create(principalOf(ctx), input, ctx.meta);
   }
 
-  @Mutation(() => CreatedApiToken, { description: "A new secret for the same token; the old one stops working at once, or after gracePeriodSeconds. Another user's token: as for issuing (OWNER/ADMIN, owner's role not above yours)." })
+  @Mutation(() => CreatedApiToken, {
+    description:
+      "A new secret for the same token; the old one stops working at once, or after gracePeriodSeconds. Another user's token: as for issuing (OWNER/ADMIN, owner's role not above yours).",
+  })
   regenerateApiToken(@Args(() => RegenerateApiTokenArgs) args: RegenerateApiTokenArgs, @Ctx() ctx: Context): Promise<CreatedApiToken> {
-    return ctx.services.apiTokens.regenerate(principalOf(ctx), args);
+    return ctx.services.apiTokens.regenerate(principalOf(ctx), args, ctx.meta);
   }
 
   @Mutation(() => ApiToken, { description: 'Immediate and irreversible' })
   revokeApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
-    return ctx.services.apiTokens.revoke(principalOf(ctx), id);
+    return ctx.services.apiTokens.revoke(principalOf(ctx), id, ctx.meta);
   }
 
   @Mutation(() => ApiToken, {
@@ -47,7 +49,7 @@ export class ApiTokenResolver {
       'Change a token you may manage: its name, description, IP allowlist or rate limit (raising a limit is OWNER/ADMIN only). Takes effect on the next request; emits token.updated.',
   })
   updateApiToken(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateApiTokenInput) input: UpdateApiTokenInput, @Ctx() ctx: Context): Promise<ApiToken> {
-    return ctx.services.apiTokens.update(principalOf(ctx), id, input);
+    return ctx.services.apiTokens.update(principalOf(ctx), id, input, ctx.meta);
   }
 
   @Mutation(() => ApiToken, {
@@ -55,15 +57,14 @@ export class ApiTokenResolver {
       'Pause an ACTIVE token: refused like a revoked one from the moment this returns, until enableApiToken brings it back with the same secret. Idempotent. The owner is told when someone else does it.',
   })
   disableApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
-    return ctx.services.apiTokens.disable(principalOf(ctx), id);
+    return ctx.services.apiTokens.disable(principalOf(ctx), id, ctx.meta);
   }
 
   @Mutation(() => ApiToken, {
-    description:
-      "Bring a DISABLED token back with the same secret (counts against maxActiveTokens again). A token someone else disabled: OWNER/ADMIN only. Idempotent.",
+    description: 'Bring a DISABLED token back with the same secret (counts against maxActiveTokens again). A token someone else disabled: OWNER/ADMIN only. Idempotent.',
   })
   enableApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ApiToken> {
-    return ctx.services.apiTokens.enable(principalOf(ctx), id);
+    return ctx.services.apiTokens.enable(principalOf(ctx), id, ctx.meta);
   }
 
   @Mutation(() => RevokeApiTokensResult, {
@@ -75,18 +76,18 @@ export class ApiTokenResolver {
     @Arg('reason', () => String, { nullable: true, description: 'Up to 200 characters: recorded with each revocation and shown to the owners' }) reason: string | null,
     @Ctx() ctx: Context,
   ): Promise<RevokeApiTokensResult> {
-    return ctx.services.apiTokens.revokeMany(principalOf(ctx), filter, reason);
+    return ctx.services.apiTokens.revokeMany(principalOf(ctx), filter, reason, ctx.meta);
   }
 
   @Mutation(() => ID, { description: 'Only REVOKED or EXPIRED tokens; the token stays listed with status DELETED' })
   deleteApiToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
-    return ctx.services.apiTokens.delete(principalOf(ctx), id);
+    return ctx.services.apiTokens.delete(principalOf(ctx), id, ctx.meta);
   }
 
   @Mutation(() => Boolean, {
     description: 'For secret scanners: revoke a leaked token by its secret. No authentication; always true; rate limited.',
   })
   revokeLeakedApiToken(@Arg('secret') secret: string, @Ctx() ctx: Context): Promise<boolean> {
-    return ctx.services.apiTokens.revokeLeaked(secret, ctx.ip);
+    return ctx.services.apiTokens.revokeLeaked(secret, ctx.meta);
   }
 }

@@ -27,6 +27,7 @@ import { supportsRowLocks } from '../../db/locks';
 import { recordAudit } from '../audit/audit';
 import { resolveRequestedScopes } from '../scope/scope.service';
 import { enqueueWebhookEvent, WebhookEventType } from '../webhook/webhook-events';
+import type { RequestMeta } from '../../common/request-meta';
 
 /** Non-secret facts about a token, for audit details and webhook payloads. */
 export function tokenSummary(t: ApiToken, now: Date) {
@@ -46,6 +47,8 @@ export function tokenSummary(t: ApiToken, now: Date) {
 export async function tokenChanged(
   em: EntityManager,
   principal: Principal | null,
+  /** The request's; null for the scheduler's own changes. */
+  meta: RequestMeta | null,
   event: WebhookEventType,
   token: ApiToken,
   now: Date,
@@ -58,6 +61,7 @@ export async function tokenChanged(
     accountId: token.accountId,
     action: event,
     principal,
+    meta,
     actorId: principal ? principal.userId : null,
     targetType: 'api_token',
     targetId: token.id,
@@ -215,10 +219,11 @@ export class ApiTokenService {
     const idColumn = byTrigram ? 'g0.tokenId' : 't.id';
     const matching = () => {
       const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t');
-      if (byTrigram) trigrams.forEach((trigram, i) => {
-        const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :accountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
-        qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram });
-      });
+      if (byTrigram)
+        trigrams.forEach((trigram, i) => {
+          const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :accountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
+          qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram });
+        });
       qb.where('t.accountId = :accountId', { accountId: principal.accountId });
       this.applyFilter(qb, f, now);
       return qb;
@@ -235,9 +240,18 @@ export class ApiTokenService {
     const counting = halves.map((qb) => qb.clone());
     const page = async (qb: SelectQueryBuilder<ApiToken>) => {
       if (afterId) qb.andWhere(`${idColumn} < :afterId`, { afterId });
-      return qb.orderBy(idColumn, 'DESC').limit(size + 1).getMany();
+      return qb
+        .orderBy(idColumn, 'DESC')
+        .limit(size + 1)
+        .getMany();
     };
-    const rows = size === 0 ? [] : (await Promise.all(halves.map(page))).flat().sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, size + 1);
+    const rows =
+      size === 0
+        ? []
+        : (await Promise.all(halves.map(page)))
+            .flat()
+            .sort((a, b) => (a.id < b.id ? 1 : -1))
+            .slice(0, size + 1);
     return toPage(rows, size, async (limit) => {
       let n = 0;
       for (const qb of counting) n += await countUpTo(qb, limit);
@@ -308,7 +322,10 @@ export class ApiTokenService {
   private applyLastUsed(qb: SelectQueryBuilder<ApiToken>, f: ApiTokenFilter): void {
     const before = f.lastUsedBefore ?? null;
     const after = f.lastUsedAfter ?? null;
-    for (const [field, d] of [['lastUsedBefore', before], ['lastUsedAfter', after]] as const) {
+    for (const [field, d] of [
+      ['lastUsedBefore', before],
+      ['lastUsedAfter', after],
+    ] as const) {
       if (d && Number.isNaN(d.getTime())) throw badInput(`filter.${field}`, 'is not a valid date-time');
     }
     if (before && after && after.getTime() >= before.getTime()) throw badInput('filter.lastUsedAfter', 'must be earlier than lastUsedBefore');
@@ -319,7 +336,7 @@ export class ApiTokenService {
     if (f.neverUsed === false) qb.andWhere('t.lastUsedAt IS NOT NULL');
   }
 
-  async create(principal: Principal, input: CreateApiTokenInput): Promise<CreatedApiToken> {
+  async create(principal: Principal, input: CreateApiTokenInput, meta: RequestMeta): Promise<CreatedApiToken> {
     const name = requiredText('name', input.name, 100);
     const description = optionalText('description', input.description, 1000);
     const environment = environmentOf(input.environment);
@@ -329,7 +346,7 @@ export class ApiTokenService {
     const generated = generateSecret();
     // The account row lock serialises creates per account: the limit and name checks below are exact;
     // `actor` is the caller read again after it.
-    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor, account) => {
       const policy = policyOf(account);
       assertMayMint(actor, policy.tokenCreation);
 
@@ -399,7 +416,7 @@ export class ApiTokenService {
         }),
       );
       await indexTokenText(em, saved, true); // the search index, in the same transaction
-      await tokenChanged(em, actor, 'token.created', saved, now);
+      await tokenChanged(em, actor, meta, 'token.created', saved, now);
       return saved;
     });
     this.knownSecrets?.add(generated.digest);
@@ -415,14 +432,14 @@ export class ApiTokenService {
     );
   }
 
-  async regenerate(principal: Principal, args: RegenerateApiTokenArgs): Promise<CreatedApiToken> {
+  async regenerate(principal: Principal, args: RegenerateApiTokenArgs, meta: RequestMeta): Promise<CreatedApiToken> {
     const grace = args.gracePeriodSeconds ?? 0;
     if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_SECONDS) {
       throw badInput('gracePeriodSeconds', `must be between 0 and ${MAX_GRACE_SECONDS} (7 days)`);
     }
     const now = clock.now();
     const generated = generateSecret();
-    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor, account) => {
       const token = await this.findVisible(em, actor, args.id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
@@ -449,7 +466,7 @@ export class ApiTokenService {
       token.hint = generated.hint;
       token.regeneratedAt = now;
       const saved = await em.save(token);
-      await tokenChanged(em, actor, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
+      await tokenChanged(em, actor, meta, 'token.regenerated', saved, now, { gracePeriodSeconds: grace });
       await noticeOwner(em, { kind: NotificationKind.TOKEN_REGENERATED, token: saved, actorId: actor.userId, at: now });
       return saved;
     });
@@ -473,16 +490,16 @@ export class ApiTokenService {
     return changes;
   }
 
-  async revoke(principal: Principal, id: string): Promise<ApiToken> {
+  async revoke(principal: Principal, id: string, meta: RequestMeta): Promise<ApiToken> {
     const now = clock.now();
-    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
       if (token.storedStatus === TokenStatus.REVOKED) return token;
       this.markRevoked(token, now, actor.userId);
       const saved = await em.save(token);
-      await tokenChanged(em, actor, 'token.revoked', saved, now);
+      await tokenChanged(em, actor, meta, 'token.revoked', saved, now);
       await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token: saved, actorId: actor.userId, at: now });
       return saved;
     });
@@ -496,10 +513,10 @@ export class ApiTokenService {
    * token is history and cannot be changed. One transaction, audited and sent as token.updated with what
    * changed (from → to); the verification cache forgets the token at once.
    */
-  async update(principal: Principal, id: string, input: UpdateApiTokenInput): Promise<ApiToken> {
+  async update(principal: Principal, id: string, input: UpdateApiTokenInput, meta: RequestMeta): Promise<ApiToken> {
     const change = validateUpdateInput(input);
     const now = clock.now();
-    const updated = await this.withAuthority(principal, 'writer', async (em, actor) => {
+    const updated = await this.withAuthority(principal, meta, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       if (token.storedStatus === TokenStatus.DELETED) throw badInput('id', 'this token is deleted');
@@ -528,7 +545,7 @@ export class ApiTokenService {
       if (Object.keys(changes).length === 0) return token; // nothing new: no audit row, no event
       const saved = await em.save(token);
       if (changes.name || changes.description) await indexTokenText(em, saved); // the search index, in the same transaction
-      await tokenChanged(em, actor, 'token.updated', saved, now, { changes });
+      await tokenChanged(em, actor, meta, 'token.updated', saved, now, { changes });
       return saved;
     });
     // The next request is judged by the new allowlist and limit.
@@ -542,9 +559,9 @@ export class ApiTokenService {
    * secret. Only an ACTIVE token can be disabled; disabling a disabled one changes nothing. No expiry
    * notices go out while it is disabled.
    */
-  async disable(principal: Principal, id: string): Promise<ApiToken> {
+  async disable(principal: Principal, id: string, meta: RequestMeta): Promise<ApiToken> {
     const now = clock.now();
-    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
@@ -555,7 +572,7 @@ export class ApiTokenService {
       token.disabledById = actor.userId;
       token.nextNoticeAt = null;
       const saved = await em.save(token);
-      await tokenChanged(em, actor, 'token.disabled', saved, now);
+      await tokenChanged(em, actor, meta, 'token.disabled', saved, now);
       await noticeOwner(em, { kind: NotificationKind.TOKEN_DISABLED, token: saved, actorId: actor.userId, at: now });
       return saved;
     });
@@ -569,9 +586,9 @@ export class ApiTokenService {
    * enabled only by OWNER/ADMIN: an admin's pause is not undone by the token's holder. An expired
    * token stays expired.
    */
-  async enable(principal: Principal, id: string): Promise<ApiToken> {
+  async enable(principal: Principal, id: string, meta: RequestMeta): Promise<ApiToken> {
     const now = clock.now();
-    const token = await this.withAuthority(principal, 'writer', async (em, actor, account) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor, account) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
@@ -593,7 +610,7 @@ export class ApiTokenService {
       // Notices resume; one that fell due while it was paused goes out on the next pass (never one already sent).
       token.nextNoticeAt = firstNoticeAt(token.expiresAt, account.expiryNotificationDays);
       const saved = await em.save(token);
-      await tokenChanged(em, actor, 'token.enabled', saved, now);
+      await tokenChanged(em, actor, meta, 'token.enabled', saved, now);
       return saved;
     });
     // A verdict cached while it was disabled (here or in the in-process gateway) must not outlive the change.
@@ -608,13 +625,13 @@ export class ApiTokenService {
    * audit row and token.revoked event (with `bulk: true` and the reason), and its owner a notice when
    * it is not the caller's.
    */
-  async revokeMany(principal: Principal, filter: ApiTokenFilter, reasonInput: string | null | undefined): Promise<RevokeApiTokensResult> {
+  async revokeMany(principal: Principal, filter: ApiTokenFilter, reasonInput: string | null | undefined, meta: RequestMeta): Promise<RevokeApiTokensResult> {
     const reason = optionalText('reason', reasonInput, 200);
     const requested = filter.status ?? [TokenStatus.ACTIVE, TokenStatus.DISABLED];
     const refused = requested.find((st) => st !== TokenStatus.ACTIVE && st !== TokenStatus.DISABLED);
     if (refused) throw badInput('filter.status', `only ACTIVE and DISABLED tokens can be revoked (not ${refused})`);
     const now = clock.now();
-    const { revoked, capped } = await this.withAuthority(principal, 'admin', async (em, actor) => {
+    const { revoked, capped } = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const qb = this.visible(em.getRepository(ApiToken).createQueryBuilder('t'), actor);
       this.applyFilter(qb, { ...filter, status: requested }, now);
       qb.orderBy('t.id', 'ASC').limit(BULK_REVOKE_LIMIT + 1);
@@ -640,7 +657,7 @@ export class ApiTokenService {
           .where('id = :id', { id: token.id })
           .updateEntity(false)
           .execute();
-        await tokenChanged(em, actor, 'token.revoked', token, now, { bulk: true, ...(reason ? { reason } : {}) });
+        await tokenChanged(em, actor, meta, 'token.revoked', token, now, { bulk: true, ...(reason ? { reason } : {}) });
         await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: actor.userId, at: now, reason });
       }
       return { revoked: batch.map((t) => t.id), capped: rows.length > BULK_REVOKE_LIMIT };
@@ -649,9 +666,9 @@ export class ApiTokenService {
     return Object.assign(new RevokeApiTokensResult(), { count: revoked.length, capped });
   }
 
-  async delete(principal: Principal, id: string): Promise<string> {
+  async delete(principal: Principal, id: string, meta: RequestMeta): Promise<string> {
     const now = clock.now();
-    const token = await this.withAuthority(principal, 'writer', async (em, actor) => {
+    const token = await this.withAuthority(principal, meta, 'writer', async (em, actor) => {
       const token = await this.findVisible(em, actor, id, true);
       if (!token) throw notFound('API token');
       const status = tokenStatus(token, now);
@@ -665,7 +682,7 @@ export class ApiTokenService {
       token.previousSecretHash = null;
       token.previousSecretExpiresAt = null;
       const saved = await em.save(token);
-      await tokenChanged(em, actor, 'token.deleted', saved, now);
+      await tokenChanged(em, actor, meta, 'token.deleted', saved, now);
       return saved;
     });
     this.cache.invalidateToken(token.id);
@@ -677,11 +694,11 @@ export class ApiTokenService {
    * a leaked secret. The answer is always true, valid or not, so it is no
    * oracle; reports are rate limited per client IP.
    */
-  async revokeLeaked(secret: string, ip: string | undefined): Promise<boolean> {
+  async revokeLeaked(secret: string, meta: RequestMeta): Promise<boolean> {
     // A malformed value costs nothing to refuse (and is answered true, like everything else).
     if (!isWellFormedSecret(secret)) return true;
     // Well-formed reports are counted in the database, so the limit holds across replicas.
-    const key = throttleKey('leak:ip', ip ?? 'unknown');
+    const key = throttleKey('leak:ip', meta.ip ?? 'unknown');
     const limited = 'Too many leaked-token reports from this address; try again in a minute';
     await this.throttle.assertOpen([key], limited);
     const lockedUntil = await this.throttle.fail([{ key, policy: this.leakPolicy }]);
@@ -689,17 +706,14 @@ export class ApiTokenService {
     const digest = digestSecret(secret);
     const now = clock.now();
     const revokedId = await this.dataSource.transaction(async (em) => {
-      const qb = em
-        .getRepository(ApiToken)
-        .createQueryBuilder('t')
-        .where('t.secretHash = :digest OR (t.previousSecretHash = :digest AND t.previousSecretExpiresAt > :now)', { digest, now });
+      const qb = em.getRepository(ApiToken).createQueryBuilder('t').where('t.secretHash = :digest OR (t.previousSecretHash = :digest AND t.previousSecretExpiresAt > :now)', { digest, now });
       if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
       const token = await qb.getOne();
       // A paused token is live too: its secret is out, so a leak report ends it.
       if (!token || (token.storedStatus !== TokenStatus.ACTIVE && token.storedStatus !== TokenStatus.DISABLED)) return null;
       this.markRevoked(token, now, null);
       await em.save(token);
-      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'leak_report' }, 'leak_report');
+      await tokenChanged(em, null, meta, 'token.revoked', token, now, { reason: 'leak_report' }, 'leak_report');
       await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: null, actorLabel: LEAK_REPORT_ACTOR, at: now, reason: 'leak_report' });
       return token.id;
     });
@@ -718,4 +732,3 @@ export class ApiTokenService {
     token.previousSecretExpiresAt = null;
   }
 }
-

@@ -33,10 +33,7 @@ export const USES_PER_STATEMENT = 500;
  * made a flush of 7,000 tokens take 9 s (bench/RESULTS.md). Returns the tokens that still exist with
  * their account and environment (for the daily usage history); uses of a token deleted since are dropped.
  */
-export async function addTokenUses(
-  em: EntityManager,
-  uses: ReadonlyMap<string, TokenUses>,
-): Promise<Array<Pick<ApiToken, 'id' | 'accountId' | 'environment'>>> {
+export async function addTokenUses(em: EntityManager, uses: ReadonlyMap<string, TokenUses>): Promise<Array<Pick<ApiToken, 'id' | 'accountId' | 'environment'>>> {
   const ids = [...uses.keys()];
   const rows: ApiToken[] = [];
   for (let i = 0; i < ids.length; i += USES_PER_STATEMENT) {
@@ -67,12 +64,7 @@ export async function addTokenUses(
       await em.query(
         `UPDATE "api_token" SET "useCount" = "useCount" + CASE "id"${cases} END, "lastUsedAt" = CASE "id"${cases} END, "lastUsedIps" = CASE "id"${cases} END ` +
           `WHERE "id" IN (${chunk.map(() => '?').join(', ')})`,
-        [
-          ...chunk.flatMap((u) => [u.id, u.count]),
-          ...chunk.flatMap((u) => [u.id, sqliteDate(u.lastUsedAt)]),
-          ...chunk.flatMap((u) => [u.id, u.ips]),
-          ...chunk.map((u) => u.id),
-        ],
+        [...chunk.flatMap((u) => [u.id, u.count]), ...chunk.flatMap((u) => [u.id, sqliteDate(u.lastUsedAt)]), ...chunk.flatMap((u) => [u.id, u.ips]), ...chunk.map((u) => u.id)],
       );
     }
   }

@@ -40,12 +40,7 @@ export class InactivityCleaner {
 
   async run(): Promise<InactivityPassResult> {
     const result: InactivityPassResult = { warned: 0, revoked: 0 };
-    const accounts = await this.dataSource
-      .getRepository(Account)
-      .createQueryBuilder('a')
-      .select(['a.id', 'a.revokeUnusedAfterDays'])
-      .where('a.revokeUnusedAfterDays IS NOT NULL')
-      .getMany();
+    const accounts = await this.dataSource.getRepository(Account).createQueryBuilder('a').select(['a.id', 'a.revokeUnusedAfterDays']).where('a.revokeUnusedAfterDays IS NOT NULL').getMany();
     for (const account of accounts) {
       const r = await this.runAccount(account.id, account.revokeUnusedAfterDays!);
       result.warned += r.warned;
@@ -127,7 +122,7 @@ export class InactivityCleaner {
         .execute();
       if (changed.affected !== 1) return null;
       Object.assign(token, { storedStatus: TokenStatus.REVOKED, revokedAt: now, revokedById: null });
-      await tokenChanged(em, null, 'token.revoked', token, now, { reason: 'inactive', unusedDays: days, lastUsedAt: token.lastUsedAt?.toISOString() ?? null }, 'inactive');
+      await tokenChanged(em, null, null, 'token.revoked', token, now, { reason: 'inactive', unusedDays: days, lastUsedAt: token.lastUsedAt?.toISOString() ?? null }, 'inactive');
       await noticeOwner(em, { kind: NotificationKind.TOKEN_REVOKED, token, actorId: null, actorLabel: CLEAN_UP_ACTOR, at: now, reason: 'inactive' });
       return token.id;
     });

@@ -11,7 +11,6 @@ export const AuditEventConnection = Connection('AuditEvent', AuditEvent);
 class AuditEventsArgs extends PageArgs {
   @Field(() => AuditEventFilter, { nullable: true })
   filter?: AuditEventFilter | null;
-
 }
 
 @Resolver(() => AuditEvent)

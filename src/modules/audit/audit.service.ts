@@ -34,11 +34,23 @@ export class AuditService {
     if (f.until) qb.andWhere('e.createdAt < :until', { until: f.until });
     // Walk the index that fits the filter, newest first (all of them end in id); never the primary key backwards.
     qb.useIndex(
-      f.action != null ? 'idx_audit_event_account_action' : f.actorId != null ? 'idx_audit_event_account_actor' : f.targetId != null ? 'idx_audit_event_account_target' : 'idx_audit_event_account_id',
+      f.action != null
+        ? 'idx_audit_event_account_action'
+        : f.actorId != null
+          ? 'idx_audit_event_account_actor'
+          : f.targetId != null
+            ? 'idx_audit_event_account_target'
+            : 'idx_audit_event_account_id',
     );
     const counting = qb.clone();
     if (afterId) qb.andWhere('e.id < :afterId', { afterId });
-    const rows = size === 0 ? [] : await qb.orderBy('e.id', 'DESC').take(size + 1).getMany();
+    const rows =
+      size === 0
+        ? []
+        : await qb
+            .orderBy('e.id', 'DESC')
+            .take(size + 1)
+            .getMany();
     return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 }

@@ -3,7 +3,7 @@ import type { Principal } from '../../auth/principal';
 import { clientAddress } from '../../common/client-address';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { RequestMeta, requestMeta } from '../../common/request-meta';
+import type { RequestMeta } from '../../common/request-meta';
 import { Session } from '../session/session.entity';
 import { AuditEvent } from './audit-event.entity';
 
@@ -19,21 +19,20 @@ export interface AuditInput {
   targetId?: string | null;
   reason?: string;
   details?: Record<string, unknown>;
-  /** The request's address and user agent; default: the mutation's request (requestMeta). */
-  meta?: RequestMeta;
+  /** The request's address and user agent (ctx.meta); null for work no request asked for (scheduler, scripts). */
+  meta: RequestMeta | null;
 }
 
 const MAX_DETAILS = 2000;
 
 function toRow(input: AuditInput): AuditEvent {
-  const meta = input.meta ?? requestMeta.current();
+  const meta = input.meta ?? {};
   const row = new AuditEvent();
   row.id = newId();
   row.accountId = input.accountId;
   row.action = input.action;
   row.actorId = input.actorId !== undefined ? input.actorId : (input.principal?.userId ?? null);
-  row.actorTokenId =
-    input.actorTokenId !== undefined ? input.actorTokenId : input.principal?.via === 'apiToken' ? (input.principal.tokenId ?? null) : null;
+  row.actorTokenId = input.actorTokenId !== undefined ? input.actorTokenId : input.principal?.via === 'apiToken' ? (input.principal.tokenId ?? null) : null;
   row.targetType = input.targetType ?? null;
   row.targetId = input.targetId ?? null;
   row.reason = input.reason ?? null;
@@ -59,26 +58,41 @@ export async function recordAudit(em: EntityManager, input: AuditInput): Promise
  * never turned into a different answer for the client.
  */
 export async function recordAuditStandalone(dataSource: DataSource, input: AuditInput): Promise<void> {
-  const row = toRow(input); // capture the request's metadata before queueing
+  const row = toRow(input); // the clock read now, not when the queued transaction runs
   await dataSource.transaction((em) => em.getRepository(AuditEvent).insert(row));
 }
 
 /** A change to a user, as an audit event in the change's transaction. */
-export function auditUser(em: EntityManager, principal: Principal | null, action: string, user: { id: string; accountId: string }, details?: Record<string, unknown>): Promise<void> {
-  return recordAudit(em, { accountId: user.accountId, action, principal, targetType: 'user', targetId: user.id, details });
+export function auditUser(
+  em: EntityManager,
+  principal: Principal | null,
+  meta: RequestMeta | null,
+  action: string,
+  user: { id: string; accountId: string },
+  details?: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(em, { accountId: user.accountId, action, principal, meta, targetType: 'user', targetId: user.id, details });
 }
 
 /** A session that ended (logout, refresh-token reuse), in the transaction that ends it. */
-export async function auditSession(em: EntityManager, sessionId: string, action: string, reason: string): Promise<void> {
+export async function auditSession(em: EntityManager, sessionId: string, action: string, reason: string, meta: RequestMeta | null): Promise<void> {
   const row = await em.getRepository(Session).findOne({ where: { id: sessionId }, select: { id: true, userId: true, accountId: true } });
   if (!row) return;
-  await recordAudit(em, { accountId: row.accountId, action, actorId: row.userId, targetType: 'session', targetId: row.id, reason });
+  await recordAudit(em, { accountId: row.accountId, action, actorId: row.userId, targetType: 'session', targetId: row.id, reason, meta });
 }
 
 /** A refused login: the account is known when the e-mail address is. Never records the password. */
-export async function auditLoginFailure(dataSource: DataSource, user: { id: string; accountId: string } | null, reason: string): Promise<void> {
+export async function auditLoginFailure(dataSource: DataSource, user: { id: string; accountId: string } | null, reason: string, meta: RequestMeta): Promise<void> {
   try {
-    await recordAuditStandalone(dataSource, { accountId: user?.accountId ?? null, action: 'auth.failed', actorId: user?.id ?? null, targetType: user ? 'user' : undefined, targetId: user?.id ?? null, reason });
+    await recordAuditStandalone(dataSource, {
+      accountId: user?.accountId ?? null,
+      action: 'auth.failed',
+      actorId: user?.id ?? null,
+      targetType: user ? 'user' : undefined,
+      targetId: user?.id ?? null,
+      reason,
+      meta,
+    });
   } catch {
     // The audit trail must not change the answer: the client still gets UNAUTHENTICATED.
   }

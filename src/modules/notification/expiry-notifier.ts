@@ -136,9 +136,7 @@ export class ExpiryNotifier {
           // Service accounts hear about their own tokens only, not as the account's admins.
           .andWhere("(u.id IN (:...ids) OR (u.role IN (:...roles) AND u.kind = 'PERSON'))", { ids: [token.ownerId, token.createdById], roles: [Role.OWNER, Role.ADMIN] })
           .getMany();
-        const settings = recipients.length
-          ? await em.getRepository(NotificationSettings).findBy({ userId: In(recipients.map((u) => u.id)) })
-          : [];
+        const settings = recipients.length ? await em.getRepository(NotificationSettings).findBy({ userId: In(recipients.map((u) => u.id)) }) : [];
         const emailOff = new Set(settings.filter((s) => !s.email).map((s) => s.userId));
         const kind = threshold === 0 ? NotificationKind.TOKEN_EXPIRED : NotificationKind.TOKEN_EXPIRING;
         const rows = recipients.map((u) =>
@@ -157,10 +155,16 @@ export class ExpiryNotifier {
           }),
         );
         if (rows.length) await em.save(rows);
-        await enqueueWebhookEvent(em, token.accountId, threshold === 0 ? 'token.expired' : 'token.expiring', {
-          token: tokenSummary(token, now),
-          thresholdDays: threshold,
-        }, now);
+        await enqueueWebhookEvent(
+          em,
+          token.accountId,
+          threshold === 0 ? 'token.expired' : 'token.expiring',
+          {
+            token: tokenSummary(token, now),
+            thresholdDays: threshold,
+          },
+          now,
+        );
         return rows.length;
       });
     } catch (err) {
@@ -226,10 +230,7 @@ export class ExpiryNotifier {
 /** The e-mail: token name, hint and dates, never a secret. */
 export function expiryMail(user: { email: string; name: string }, token: Pick<ApiToken, 'name' | 'hint' | 'environment'>, n: Pick<Notification, 'thresholdDays' | 'tokenExpiresAt'>) {
   const when = n.tokenExpiresAt.toISOString();
-  const subject =
-    n.thresholdDays === 0
-      ? `API token "${token.name}" has expired`
-      : `API token "${token.name}" expires in ${n.thresholdDays} day${n.thresholdDays === 1 ? '' : 's'}`;
+  const subject = n.thresholdDays === 0 ? `API token "${token.name}" has expired` : `API token "${token.name}" expires in ${n.thresholdDays} day${n.thresholdDays === 1 ? '' : 's'}`;
   const text = [
     `Hello ${user.name},`,
     '',

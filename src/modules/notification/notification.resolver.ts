@@ -26,7 +26,6 @@ export class NotificationSettingsInput {
 class NotificationsArgs extends PageArgs {
   @Field(() => Boolean, { nullable: true })
   unreadOnly?: boolean | null;
-
 }
 
 @Resolver(() => Notification)
@@ -53,7 +52,7 @@ export class NotificationResolver {
 
   @Mutation(() => NotificationSettings, { description: "Change the caller's notification settings" })
   updateNotificationSettings(@Arg('input', () => NotificationSettingsInput) input: NotificationSettingsInput, @Ctx() ctx: Context): Promise<NotificationSettings> {
-    return ctx.services.notifications.updateSettings(principalOf(ctx), input);
+    return ctx.services.notifications.updateSettings(principalOf(ctx), input, ctx.meta);
   }
 
   @FieldResolver(() => ApiToken, { nullable: true, description: 'null if the caller can no longer see the token' })

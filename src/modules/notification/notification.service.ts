@@ -6,6 +6,7 @@ import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../c
 import { badInput } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { Notification, NotificationSettings } from './notification.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 const MAX_MARK = 100;
 
@@ -16,14 +17,17 @@ export class NotificationService {
   async list(principal: Principal, unreadOnly: boolean | null | undefined, first?: number | null, after?: string | null): Promise<Page<Notification>> {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
-    const qb = this.dataSource
-      .getRepository(Notification)
-      .createQueryBuilder('n')
-      .where('n.userId = :me AND n.accountId = :acc', { me: principal.userId, acc: principal.accountId });
+    const qb = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.userId = :me AND n.accountId = :acc', { me: principal.userId, acc: principal.accountId });
     if (unreadOnly) qb.andWhere('n.readAt IS NULL');
     const counting = qb.clone();
     if (afterId) qb.andWhere('n.id < :afterId', { afterId });
-    const rows = size === 0 ? [] : await qb.orderBy('n.id', 'DESC').take(size + 1).getMany();
+    const rows =
+      size === 0
+        ? []
+        : await qb
+            .orderBy('n.id', 'DESC')
+            .take(size + 1)
+            .getMany();
     return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 
@@ -33,10 +37,7 @@ export class NotificationService {
     if (ids.length > MAX_MARK) throw badInput('ids', `may list at most ${MAX_MARK} ids`);
     if (ids.some((id) => !isId(id))) throw badInput('ids', 'contains something that is not an id');
     const result = await this.dataSource.transaction((em) =>
-      em.getRepository(Notification).update(
-        { id: In([...new Set(ids)]), userId: principal.userId, accountId: principal.accountId, readAt: IsNull() },
-        { readAt: clock.now() },
-      ),
+      em.getRepository(Notification).update({ id: In([...new Set(ids)]), userId: principal.userId, accountId: principal.accountId, readAt: IsNull() }, { readAt: clock.now() }),
     );
     return result.affected ?? 0;
   }
@@ -46,7 +47,7 @@ export class NotificationService {
     return row ?? Object.assign(new NotificationSettings(), { userId: principal.userId, accountId: principal.accountId, email: true });
   }
 
-  async updateSettings(principal: Principal, input: { email?: boolean | null }): Promise<NotificationSettings> {
+  async updateSettings(principal: Principal, input: { email?: boolean | null }, meta: RequestMeta): Promise<NotificationSettings> {
     if (input.email === null) throw badInput('email', 'cannot be null');
     return this.dataSource.transaction(async (em) => {
       const repo = em.getRepository(NotificationSettings);
@@ -57,6 +58,7 @@ export class NotificationService {
         accountId: principal.accountId,
         action: 'user.notification_settings_updated',
         principal,
+        meta,
         targetType: 'user',
         targetId: principal.userId,
         details: { email: saved.email },

@@ -56,13 +56,7 @@ export async function noticeOwner(em: EntityManager, action: TokenAction): Promi
 }
 
 /** The inactivity warning: the clean-up will revoke the token at `revokeAt`, `daysLeft` days from now. */
-export async function noticeInactive(
-  em: EntityManager,
-  token: Pick<ApiToken, 'id' | 'accountId' | 'ownerId'>,
-  revokeAt: Date,
-  daysLeft: number,
-  now: Date,
-): Promise<boolean> {
+export async function noticeInactive(em: EntityManager, token: Pick<ApiToken, 'id' | 'accountId' | 'ownerId'>, revokeAt: Date, daysLeft: number, now: Date): Promise<boolean> {
   const owner = await activeOwner(em, token);
   if (!owner) return false;
   await insertNotice(em, owner, token, {

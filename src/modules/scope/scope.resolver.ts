@@ -12,11 +12,11 @@ export class ScopeResolver {
 
   @Mutation(() => AccountScope, { description: 'OWNER and ADMIN: add a custom scope to the catalog' })
   createScope(@Arg('input', () => CreateScopeInput) input: CreateScopeInput, @Ctx() ctx: Context): Promise<AccountScope> {
-    return ctx.services.scopes.create(principalOf(ctx), input);
+    return ctx.services.scopes.create(principalOf(ctx), input, ctx.meta);
   }
 
   @Mutation(() => ID, { description: 'OWNER and ADMIN: remove a custom scope; every token stops carrying it at once' })
   deleteScope(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
-    return ctx.services.scopes.delete(principalOf(ctx), id);
+    return ctx.services.scopes.delete(principalOf(ctx), id, ctx.meta);
   }
 }

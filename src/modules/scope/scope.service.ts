@@ -11,6 +11,7 @@ import type { Account } from '../account/account.entity';
 import { recordAudit } from '../audit/audit';
 import { ApiToken } from '../api-token/api-token.entity';
 import { AccountScope, CreateScopeInput } from './account-scope.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 export const CATALOG_SCOPE_RE = /^[a-z][a-z0-9_-]*(:[a-z0-9_*-]+)*$/;
 export const MAX_SCOPE_NAME = 64;
@@ -37,13 +38,7 @@ export function validScopeName(field: string, raw: string): string {
  * MEMBER scope contradicts itself), and a request authenticated by an API
  * token may only pass on catalog scopes that token itself carries.
  */
-export async function resolveRequestedScopes(
-  em: EntityManager,
-  principal: Principal,
-  ownerRole: Role,
-  tokenRole: Role,
-  requested: readonly string[] | null | undefined,
-): Promise<string[]> {
+export async function resolveRequestedScopes(em: EntityManager, principal: Principal, ownerRole: Role, tokenRole: Role, requested: readonly string[] | null | undefined): Promise<string[]> {
   if (!requested || requested.length === 0) return [];
   const names = [...new Set(requested.map((s) => s.trim()))];
   if (names.length > MAX_TOKEN_CATALOG_SCOPES) throw badInput('scopes', `a token may carry at most ${MAX_TOKEN_CATALOG_SCOPES} catalog scopes`);
@@ -74,11 +69,7 @@ export async function resolveRequestedScopes(
  * whose minRole the token's effective role (the lower of its own role and its
  * owner's current role) reaches.
  */
-export function grantedCatalogScopes(
-  stored: readonly string[],
-  catalog: ReadonlyMap<string, Role> | readonly Pick<AccountScope, 'name' | 'minRole'>[],
-  effectiveRole: Role,
-): string[] {
+export function grantedCatalogScopes(stored: readonly string[], catalog: ReadonlyMap<string, Role> | readonly Pick<AccountScope, 'name' | 'minRole'>[], effectiveRole: Role): string[] {
   const map = catalog instanceof Map ? catalog : new Map((catalog as readonly Pick<AccountScope, 'name' | 'minRole'>[]).map((s) => [s.name, s.minRole]));
   return stored.filter((name) => {
     const min = map.get(name);
@@ -98,25 +89,24 @@ export class ScopeService {
     return this.dataSource.getRepository(AccountScope).find({ where: { accountId: principal.accountId }, order: { name: 'ASC' } });
   }
 
-  async create(principal: Principal, input: CreateScopeInput): Promise<AccountScope> {
+  async create(principal: Principal, input: CreateScopeInput, meta: RequestMeta): Promise<AccountScope> {
     const name = validScopeName('name', input.name ?? '');
     const description = optionalText('description', input.description, 1000);
     const minRole = input.minRole ?? Role.MEMBER;
     if (!isRole(minRole)) throw badInput('minRole', 'must be a role');
     const now = clock.now();
     // The account lock serialises catalog changes: the uniqueness check below is exact.
-    const saved = await this.withAuthority(principal, 'admin', async (em, actor) => {
+    const saved = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const repo = em.getRepository(AccountScope);
       if (await repo.findOneBy({ accountId: principal.accountId, name })) {
         throw conflict("is already used by another scope of this account's catalog", 'name');
       }
-      const row = await repo.save(
-        repo.create({ id: newId(), accountId: actor.accountId, name, description, minRole, createdById: actor.userId, createdAt: now }),
-      );
+      const row = await repo.save(repo.create({ id: newId(), accountId: actor.accountId, name, description, minRole, createdById: actor.userId, createdAt: now }));
       await recordAudit(em, {
         accountId: actor.accountId,
         action: 'scope.created',
         principal: actor,
+        meta,
         targetType: 'account_scope',
         targetId: row.id,
         details: { name, minRole },
@@ -127,8 +117,8 @@ export class ScopeService {
     return saved;
   }
 
-  async delete(principal: Principal, id: string): Promise<string> {
-    await this.withAuthority(principal, 'admin', async (em, actor) => {
+  async delete(principal: Principal, id: string, meta: RequestMeta): Promise<string> {
+    await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const scope = await em.getRepository(AccountScope).findOneBy({ id, accountId: principal.accountId });
       if (!scope) throw notFound('Scope');
       // Strip it from the tokens that carry it, so a later scope of the same name is not granted to them.
@@ -152,6 +142,7 @@ export class ScopeService {
         accountId: principal.accountId,
         action: 'scope.deleted',
         principal: actor,
+        meta,
         targetType: 'account_scope',
         targetId: scope.id,
         details: { name: scope.name, minRole: scope.minRole, tokens: carriers.length },

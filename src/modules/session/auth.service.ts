@@ -1,12 +1,6 @@
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { MAX_PASSWORD_BYTES, PasswordHasher, validatePassword } from '../../auth/passwords';
-import {
-  digestRefreshToken,
-  newRefreshToken,
-  REFRESH_PREFIX,
-  REFRESH_TOKEN_TTL_SECONDS,
-  SessionTokens,
-} from '../../auth/session-tokens';
+import { digestRefreshToken, newRefreshToken, REFRESH_PREFIX, REFRESH_TOKEN_TTL_SECONDS, SessionTokens } from '../../auth/session-tokens';
 import { scopesFor } from '../../authz/scopes';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
@@ -25,6 +19,7 @@ import { auditLoginFailure, auditSession, auditUser, recordAudit } from '../audi
 import { AuthPayload } from './auth-payload.type';
 import { POLICIES, throttleKey, ThrottleService } from '../throttle/throttle.service';
 import { RefreshToken, Session } from './session.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 const BAD_LOGIN = 'Invalid e-mail or password';
 const LOCKED_OUT = 'Too many failed sign-in attempts; wait before trying again';
@@ -45,41 +40,50 @@ export class AuthService {
    * A new account whose first user is its OWNER, signed in. A taken address is
    * refused (CONFLICT), and those refusals are rationed per client IP.
    */
-  async signUp(input: SignUpInput, ip?: string): Promise<AuthPayload> {
+  async signUp(input: SignUpInput, meta: RequestMeta): Promise<AuthPayload> {
     const accountName = requiredText('accountName', input.accountName, 100);
     const email = normalizeEmail('email', input.email);
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
-    const counters = this.conflicts.counters(ip);
+    const counters = this.conflicts.counters(meta.ip);
     await this.conflicts.assertOpen(counters);
     const passwordHash = await this.hasher.hash(input.password);
-    const taken = () => this.conflicts.refuse({ email, via: 'sign_up', counters });
-    return withUniqueEmail(() =>
-      this.dataSource.transaction(async (em) => {
-        if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
-        const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
-        const user = await em.save(
-          em.getRepository(User).create({
-            id: newId(),
+    const taken = () => this.conflicts.refuse({ email, via: 'sign_up', meta, counters });
+    return withUniqueEmail(
+      () =>
+        this.dataSource.transaction(async (em) => {
+          if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
+          const account = await em.save(em.getRepository(Account).create({ id: newId(), name: accountName }));
+          const user = await em.save(
+            em.getRepository(User).create({
+              id: newId(),
+              accountId: account.id,
+              email,
+              kind: UserKind.PERSON,
+              name,
+              role: Role.OWNER,
+              status: UserStatus.ACTIVE,
+              passwordHash,
+              deactivatedAt: null,
+            }),
+          );
+          await recordAudit(em, {
             accountId: account.id,
-            email,
-            kind: UserKind.PERSON,
-            name,
-            role: Role.OWNER,
-            status: UserStatus.ACTIVE,
-            passwordHash,
-            deactivatedAt: null,
-          }),
-        );
-        await recordAudit(em, { accountId: account.id, action: 'user.created', actorId: user.id, targetType: 'user', targetId: user.id, details: { role: Role.OWNER, signUp: true } });
-        return this.startSession(em, user);
-      }),
+            action: 'user.created',
+            actorId: user.id,
+            targetType: 'user',
+            targetId: user.id,
+            details: { role: Role.OWNER, signUp: true },
+            meta,
+          });
+          return this.startSession(em, user, meta);
+        }),
       taken,
     );
   }
 
   /** Unknown e-mail and wrong password answer alike, after a bcrypt comparison either way. */
-  async login(emailInput: string, password: string, ip?: string): Promise<AuthPayload> {
+  async login(emailInput: string, password: string, meta: RequestMeta): Promise<AuthPayload> {
     if (emailInput.trim() === '') throw badInput('email', 'must not be empty');
     if (password === '') throw badInput('password', 'must not be empty');
     // The form addresses are stored in (NFC, lower case): an address typed in NFD finds its user.
@@ -88,9 +92,12 @@ export class AuthService {
     // and per client IP, in the database so every replica shares them; locked before any bcrypt work.
     const counters = [
       { key: throttleKey('login:email', email), policy: POLICIES.loginPerAccount },
-      ...(ip ? [{ key: throttleKey('login:ip', ip), policy: POLICIES.loginPerIp }] : []),
+      ...(meta.ip ? [{ key: throttleKey('login:ip', meta.ip), policy: POLICIES.loginPerIp }] : []),
     ];
-    await this.throttle.assertOpen(counters.map((c) => c.key), LOCKED_OUT);
+    await this.throttle.assertOpen(
+      counters.map((c) => c.key),
+      LOCKED_OUT,
+    );
     const found = email.length <= 254 ? await this.dataSource.getRepository(User).findOneBy({ email }) : null;
     // MySQL's utf8mb4_unicode_ci matches "jürgen@…" to "jurgen@…" (and "ß" to "ss"): only the exact address is this user.
     // A service account never signs in: its address (if it has one) is answered like an unknown one.
@@ -100,16 +107,16 @@ export class AuthService {
     const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
     const ok = user && comparable ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyAgainstNothing(password);
     if (!user || !ok) {
-      await auditLoginFailure(this.dataSource, user, user ? 'wrong_password' : 'unknown_email');
+      await auditLoginFailure(this.dataSource, user, user ? 'wrong_password' : 'unknown_email', meta);
       await this.throttle.fail(counters);
       throw unauthenticated(BAD_LOGIN);
     }
     await this.throttle.succeed(counters[0].key);
     if (user.status !== UserStatus.ACTIVE) {
-      await auditLoginFailure(this.dataSource, user, 'user_deactivated');
+      await auditLoginFailure(this.dataSource, user, 'user_deactivated', meta);
       throw unauthenticated('This user has been deactivated; ask an administrator of your account');
     }
-    return this.dataSource.transaction((em) => this.startSession(em, user));
+    return this.dataSource.transaction((em) => this.startSession(em, user, meta));
   }
 
   /**
@@ -118,7 +125,7 @@ export class AuthService {
    * exchanges only one wins; presenting a used token again means it leaked,
    * and the whole session (every token of the family) is revoked.
    */
-  async refresh(refreshToken: string): Promise<AuthPayload> {
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<AuthPayload> {
     if (refreshToken.trim() === '') throw badInput('refreshToken', 'must not be empty');
     if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 100) throw unauthenticated(BAD_REFRESH);
     const tokenHash = digestRefreshToken(refreshToken);
@@ -129,23 +136,18 @@ export class AuthService {
       const session = await em.getRepository(Session).findOneBy({ id: row.sessionId });
       if (!session || session.revokedAt) return { error: BAD_REFRESH };
       if (row.usedAt) {
-        await this.revokeSession(em, session.id, 'refresh_token_reuse');
+        await this.revokeSession(em, session.id, 'refresh_token_reuse', meta);
         return { error: BAD_REFRESH, ended: session.id };
       }
       if (row.expiresAt.getTime() <= now.getTime()) return { error: BAD_REFRESH };
-      const claimed = await em
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ usedAt: now })
-        .where('id = :id AND usedAt IS NULL', { id: row.id })
-        .execute();
+      const claimed = await em.createQueryBuilder().update(RefreshToken).set({ usedAt: now }).where('id = :id AND usedAt IS NULL', { id: row.id }).execute();
       if (claimed.affected !== 1) {
-        await this.revokeSession(em, session.id, 'refresh_token_reuse');
+        await this.revokeSession(em, session.id, 'refresh_token_reuse', meta);
         return { error: BAD_REFRESH, ended: session.id };
       }
       const user = await em.getRepository(User).findOneBy({ id: session.userId });
       if (!user || user.status !== UserStatus.ACTIVE) return { error: BAD_REFRESH };
-      await recordAudit(em, { accountId: user.accountId, action: 'session.refreshed', actorId: user.id, targetType: 'session', targetId: session.id });
+      await recordAudit(em, { accountId: user.accountId, action: 'session.refreshed', actorId: user.id, targetType: 'session', targetId: session.id, meta });
       return { payload: await this.issue(em, user, session.id) };
     });
     // The reuse revocation must be committed, so the error is thrown outside the transaction.
@@ -157,12 +159,12 @@ export class AuthService {
   }
 
   /** End the session the refresh token belongs to. Always true: no oracle for token validity. */
-  async logout(refreshToken: string): Promise<boolean> {
+  async logout(refreshToken: string, meta: RequestMeta): Promise<boolean> {
     if (refreshToken.trim() === '') throw badInput('refreshToken', 'must not be empty');
     if (!refreshToken.startsWith(REFRESH_PREFIX) || refreshToken.length > 100) return true;
     const row = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: digestRefreshToken(refreshToken) });
     if (row) {
-      await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout'));
+      await this.dataSource.transaction((em) => this.revokeSession(em, row.sessionId, 'logout', meta));
       this.tokenCache?.sessionEnded(row.sessionId);
     }
     return true;
@@ -175,7 +177,7 @@ export class AuthService {
    * audited when wrong. On success every other session of the user ends; API tokens keep working.
    * Two concurrent changes from the same current password: the first wins, the other gets CONFLICT.
    */
-  async changePassword(p: Principal, currentPassword: string, newPassword: string, ip?: string): Promise<boolean> {
+  async changePassword(p: Principal, currentPassword: string, newPassword: string, meta: RequestMeta): Promise<boolean> {
     if (p.via !== 'session') throw forbidden('Sign in with your password to change it: an API token cannot');
     if (currentPassword === '') throw badInput('currentPassword', 'must not be empty');
     validatePassword(newPassword, 'newPassword');
@@ -184,11 +186,14 @@ export class AuthService {
     if (!user || user.status !== UserStatus.ACTIVE || !user.email) throw unauthenticated();
     const counters = [
       { key: throttleKey('login:email', user.email), policy: POLICIES.loginPerAccount },
-      ...(ip ? [{ key: throttleKey('login:ip', ip), policy: POLICIES.loginPerIp }] : []),
+      ...(meta.ip ? [{ key: throttleKey('login:ip', meta.ip), policy: POLICIES.loginPerIp }] : []),
     ];
-    await this.throttle.assertOpen(counters.map((c) => c.key), LOCKED_OUT);
+    await this.throttle.assertOpen(
+      counters.map((c) => c.key),
+      LOCKED_OUT,
+    );
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      await auditLoginFailure(this.dataSource, user, 'wrong_current_password');
+      await auditLoginFailure(this.dataSource, user, 'wrong_current_password', meta);
       await this.throttle.fail(counters);
       throw badInput('currentPassword', 'is not your current password');
     }
@@ -203,8 +208,8 @@ export class AuthService {
         .where('id = :id AND passwordHash = :old', { id: user.id, old: user.passwordHash })
         .execute();
       if (r.affected !== 1) return false;
-      const ended = await endOtherSessions(em, p, 'password_changed');
-      await auditUser(em, p, 'user.password_changed', user, { otherSessionsEnded: ended });
+      const ended = await endOtherSessions(em, p, 'password_changed', meta);
+      await auditUser(em, p, meta, 'user.password_changed', user, { otherSessionsEnded: ended });
       return true;
     });
     if (!changed) throw conflict('Your password was changed by another request meanwhile; sign in again with the new one');
@@ -213,16 +218,14 @@ export class AuthService {
     return true;
   }
 
-  private async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<void> {
+  private async revokeSession(em: EntityManager, sessionId: string, reason: string, meta: RequestMeta): Promise<void> {
     const ended = await em.getRepository(Session).update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: clock.now(), revokedReason: reason });
-    if (ended.affected) await auditSession(em, sessionId, 'session.ended', reason);
+    if (ended.affected) await auditSession(em, sessionId, 'session.ended', reason, meta);
   }
 
-  private async startSession(em: EntityManager, user: User): Promise<AuthPayload> {
-    const session = await em.save(
-      em.getRepository(Session).create({ id: newId(), userId: user.id, accountId: user.accountId, revokedAt: null, revokedReason: null }),
-    );
-    await recordAudit(em, { accountId: user.accountId, action: 'session.created', actorId: user.id, targetType: 'session', targetId: session.id });
+  private async startSession(em: EntityManager, user: User, meta: RequestMeta): Promise<AuthPayload> {
+    const session = await em.save(em.getRepository(Session).create({ id: newId(), userId: user.id, accountId: user.accountId, revokedAt: null, revokedReason: null }));
+    await recordAudit(em, { accountId: user.accountId, action: 'session.created', actorId: user.id, targetType: 'session', targetId: session.id, meta });
     return this.issue(em, user, session.id);
   }
 

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType('Session', { description: 'One of the caller\'s signed-in sessions (a login and its refreshes). Never carries a token.' })
+@ObjectType('Session', { description: "One of the caller's signed-in sessions (a login and its refreshes). Never carries a token." })
 export class SessionInfo {
   @Field(() => ID)
   id!: string;

@@ -10,10 +10,7 @@ export interface SessionWithUser {
 
 /** The session with this id belonging to this user (one indexed query joining the user); null when none. */
 export async function findSessionWithUser(em: EntityManager, sessionId: string, userId: string): Promise<SessionWithUser | null> {
-  const session = await selectPublicUser(
-    em.getRepository(Session).createQueryBuilder('s').select(['s.id', 's.revokedAt']).innerJoin('s.userRef', 'u'),
-    'u',
-  )
+  const session = await selectPublicUser(em.getRepository(Session).createQueryBuilder('s').select(['s.id', 's.revokedAt']).innerJoin('s.userRef', 'u'), 'u')
     .where('s.id = :sessionId AND s.userId = :userId', { sessionId, userId })
     .getOne();
   if (!session?.userRef) return null;

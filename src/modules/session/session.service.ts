@@ -8,6 +8,7 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { auditSession } from '../audit/audit';
 import { Session } from './session.entity';
 import { SessionInfo } from './session-info.type';
+import type { RequestMeta } from '../../common/request-meta';
 
 /** Most sessions listed at once (newest first); a user rarely has more than a handful. */
 export const MAX_LISTED_SESSIONS = 100;
@@ -31,14 +32,7 @@ export class SessionService {
       .getRepository(Session)
       .createQueryBuilder('s')
       .where('s.userId = :uid AND s.accountId = :acc AND s.revokedAt IS NULL', { uid: p.userId, acc: p.accountId })
-      .andWhere(
-        new Brackets((qb) =>
-          qb.where(
-            `EXISTS (SELECT 1 FROM refresh_token r WHERE r.sessionId = s.id AND r.usedAt IS NULL AND r.expiresAt > :now)`,
-            { now },
-          ),
-        ),
-      )
+      .andWhere(new Brackets((qb) => qb.where(`EXISTS (SELECT 1 FROM refresh_token r WHERE r.sessionId = s.id AND r.usedAt IS NULL AND r.expiresAt > :now)`, { now })))
       .orderBy('s.id', 'DESC')
       .take(MAX_LISTED_SESSIONS)
       .getMany();
@@ -65,12 +59,12 @@ export class SessionService {
   }
 
   /** End one of the caller's sessions (the current one too: that is signing out). */
-  async revoke(p: Principal, id: string): Promise<string> {
+  async revoke(p: Principal, id: string, meta: RequestMeta): Promise<string> {
     if (!isId(id)) throw badInput('id', 'is not an id');
     const ended = await this.dataSource.transaction(async (em) => {
       const found = await em.getRepository(Session).findOneBy({ id, userId: p.userId, accountId: p.accountId, revokedAt: IsNull() });
       if (!found) return false;
-      await endSessions(em, [found.id], 'revoked_by_user');
+      await endSessions(em, [found.id], 'revoked_by_user', meta);
       return true;
     });
     if (!ended) throw notFound('Session');
@@ -79,8 +73,8 @@ export class SessionService {
   }
 
   /** End every session of the caller but the one this request uses; how many ended. */
-  async revokeOthers(p: Principal): Promise<number> {
-    const ended = await this.dataSource.transaction((em) => endOtherSessions(em, p, 'revoked_by_user'));
+  async revokeOthers(p: Principal, meta: RequestMeta): Promise<number> {
+    const ended = await this.dataSource.transaction((em) => endOtherSessions(em, p, 'revoked_by_user', meta));
     // The user's other sessions: caches forget every verdict of the user (the current one is read again).
     if (ended > 0) this.tokenCache?.invalidateUser(p.userId);
     return ended;
@@ -88,7 +82,7 @@ export class SessionService {
 }
 
 /** End the user's sessions except the caller's current one, with an audit event each; how many ended. */
-export async function endOtherSessions(em: EntityManager, p: Principal, reason: string): Promise<number> {
+export async function endOtherSessions(em: EntityManager, p: Principal, reason: string, meta: RequestMeta): Promise<number> {
   const qb = em
     .getRepository(Session)
     .createQueryBuilder('s')
@@ -96,16 +90,21 @@ export async function endOtherSessions(em: EntityManager, p: Principal, reason: 
     .where('s.userId = :uid AND s.accountId = :acc AND s.revokedAt IS NULL', { uid: p.userId, acc: p.accountId });
   if (p.via === 'session' && p.sessionId) qb.andWhere('s.id <> :current', { current: p.sessionId });
   const rows: Array<{ id: string }> = await qb.getRawMany();
-  return endSessions(em, rows.map((r) => r.id), reason);
+  return endSessions(
+    em,
+    rows.map((r) => r.id),
+    reason,
+    meta,
+  );
 }
 
-async function endSessions(em: EntityManager, ids: string[], reason: string): Promise<number> {
+async function endSessions(em: EntityManager, ids: string[], reason: string, meta: RequestMeta): Promise<number> {
   let ended = 0;
   for (const id of ids) {
     const r = await em.getRepository(Session).update({ id, revokedAt: IsNull() }, { revokedAt: clock.now(), revokedReason: reason });
     if (r.affected) {
       ended++;
-      await auditSession(em, id, 'session.ended', reason);
+      await auditSession(em, id, 'session.ended', reason, meta);
     }
   }
   return ended;

@@ -34,8 +34,7 @@ export const POLICIES = {
 /** Leak reports per client IP: every report counts, `perMinute` free in a minute, then short locks. */
 export const leakReportPolicy = (perMinute: number): ThrottlePolicy => ({ freeFailures: perMinute, windowMs: 60_000, baseLockMs: 1000, maxLockMs: 60_000 });
 
-export const throttleKey = (kind: string, value: string): string =>
-  `${kind}:${sha256(value.toLowerCase()).slice(0, 40)}`;
+export const throttleKey = (kind: string, value: string): string => `${kind}:${sha256(value.toLowerCase()).slice(0, 40)}`;
 
 /** Lock length after `failures` failures under `policy` (0 while still free). */
 export function lockMsFor(failures: number, policy: ThrottlePolicy): number {
@@ -77,13 +76,7 @@ export class ThrottleService {
     const sorted = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const now = clock.now();
     for (const { key } of sorted) {
-      await this.dataSource
-        .createQueryBuilder()
-        .insert()
-        .into(Throttle)
-        .values({ key, failures: 0, windowStart: now, lockedUntil: null })
-        .orIgnore()
-        .execute();
+      await this.dataSource.createQueryBuilder().insert().into(Throttle).values({ key, failures: 0, windowStart: now, lockedUntil: null }).orIgnore().execute();
     }
     return this.dataSource.transaction(async (em) => {
       let until = 0;

@@ -105,9 +105,7 @@ export class UsageService {
   /** Delete usage rows older than the retention window. Returns how many went. */
   async prune(retentionDays: number): Promise<number> {
     const cutoff = utcDay(new Date(clock.nowMs() - retentionDays * DAY_MS));
-    const result = await this.dataSource.transaction((em) =>
-      em.createQueryBuilder().delete().from(ApiTokenUsage).where('day < :cutoff', { cutoff }).execute(),
-    );
+    const result = await this.dataSource.transaction((em) => em.createQueryBuilder().delete().from(ApiTokenUsage).where('day < :cutoff', { cutoff }).execute());
     return result.affected ?? 0;
   }
 }

@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit';
 import { POLICIES, RateLimitedError, throttleKey, ThrottleService } from '../throttle/throttle.service';
 import { User } from './user.entity';
 import { EMAIL_UNAVAILABLE } from './user.errors';
+import type { RequestMeta } from '../../common/request-meta';
 
 const PROBES_LIMITED = 'Too many new users refused here for a taken e-mail address; wait before trying again';
 
@@ -36,7 +37,10 @@ export class EmailConflicts {
 
   /** RATE_LIMITED while the caller's address or user is locked out. */
   assertOpen(counters: Array<{ key: string }>): Promise<void> {
-    return this.throttle.assertOpen(counters.map((c) => c.key), PROBES_LIMITED);
+    return this.throttle.assertOpen(
+      counters.map((c) => c.key),
+      PROBES_LIMITED,
+    );
   }
 
   /**
@@ -44,9 +48,9 @@ export class EmailConflicts {
    * with RATE_LIMITED when this refusal used up the caller's free ones (so at
    * most the free number of refusals is ever answered per window).
    */
-  async refuse(o: { email: string; via: ConflictVia; principal?: Principal; counters: ReturnType<EmailConflicts['counters']> }): Promise<never> {
+  async refuse(o: { email: string; via: ConflictVia; principal?: Principal; meta: RequestMeta; counters: ReturnType<EmailConflicts['counters']> }): Promise<never> {
     const lockedUntil = await this.throttle.fail(o.counters);
-    await this.audit(o.email, o.via, o.principal);
+    await this.audit(o.email, o.via, o.meta, o.principal);
     const now = clock.nowMs();
     if (lockedUntil > now) throw new RateLimitedError(PROBES_LIMITED, Math.ceil((lockedUntil - now) / 1000));
     throw conflict(EMAIL_UNAVAILABLE);
@@ -60,7 +64,7 @@ export class EmailConflicts {
    * and no target. An anonymous sign-up probe is recorded only in the user's
    * account.
    */
-  private async audit(email: string, via: ConflictVia, principal?: Principal): Promise<void> {
+  private async audit(email: string, via: ConflictVia, meta: RequestMeta, principal?: Principal): Promise<void> {
     const action = 'user.email_conflict';
     await this.dataSource.transaction(async (em) => {
       const existing = await em.getRepository(User).findOne({ where: { email }, select: { id: true, accountId: true } });
@@ -70,16 +74,17 @@ export class EmailConflicts {
           accountId: existing.accountId,
           action,
           principal: sameAccount ? principal : null,
+          meta,
           targetType: 'user',
           targetId: existing.id,
           reason: via,
         });
       }
       if (principal && !sameAccount) {
-        await recordAudit(em, { accountId: principal.accountId, action, principal, reason: via, details: { email } });
+        await recordAudit(em, { accountId: principal.accountId, action, principal, meta, reason: via, details: { email } });
       } else if (!existing && !principal) {
         // The user vanished between the refusal and here: keep the probe, with no account.
-        await recordAudit(em, { accountId: null, action, reason: via });
+        await recordAudit(em, { accountId: null, action, meta, reason: via });
       }
     });
   }

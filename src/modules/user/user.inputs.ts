@@ -41,7 +41,7 @@ export class CreateServiceAccountInput {
   @Field(() => Role, { description: 'At most your own role; its tokens act with at most this role' })
   role!: Role;
 
-  @Field(() => String, { nullable: true, description: 'Optional contact address for its expiry notices; unique like every user\'s. It cannot sign in with it.' })
+  @Field(() => String, { nullable: true, description: "Optional contact address for its expiry notices; unique like every user's. It cannot sign in with it." })
   email?: string | null;
 }
 

@@ -28,7 +28,7 @@ export class UserResolver {
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: add a user with a role no higher than their own' })
   createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.create(principalOf(ctx), input, ctx.ip);
+    return ctx.services.users.create(principalOf(ctx), input, ctx.meta);
   }
 
   @Mutation(() => User, {
@@ -36,22 +36,22 @@ export class UserResolver {
       'OWNER and ADMIN: add a service account (kind SERVICE) with a role no higher than their own. It has no password and never signs in; issue tokens for it with createApiToken(input: { ownerId }). Its tokens outlive whoever issued them; deactivateUser stops them at once.',
   })
   createServiceAccount(@Arg('input', () => CreateServiceAccountInput) input: CreateServiceAccountInput, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.createServiceAccount(principalOf(ctx), input, ctx.ip);
+    return ctx.services.users.createServiceAccount(principalOf(ctx), input, ctx.meta);
   }
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: never above their own role; the account keeps an active OWNER' })
   updateUserRole(@Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.updateRole(principalOf(ctx), id, role);
+    return ctx.services.users.updateRole(principalOf(ctx), id, role, ctx.meta);
   }
 
   @Mutation(() => User, { description: "OWNER and ADMIN: the user's sessions end and tokens stop authenticating at once" })
   deactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.deactivate(principalOf(ctx), id);
+    return ctx.services.users.deactivate(principalOf(ctx), id, ctx.meta);
   }
 
   @Mutation(() => User, { description: 'OWNER and ADMIN: unrevoked, unexpired tokens work again' })
   reactivateUser(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.reactivate(principalOf(ctx), id);
+    return ctx.services.users.reactivate(principalOf(ctx), id, ctx.meta);
   }
 
   @FieldResolver(() => String, { description: 'Lower-cased. "" for a service account created without an address.' })

@@ -17,6 +17,7 @@ import { EmailConflicts } from './email-conflicts';
 import { EmailTaken, withUniqueEmail } from './user.errors';
 import { SERVICE_ACCOUNT_PASSWORD_HASH, User, UserKind, UserStatus } from './user.entity';
 import { visibleUsers } from './user.visibility';
+import type { RequestMeta } from '../../common/request-meta';
 
 export class UserService {
   constructor(
@@ -35,38 +36,45 @@ export class UserService {
     if (kind) qb.andWhere('u.kind = :kind', { kind });
     const counting = qb.clone();
     if (afterId) qb.andWhere('u.id > :afterId', { afterId });
-    const rows = size === 0 ? [] : await qb.orderBy('u.id', 'ASC').take(size + 1).getMany();
+    const rows =
+      size === 0
+        ? []
+        : await qb
+            .orderBy('u.id', 'ASC')
+            .take(size + 1)
+            .getMany();
     return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 
   /** A taken address is refused (CONFLICT); those refusals are rationed per client IP and per caller. */
-  async create(principal: Principal, input: CreateUserInput, ip?: string): Promise<User> {
+  async create(principal: Principal, input: CreateUserInput, meta: RequestMeta): Promise<User> {
     const email = normalizeEmail('email', input.email);
     const name = requiredText('name', input.name, 100);
     validatePassword(input.password);
     if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
-    const counters = this.conflicts.counters(ip, principal);
+    const counters = this.conflicts.counters(meta.ip, principal);
     await this.conflicts.assertOpen(counters);
     const passwordHash = await this.hasher.hash(input.password);
-    const taken = () => this.conflicts.refuse({ email, via: 'create_user', principal, counters });
-    return withUniqueEmail(() =>
-      this.withAuthority(principal, 'admin', async (em, actor) => {
-        if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
-        if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
-        const user = em.getRepository(User).create({
-          id: newId(),
-          accountId: principal.accountId,
-          email,
-          kind: UserKind.PERSON,
-          name,
-          role: input.role,
-          status: UserStatus.ACTIVE,
-          passwordHash,
-          deactivatedAt: null,
-        });
-        await auditUser(em, actor, 'user.created', user, { email, role: input.role });
-        return em.save(user);
-      }),
+    const taken = () => this.conflicts.refuse({ email, via: 'create_user', principal, meta, counters });
+    return withUniqueEmail(
+      () =>
+        this.withAuthority(principal, meta, 'admin', async (em, actor) => {
+          if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a user with role ${input.role}, above your own`);
+          if (await em.getRepository(User).existsBy({ email })) throw new EmailTaken();
+          const user = em.getRepository(User).create({
+            id: newId(),
+            accountId: principal.accountId,
+            email,
+            kind: UserKind.PERSON,
+            name,
+            role: input.role,
+            status: UserStatus.ACTIVE,
+            passwordHash,
+            deactivatedAt: null,
+          });
+          await auditUser(em, actor, meta, 'user.created', user, { email, role: input.role });
+          return em.save(user);
+        }),
       taken,
     );
   }
@@ -76,14 +84,14 @@ export class UserService {
    * unknown address), so it acts only through the tokens admins issue for it. Its e-mail address is
    * optional; when given it is checked like createUser's (a taken address is CONFLICT, rationed alike).
    */
-  async createServiceAccount(principal: Principal, input: CreateServiceAccountInput, ip?: string): Promise<User> {
+  async createServiceAccount(principal: Principal, input: CreateServiceAccountInput, meta: RequestMeta): Promise<User> {
     const name = requiredText('name', input.name, 100);
     const email = input.email === null || input.email === undefined || input.email.trim() === '' ? null : normalizeEmail('email', input.email);
     if (!roleAtLeast(principal.role, input.role)) throw forbidden(`You cannot create a service account with role ${input.role}, above your own`);
-    const counters = email ? this.conflicts.counters(ip, principal) : null;
+    const counters = email ? this.conflicts.counters(meta.ip, principal) : null;
     if (counters) await this.conflicts.assertOpen(counters);
     const create = () =>
-      this.withAuthority(principal, 'admin', async (em, actor) => {
+      this.withAuthority(principal, meta, 'admin', async (em, actor) => {
         if (!roleAtLeast(actor.role, input.role)) throw forbidden(`You cannot create a service account with role ${input.role}, above your own`);
         if (email && (await em.getRepository(User).existsBy({ email }))) throw new EmailTaken();
         const user = em.getRepository(User).create({
@@ -97,47 +105,42 @@ export class UserService {
           passwordHash: SERVICE_ACCOUNT_PASSWORD_HASH,
           deactivatedAt: null,
         });
-        await auditUser(em, actor, 'user.created', user, { kind: UserKind.SERVICE, role: input.role, ...(email ? { email } : {}) });
+        await auditUser(em, actor, meta, 'user.created', user, { kind: UserKind.SERVICE, role: input.role, ...(email ? { email } : {}) });
         return em.save(user);
       });
     if (!email || !counters) return create();
-    return withUniqueEmail(create, () => this.conflicts.refuse({ email, via: 'create_user', principal, counters }));
+    return withUniqueEmail(create, () => this.conflicts.refuse({ email, via: 'create_user', principal, meta, counters }));
   }
 
-  async updateRole(principal: Principal, id: string, role: Role): Promise<User> {
-    return this.changeUser(principal, id, async (em, user, actor) => {
+  async updateRole(principal: Principal, id: string, role: Role, meta: RequestMeta): Promise<User> {
+    return this.changeUser(principal, meta, id, async (em, user, actor) => {
       if (!roleAtLeast(actor.role, role)) throw forbidden(`You cannot grant role ${role}, above your own`);
       if (user.role === role) return user;
       if (user.role === Role.OWNER && user.status === UserStatus.ACTIVE) await this.assertAnotherOwner(em, user);
-      await auditUser(em, actor, 'user.role_changed', user, { from: user.role, to: role });
+      await auditUser(em, actor, meta, 'user.role_changed', user, { from: user.role, to: role });
       user.role = role;
       return em.save(user);
     });
   }
 
-  async deactivate(principal: Principal, id: string): Promise<User> {
-    return this.changeUser(principal, id, async (em, user, actor) => {
+  async deactivate(principal: Principal, id: string, meta: RequestMeta): Promise<User> {
+    return this.changeUser(principal, meta, id, async (em, user, actor) => {
       if (user.status === UserStatus.DEACTIVATED) return user;
       if (user.role === Role.OWNER) await this.assertAnotherOwner(em, user);
       user.status = UserStatus.DEACTIVATED;
       user.deactivatedAt = clock.now();
-      await auditUser(em, actor, 'user.deactivated', user);
-      await em
-        .createQueryBuilder()
-        .update(Session)
-        .set({ revokedAt: clock.now(), revokedReason: 'user_deactivated' })
-        .where('userId = :id AND revokedAt IS NULL', { id: user.id })
-        .execute();
+      await auditUser(em, actor, meta, 'user.deactivated', user);
+      await em.createQueryBuilder().update(Session).set({ revokedAt: clock.now(), revokedReason: 'user_deactivated' }).where('userId = :id AND revokedAt IS NULL', { id: user.id }).execute();
       return em.save(user);
     });
   }
 
-  async reactivate(principal: Principal, id: string): Promise<User> {
-    return this.changeUser(principal, id, async (em, user, actor) => {
+  async reactivate(principal: Principal, id: string, meta: RequestMeta): Promise<User> {
+    return this.changeUser(principal, meta, id, async (em, user, actor) => {
       if (user.status === UserStatus.ACTIVE) return user;
       user.status = UserStatus.ACTIVE;
       user.deactivatedAt = null;
-      await auditUser(em, actor, 'user.reactivated', user);
+      await auditUser(em, actor, meta, 'user.reactivated', user);
       return em.save(user);
     });
   }
@@ -149,8 +152,8 @@ export class UserService {
    * target must be in the caller's account (else NOT_FOUND) and not outrank
    * the caller, and the token cache forgets the user before the mutation returns.
    */
-  private async changeUser(principal: Principal, id: string, change: (em: EntityManager, user: User, actor: Principal) => Promise<User>): Promise<User> {
-    const user = await this.withAuthority(principal, 'admin', async (em, actor) => {
+  private async changeUser(principal: Principal, meta: RequestMeta, id: string, change: (em: EntityManager, user: User, actor: Principal) => Promise<User>): Promise<User> {
+    const user = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const target = await em.getRepository(User).findOneBy({ id, accountId: actor.accountId });
       if (!target) throw notFound('User');
       if (!roleAtLeast(actor.role, target.role)) throw forbidden(`You cannot change a user whose role (${target.role}) is above yours`);

@@ -20,16 +20,8 @@ export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
  * the caller's transaction (an outbox): the delivery exists if and only if the
  * change committed. The delivery loop sends it.
  */
-export async function enqueueWebhookEvent(
-  em: EntityManager,
-  accountId: string,
-  type: WebhookEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<number> {
-  const hooks = (await em.getRepository(Webhook).find({ where: { accountId }, select: { id: true, events: true } })).filter((h) =>
-    h.events.includes(type),
-  );
+export async function enqueueWebhookEvent(em: EntityManager, accountId: string, type: WebhookEventType, data: Record<string, unknown>, now: Date): Promise<number> {
+  const hooks = (await em.getRepository(Webhook).find({ where: { accountId }, select: { id: true, events: true } })).filter((h) => h.events.includes(type));
   if (hooks.length === 0) return 0;
   const eventId = newId();
   const body = JSON.stringify({ id: eventId, type, createdAt: now.toISOString(), accountId, data });

@@ -33,8 +33,7 @@ const TEREDO = cidr('2001::/32'); // RFC 4380: 2001:0:<server v4>:<flags>:<port>
 
 const v4 = (hi: number, lo: number): IPv4 => new ipaddr.IPv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
 const inRange = (a: IPv4 | IPv6, range: [IPv4 | IPv6, number]): boolean => a.kind() === range[0].kind() && a.match(range);
-const worst = (classes: AddressClass[]): AddressClass =>
-  classes.includes('blocked') ? 'blocked' : classes.includes('private') ? 'private' : 'public';
+const worst = (classes: AddressClass[]): AddressClass => (classes.includes('blocked') ? 'blocked' : classes.includes('private') ? 'private' : 'public');
 
 function classifyV4(a: IPv4): AddressClass {
   if (METADATA.some((r) => inRange(a, r))) return 'blocked';
@@ -117,7 +116,10 @@ export function validateWebhookUrl(raw: string, allowPrivate: boolean): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badInput('url', 'must be an http:// or https:// URL');
   if (url.username || url.password) throw badInput('url', 'must not contain credentials');
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === '') throw badInput('url', 'must name a host');
   if (BLOCKED_NAMES.has(host)) throw badInput('url', 'points at a cloud metadata service');
   if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal') || host.endsWith('.local'))) {

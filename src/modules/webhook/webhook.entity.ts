@@ -143,9 +143,7 @@ export class WebhookDelivery extends Timestamped {
 }
 
 export function attemptsOf(d: WebhookDelivery): WebhookDeliveryAttempt[] {
-  return (d.attemptLog ?? []).map((a) =>
-    Object.assign(new WebhookDeliveryAttempt(), { attemptedAt: new Date(a.at), statusCode: a.status, error: a.error, durationMs: a.ms }),
-  );
+  return (d.attemptLog ?? []).map((a) => Object.assign(new WebhookDeliveryAttempt(), { attemptedAt: new Date(a.at), statusCode: a.status, error: a.error, durationMs: a.ms }));
 }
 
 @ObjectType({ description: 'A new webhook with its signing secret: the only time the secret is returned' })

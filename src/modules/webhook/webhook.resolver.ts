@@ -19,7 +19,6 @@ export class CreateWebhookInput {
 class WebhookDeliveriesArgs extends PageArgs {
   @Field(() => ID)
   webhookId!: string;
-
 }
 
 @Resolver(() => Webhook)
@@ -36,12 +35,12 @@ export class WebhookResolver {
 
   @Mutation(() => CreatedWebhook, { description: 'OWNER and ADMIN: the signing secret is in the answer, once' })
   createWebhook(@Arg('input', () => CreateWebhookInput) input: CreateWebhookInput, @Ctx() ctx: Context): Promise<CreatedWebhook> {
-    return ctx.services.webhooks.create(principalOf(ctx), input);
+    return ctx.services.webhooks.create(principalOf(ctx), input, ctx.meta);
   }
 
   @Mutation(() => ID, { description: 'OWNER and ADMIN: the webhook and its pending deliveries are removed' })
   deleteWebhook(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
-    return ctx.services.webhooks.delete(principalOf(ctx), id);
+    return ctx.services.webhooks.delete(principalOf(ctx), id, ctx.meta);
   }
 }
 

@@ -14,6 +14,7 @@ import { newWebhookSecret, SecretBox, signWebhook } from './webhook-crypto';
 import { WEBHOOK_EVENTS } from './webhook-events';
 import { blockedAddressReason, classifyAddress, deliveryErrorMessage, guardedLookup, validateWebhookUrl } from './webhook-url';
 import { CreatedWebhook, DeliveryStatus, Webhook, WebhookDelivery } from './webhook.entity';
+import type { RequestMeta } from '../../common/request-meta';
 
 export const MAX_WEBHOOKS_PER_ACCOUNT = 20;
 
@@ -57,14 +58,14 @@ export class WebhookService {
     this.box = new SecretBox(settings.signingKey);
   }
 
-  async create(principal: Principal, input: { url: string; events: string[] }): Promise<CreatedWebhook> {
+  async create(principal: Principal, input: { url: string; events: string[] }, meta: RequestMeta): Promise<CreatedWebhook> {
     const url = validateWebhookUrl(input.url ?? '', this.settings.allowPrivate);
     const events = [...new Set(input.events ?? [])];
     if (events.length === 0) throw badInput('events', `must list at least one of ${WEBHOOK_EVENTS.join(', ')}`);
     const unknown = events.find((e) => !(WEBHOOK_EVENTS as readonly string[]).includes(e));
     if (unknown !== undefined) throw badInput('events', `"${unknown.slice(0, 40)}" is not one of ${WEBHOOK_EVENTS.join(', ')}`);
     const secret = newWebhookSecret();
-    const webhook = await this.withAuthority(principal, 'admin', async (em, actor) => {
+    const webhook = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const count = await em.getRepository(Webhook).countBy({ accountId: actor.accountId });
       if (count >= MAX_WEBHOOKS_PER_ACCOUNT) throw badInput('url', `an account may have at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks`);
       const saved = await em.save(
@@ -81,6 +82,7 @@ export class WebhookService {
         accountId: actor.accountId,
         action: 'webhook.created',
         principal: actor,
+        meta,
         targetType: 'webhook',
         targetId: saved.id,
         details: { url, events },
@@ -94,8 +96,8 @@ export class WebhookService {
     return this.dataSource.getRepository(Webhook).find({ where: { accountId: principal.accountId }, order: { id: 'ASC' } });
   }
 
-  async delete(principal: Principal, id: string): Promise<string> {
-    return this.withAuthority(principal, 'admin', async (em, actor) => {
+  async delete(principal: Principal, id: string, meta: RequestMeta): Promise<string> {
+    return this.withAuthority(principal, meta, 'admin', async (em, actor) => {
       const hook = await em.getRepository(Webhook).findOneBy({ id, accountId: actor.accountId });
       if (!hook) throw notFound('Webhook');
       await em.getRepository(WebhookDelivery).delete({ webhookId: hook.id });
@@ -104,6 +106,7 @@ export class WebhookService {
         accountId: actor.accountId,
         action: 'webhook.deleted',
         principal: actor,
+        meta,
         targetType: 'webhook',
         targetId: hook.id,
         details: { url: hook.url, events: hook.events },
@@ -127,7 +130,13 @@ export class WebhookService {
       .useIndex('idx_webhook_delivery_webhook');
     const counting = qb.clone();
     if (afterId) qb.andWhere('d.id < :afterId', { afterId });
-    const rows = size === 0 ? [] : await qb.orderBy('d.id', 'DESC').take(size + 1).getMany();
+    const rows =
+      size === 0
+        ? []
+        : await qb
+            .orderBy('d.id', 'DESC')
+            .take(size + 1)
+            .getMany();
     return toPage(rows, size, (limit) => countUpTo(counting, limit));
   }
 

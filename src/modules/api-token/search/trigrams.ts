@@ -64,15 +64,17 @@ const ROWS_PER_INSERT = 500;
  * (Re)writes a token's trigrams inside the caller's transaction: on creation, and whenever its name or
  * description changes. `fresh`: a token just inserted, with nothing to remove.
  */
-export async function indexTokenText(
-  em: EntityManager,
-  token: { id: string; accountId: string; name: string; description: string | null },
-  fresh = false,
-): Promise<void> {
+export async function indexTokenText(em: EntityManager, token: { id: string; accountId: string; name: string; description: string | null }, fresh = false): Promise<void> {
   if (!fresh) await em.createQueryBuilder().delete().from(ApiTokenTrigram).where('tokenId = :id', { id: token.id }).execute();
   const rows = tokenTrigrams(token.name, token.description).map((trigram) => ({ accountId: token.accountId, trigram, tokenId: token.id }));
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    await em.createQueryBuilder().insert().into(ApiTokenTrigram).values(rows.slice(i, i + ROWS_PER_INSERT)).updateEntity(false).execute();
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(ApiTokenTrigram)
+      .values(rows.slice(i, i + ROWS_PER_INSERT))
+      .updateEntity(false)
+      .execute();
   }
 }
 
@@ -96,21 +98,17 @@ const TRIGRAMS_JOINED = 3;
 export async function rarestTrigrams(em: EntityManager, accountId: string, term: string): Promise<number[] | null> {
   const all = termTrigrams(term);
   if (all.length === 0) return [];
-  const sample =
-    all.length <= TRIGRAMS_COUNTED
-      ? all
-      : [...new Set(Array.from({ length: TRIGRAMS_COUNTED }, (_, i) => all[Math.round((i * (all.length - 1)) / (TRIGRAMS_COUNTED - 1))]))];
-  const counted = sample.map(
-    (_, i) => `(SELECT COUNT(*) FROM (SELECT 1 AS one FROM api_token_trigram WHERE accountId = ? AND trigram = ? LIMIT ${TRIGRAM_COUNT_CAP}) c${i}) AS n${i}`,
+  const sample = all.length <= TRIGRAMS_COUNTED ? all : [...new Set(Array.from({ length: TRIGRAMS_COUNTED }, (_, i) => all[Math.round((i * (all.length - 1)) / (TRIGRAMS_COUNTED - 1))]))];
+  const counted = sample.map((_, i) => `(SELECT COUNT(*) FROM (SELECT 1 AS one FROM api_token_trigram WHERE accountId = ? AND trigram = ? LIMIT ${TRIGRAM_COUNT_CAP}) c${i}) AS n${i}`);
+  const [row] = await em.query(
+    `SELECT ${counted.join(', ')}`,
+    sample.flatMap((g) => [accountId, g]),
   );
-  const [row] = await em.query(`SELECT ${counted.join(', ')}`, sample.flatMap((g) => [accountId, g]));
   const counts = sample.map((g, i) => ({ g, n: Number(row[`n${i}`]) }));
   if (counts.some((c) => c.n === 0)) return null;
   counts.sort((a, b) => a.n - b.n);
   if (counts[0].n >= TRIGRAM_COUNT_CAP) return [];
-  return counts
-    .slice(0, TRIGRAMS_JOINED)
-    .map((c) => c.g);
+  return counts.slice(0, TRIGRAMS_JOINED).map((c) => c.g);
 }
 
 /**
