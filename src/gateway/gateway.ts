@@ -7,7 +7,7 @@ import type { IdentityKeys } from '../auth/identity-keys';
 import { HitLimiter, RateLimiter } from '../common/rate-limiter';
 import { rateLimitDecisions } from '../fleet/metrics';
 import { AppError, isVariableValueError, MALFORMED_BODY_MESSAGE, PUBLIC_CODES, toRequestError, withoutVariableValue } from '../errors';
-import { GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
+import { CLIENT_ADDRESS_HEADER, CLIENT_AGENT_HEADER, GATEWAY_SECRET_HEADER, IDENTITY_HEADER } from '../subgraph-kit';
 import type { CredentialVerifier, GatewayUser } from './auth';
 import { IdentitySigner } from './identity-signer';
 import { useMemoisedGenericAuth } from './memoised-auth';
@@ -117,13 +117,21 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
   return map;
 }
 
-const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', IDENTITY_HEADER, GATEWAY_SECRET_HEADER]);
+const STRIPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization', IDENTITY_HEADER, GATEWAY_SECRET_HEADER, CLIENT_ADDRESS_HEADER, CLIENT_AGENT_HEADER]);
+/** Longest user agent passed on (the tokens service stores 300 characters of it). */
+const MAX_AGENT_LENGTH = 512;
 
 /**
  * Every subgraph call: the client's credentials and any gateway headers it sent are stripped, the
- * gateway credential is added, and the caller's identity is signed for that subgraph (its audience).
+ * gateway credential is added with the client's address (as TRUST_PROXY resolves it) and user agent,
+ * and the caller's identity is signed for that subgraph (its audience). The tokens service stamps its
+ * audit rows with that client, checks a token's IP allowlist against it and counts its throttles by it.
  */
-function forwardIdentityPlugin(opts: Pick<GatewayOptions, 'gatewaySecret' | 'supergraphSdl'>, signer: IdentitySigner): GatewayPlugin {
+function forwardIdentityPlugin(
+  opts: Pick<GatewayOptions, 'gatewaySecret' | 'supergraphSdl'>,
+  signer: IdentitySigner,
+  clientIp: (req: http.IncomingMessage) => string | undefined,
+): GatewayPlugin {
   const urlToSubgraph = subgraphUrls(opts.supergraphSdl);
   const subgraphOf = new WeakMap<object, string>();
   return {
@@ -136,7 +144,12 @@ function forwardIdentityPlugin(opts: Pick<GatewayOptions, 'gatewaySecret' | 'sup
         if (!STRIPPED_HEADERS.has(k.toLowerCase())) headers[k] = v;
       }
       headers[GATEWAY_SECRET_HEADER] = opts.gatewaySecret;
-      const user = (context as { currentUser?: GatewayUser | null } | undefined)?.currentUser;
+      const client = context as { req?: http.IncomingMessage; request?: Request; currentUser?: GatewayUser | null } | undefined;
+      const ip = client?.req ? clientIp(client.req) : undefined;
+      if (ip) headers[CLIENT_ADDRESS_HEADER] = ip;
+      const agent = client?.request?.headers.get('user-agent');
+      if (agent) headers[CLIENT_AGENT_HEADER] = agent.slice(0, MAX_AGENT_LENGTH);
+      const user = client?.currentUser;
       if (user) {
         const audience = (executionRequest && subgraphOf.get(executionRequest)) ?? urlToSubgraph.get(url);
         // No audience, no identity: the call goes out anonymous rather than with a token for the wrong service.
@@ -255,7 +268,7 @@ export function createGateway(opts: GatewayOptions) {
     }
   }
 
-  const forwardIdentity = forwardIdentityPlugin(opts, signer);
+  const forwardIdentity = forwardIdentityPlugin(opts, signer, clientIp);
   const authorization = opts.verifier ? authorizationPlugin(opts.mode, resolveUser) : null;
 
   if (opts.tracing) startTracing(opts.tracing);

@@ -8,12 +8,12 @@ import { AppError, httpRefusal, toRequestError } from '../errors';
 import type { Logger } from '../logger';
 import type { Principal } from '../auth/principal';
 import type { RequestPrincipal } from '../verification/request-principal';
-import { requestAddress } from './request-address';
+import { RequestClient, requestClient } from './request-address';
 import { CORS_POLICY } from './security-headers';
 
 export interface GraphQLHandlerDeps {
   apollo: ApolloServer<Context>;
-  config: Pick<Config, 'corsOrigins' | 'bodyLimitBytes' | 'trustProxy'>;
+  config: Pick<Config, 'corsOrigins' | 'bodyLimitBytes' | 'trustProxy' | 'gatewaySecret'>;
   logger: Logger;
   requestPrincipal: RequestPrincipal;
   contextOf(requestId: string, ip: string | undefined, userAgent: string | undefined, principal: Principal | null): Context;
@@ -40,7 +40,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
   const { apollo, config, logger } = deps;
   const corsMiddleware = cors({ ...CORS_POLICY, origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins });
   const jsonBody = express.json({ limit: config.bodyLimitBytes }) as unknown as (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
-  const addressOf = requestAddress(config.trustProxy);
+  const clientOf = requestClient(config);
 
   function fail(res: ServerResponse, requestId: string, err: unknown): void {
     const { status, statusCode } = (err ?? {}) as { status?: number; statusCode?: number };
@@ -55,7 +55,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
     res.end(JSON.stringify(answer.body));
   }
 
-  function execute(req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string, ip: string | undefined): Promise<void> {
+  function execute(req: IncomingMessage & { body?: unknown }, res: ServerResponse, requestId: string, { ip, userAgent }: RequestClient): Promise<void> {
     const headers = new HeaderMap();
     for (const name in req.headers) {
       const value = req.headers[name];
@@ -63,7 +63,6 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
     }
     const url = req.url ?? '';
     const q = url.indexOf('?');
-    const userAgent = req.headers['user-agent'];
     return apollo
       .executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: req.body },
@@ -86,7 +85,7 @@ export function graphqlHandler(deps: GraphQLHandlerDeps): (req: IncomingMessage,
       if (err) return fail(res, requestId, err);
       jsonBody(req, res, (e?: unknown) => {
         if (e) return fail(res, requestId, e);
-        void execute(req, res, requestId, addressOf(req)).catch((thrown) => fail(res, requestId, thrown));
+        void execute(req, res, requestId, clientOf(req)).catch((thrown) => fail(res, requestId, thrown));
       });
     };
     // CORS only concerns browsers, which always send Origin on cross-origin requests; the rest skip it.

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
+import { forwardedClient } from '../subgraph-kit';
 
 /**
  * The address a request comes from, read as express's `req.ip` reads it under `trust proxy` =
@@ -24,4 +25,27 @@ function compileTrust(value: true | number | string): (address: string, hop: num
       .map((v) => v.trim())
       .filter(Boolean),
   );
+}
+
+/** Who is at the other end of a request: the client's address and user agent. */
+export interface RequestClient {
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+/**
+ * The client of a /graphql request. Through Tokengate's gateway (its credential on the request) it is
+ * the client the gateway calls for, as the gateway forwards it (subgraph-kit's CLIENT_ADDRESS_HEADER and
+ * CLIENT_AGENT_HEADER): the audit trail, the per-address throttles and a token's IP allowlist then concern
+ * the person, not the gateway. Without the credential those headers are ignored; a gateway that forwards
+ * no address leaves the connection's.
+ */
+export function requestClient(config: { trustProxy: boolean | number | string; gatewaySecret?: string }): (req: IncomingMessage) => RequestClient {
+  const addressOf = requestAddress(config.trustProxy);
+  const gatewaySecret = config.gatewaySecret;
+  return (req) => {
+    const forwarded = gatewaySecret ? forwardedClient(req.headers, gatewaySecret) : null;
+    if (forwarded?.ip !== undefined) return { ip: forwarded.ip, userAgent: forwarded.userAgent };
+    return { ip: addressOf(req), userAgent: req.headers['user-agent'] };
+  };
 }

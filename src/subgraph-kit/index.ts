@@ -22,6 +22,14 @@ import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, JSONWebKey
 
 export const IDENTITY_HEADER = 'x-tokengate-identity';
 export const GATEWAY_SECRET_HEADER = 'x-tokengate-gateway-secret';
+/**
+ * The client the gateway calls for: its address (as the gateway's TRUST_PROXY resolves it) and its user
+ * agent. The gateway strips any copy a client sends and writes its own on every subgraph call; a subgraph
+ * believes them only from a request that carries the gateway credential (forwardedClient).
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-tokengate-client-address';
+export const CLIENT_AGENT_HEADER = 'x-tokengate-client-agent';
+
 export const IDENTITY_ISSUER = 'tokengate-gateway';
 export const IDENTITY_ALG = 'ES256';
 /** Longest lifetime a subgraph accepts for an identity JWT. */
@@ -153,6 +161,12 @@ export function identityFromClaims(c: JWTPayload): GatewayIdentity | null {
     environment: typeof c.env === 'string' ? c.env : null,
     scopes: c.scope.split(' ').filter(Boolean),
   };
+}
+
+/** The client the gateway says it calls for, or null when the request does not carry the right gateway credential. */
+export function forwardedClient(headers: HeaderBag, gatewaySecret: string): { ip?: string; userAgent?: string } | null {
+  if (!hasGatewayCredential(headers, gatewaySecret)) return null;
+  return { ip: header(headers, CLIENT_ADDRESS_HEADER), userAgent: header(headers, CLIENT_AGENT_HEADER) };
 }
 
 /** True when the request carries the right gateway credential. */

@@ -31,6 +31,8 @@ import { UsageRecorder } from './usage-recorder';
 /** A secret this replica does not know, from an address locked for guessing: refused without a look-up. */
 type Locked = { lockedUntil: number };
 type Checked = { verified: VerifiedToken } | Refusal | Locked;
+/** A gateway identity's request: check the token's allowlist against `ip` when the gateway forwarded the client's address. */
+type IdentityMeta = RequestMeta & { checkAddress: boolean };
 /** The one refusal for a value that is not a well-formed secret (compared by identity: such guesses are not counted). */
 const MALFORMED_TOKEN: Refusal = Object.freeze({ reason: 'malformed_token' });
 
@@ -133,12 +135,14 @@ export class Authenticator {
    * active (through the same cache, so a change this replica makes counts at once), the effective role
    * min(token role, owner's current role) and the scopes of that role; for a session, the session
    * live and its user active with their current role. The identity's own role and scopes are ignored.
+   * When the gateway forwarded the client's address (`clientAddressForwarded`), a token's IP allowlist
+   * is checked against it here too, so a narrowed allowlist counts at once whatever the gateway cached.
    * Refusals are audited like direct ones and answer the same message; they are not counted against
-   * the client address (the caller is the gateway, which limits clients itself). No token usage is
-   * recorded here: the gateway's authentication already counted the request.
+   * the client address (the gateway limits clients itself). No token usage is recorded here: the
+   * gateway's authentication already counted the request.
    */
-  authenticateIdentity(identity: GatewayIdentity, ip: string | undefined, userAgent?: string): MaybePromise<Principal> {
-    const meta = { ip, userAgent };
+  authenticateIdentity(identity: GatewayIdentity, ip: string | undefined, userAgent?: string, clientAddressForwarded = false): MaybePromise<Principal> {
+    const meta = { ip, userAgent, checkAddress: clientAddressForwarded };
     if (identity.via === 'session') {
       if (!identity.sessionId) return this.refuseIdentity({ reason: 'incomplete_identity' }, INVALID_SESSION, meta);
       return checkSession(this.dataSource.manager, { sessionId: identity.sessionId, userId: identity.userId, accountId: identity.accountId }).then((checked) =>
@@ -157,11 +161,11 @@ export class Authenticator {
     });
   }
 
-  private identityVerdict(verified: VerifiedToken, identity: GatewayIdentity, meta: RequestMeta, now: number): MaybePromise<Principal> {
+  private identityVerdict(verified: VerifiedToken, identity: GatewayIdentity, meta: IdentityMeta, now: number): MaybePromise<Principal> {
     if (verified.tokenId !== identity.tokenId || verified.accountId !== identity.accountId || verified.ownerId !== identity.userId) {
       return this.refuseIdentity({ reason: 'unknown_token' }, INVALID_TOKEN, meta);
     }
-    const reason = refusalOf(verified, undefined, now);
+    const reason = refusalOf(verified, undefined, now) ?? (meta.checkAddress ? addressRefusalOf(verified, meta.ip) : null);
     if (reason) return this.refuseIdentity(tokenRefusal(verified, reason), INVALID_TOKEN, meta);
     return this.cachedTokenPrincipal(verified);
   }

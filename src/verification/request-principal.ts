@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal';
 import type { MaybePromise } from '../common/maybe-promise';
 import type { Config } from '../config';
 import { unauthenticated } from '../errors';
-import { GatewayIdentity, GatewayIdentityError, GATEWAY_SECRET_HEADER, hasGatewayCredential, IDENTITY_HEADER, verifyGatewayIdentity } from '../subgraph-kit';
+import { CLIENT_ADDRESS_HEADER, GatewayIdentity, GatewayIdentityError, GATEWAY_SECRET_HEADER, hasGatewayCredential, IDENTITY_HEADER, verifyGatewayIdentity } from '../subgraph-kit';
 import type { Authenticator } from './authenticator';
 
 /** Who is calling, from a request's headers, its client address and user agent. */
@@ -44,7 +44,8 @@ export function requestPrincipal({ authenticator, identityKeys, config }: Reques
       if (err instanceof GatewayIdentityError) throw unauthenticated(err.message);
       throw err;
     }
-    if (identity) return authenticator.authenticateIdentity(identity, ip, userAgent);
+    // `ip` is then the client the gateway forwarded (http/request-address.ts): a token's allowlist is checked against it.
+    if (identity) return authenticator.authenticateIdentity(identity, ip, userAgent, headers[CLIENT_ADDRESS_HEADER] !== undefined);
     // The gateway's own calls without an identity are anonymous: it never forwards client credentials.
     if (hasGatewayCredential(headers, gatewaySecret)) return null;
     return authenticator.authenticate(parseAuthorization(headers.authorization), ip, userAgent);

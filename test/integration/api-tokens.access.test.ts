@@ -206,9 +206,14 @@ describe('IP allowlist at the gateway', () => {
       expect(await failuresFrom(outside)).toBe(1);
       // Inside again: the cached verdict still serves.
       expect((await sg.gql(gw, ME, undefined, auth.apiKey(t.secret), from('203.0.113.10'))).data?.me?.id).toBe(world.member.id);
-      // A change of the allowlist reaches the gateway through the tokens service's verification.
+      // A narrowed allowlist counts at once on every path. A gateway sharing the tokens service's process forgets
+      // its verdict; the others still hold theirs for a minute, and the tokens service, judging the client the
+      // gateway forwards (x-tokengate-client-address) against the allowlist as it is now, refuses.
       await app().ok(UPDATE, { id: t.id, input: { allowedCidrs: ['198.51.100.0/24'] } }, world.member.session);
-      if (via === 'inProcess') expect(codeOf(await sg.gql(gw, ME, undefined, auth.apiKey(t.secret), from('203.0.113.10')))).toBe('UNAUTHENTICATED');
+      const stale = await sg.gql(gw, ME, undefined, auth.apiKey(t.secret), from('203.0.113.10'));
+      expect([codeOf(stale), messageOf(stale), stale.data?.me ?? null]).toEqual(['UNAUTHENTICATED', INVALID_TOKEN, null]);
+      const audited = await app().db.dataSource.getRepository(AuditEvent).findBy({ action: 'auth.failed', targetId: t.id });
+      expect(audited.filter((e) => e.ip === '203.0.113.10').map((e) => e.reason)).toEqual([via === 'inProcess' ? 'ip_not_allowed' : 'gateway:ip_not_allowed']);
       await gw.stop();
       sg.gateways.delete(`allowlist-${via}`);
     });
