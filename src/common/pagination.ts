@@ -92,6 +92,30 @@ export async function countUpTo<T extends ObjectLiteral>(qb: SelectQueryBuilder<
 }
 
 /**
+ * One page of a query paged by id (UUIDv7, so creation order): `qb` holds the filter; the page goes on
+ * after the cursor's id in `order` (DESC: newest first), reads one row more than asked to know whether
+ * more follow, and counts the filter, not the cursor, only if totalCount is selected (toPage).
+ */
+export async function pageById<T extends ObjectLiteral & { id: string }>(
+  qb: SelectQueryBuilder<T>,
+  size: number,
+  afterId: string | undefined,
+  order: 'ASC' | 'DESC' = 'DESC',
+): Promise<Page<T>> {
+  const id = `${qb.alias}.id`;
+  const counting = qb.clone();
+  if (afterId) qb.andWhere(`${id} ${order === 'DESC' ? '<' : '>'} :afterId`, { afterId });
+  const rows =
+    size === 0
+      ? []
+      : await qb
+          .orderBy(id, order)
+          .take(size + 1)
+          .getMany();
+  return toPage(rows, size, (limit) => countUpTo(counting, limit));
+}
+
+/**
  * Relay connection types: `${name}Connection` and `${name}Edge`. Cursors are
  * opaque (base64url of the row id); ids are UUIDv7, so id order is creation
  * order and keyset pagination is stable under inserts.

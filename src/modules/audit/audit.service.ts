@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { isId } from '../../common/ids';
-import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { decodeCursor, Page, pageById, validatePageSize } from '../../common/pagination';
 import { badInput } from '../../errors';
 import { AuditEvent } from './audit-event.entity';
 import { AuditEventFilter } from './audit.inputs';
@@ -42,15 +42,6 @@ export class AuditService {
             ? 'idx_audit_event_account_target'
             : 'idx_audit_event_account_id',
     );
-    const counting = qb.clone();
-    if (afterId) qb.andWhere('e.id < :afterId', { afterId });
-    const rows =
-      size === 0
-        ? []
-        : await qb
-            .orderBy('e.id', 'DESC')
-            .take(size + 1)
-            .getMany();
-    return toPage(rows, size, (limit) => countUpTo(counting, limit));
+    return pageById(qb, size, afterId);
   }
 }

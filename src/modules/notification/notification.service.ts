@@ -2,7 +2,7 @@ import { DataSource, In, IsNull } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
 import { isId } from '../../common/ids';
-import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { decodeCursor, Page, pageById, validatePageSize } from '../../common/pagination';
 import { badInput } from '../../errors';
 import { recordAudit } from '../audit/audit';
 import { Notification, NotificationSettings } from './notification.entity';
@@ -19,16 +19,7 @@ export class NotificationService {
     const afterId = decodeCursor(after);
     const qb = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.userId = :me AND n.accountId = :acc', { me: principal.userId, acc: principal.accountId });
     if (unreadOnly) qb.andWhere('n.readAt IS NULL');
-    const counting = qb.clone();
-    if (afterId) qb.andWhere('n.id < :afterId', { afterId });
-    const rows =
-      size === 0
-        ? []
-        : await qb
-            .orderBy('n.id', 'DESC')
-            .take(size + 1)
-            .getMany();
-    return toPage(rows, size, (limit) => countUpTo(counting, limit));
+    return pageById(qb, size, afterId);
   }
 
   /** Mark the caller's notifications read; ids of anyone else's (or unknown ids) are ignored. Returns how many changed. */

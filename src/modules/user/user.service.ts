@@ -4,7 +4,7 @@ import { Principal } from '../../auth/principal';
 import { TokenCache } from '../../auth/token-cache';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { decodeCursor, Page, pageById, validatePageSize } from '../../common/pagination';
 import { Role, roleAtLeast } from '../../common/roles';
 import { normalizeEmail, requiredText } from '../../common/validation';
 import { auditUser } from '../audit/audit';
@@ -34,16 +34,7 @@ export class UserService {
     const afterId = decodeCursor(after);
     const qb = visibleUsers(this.dataSource.getRepository(User).createQueryBuilder('u'), principal, 'u');
     if (kind) qb.andWhere('u.kind = :kind', { kind });
-    const counting = qb.clone();
-    if (afterId) qb.andWhere('u.id > :afterId', { afterId });
-    const rows =
-      size === 0
-        ? []
-        : await qb
-            .orderBy('u.id', 'ASC')
-            .take(size + 1)
-            .getMany();
-    return toPage(rows, size, (limit) => countUpTo(counting, limit));
+    return pageById(qb, size, afterId, 'ASC');
   }
 
   /** A taken address is refused (CONFLICT); those refusals are rationed per client IP and per caller. */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../../auth/principal';
 import { clock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { countUpTo, decodeCursor, Page, toPage, validatePageSize } from '../../common/pagination';
+import { decodeCursor, Page, pageById, validatePageSize } from '../../common/pagination';
 import type { WithAuthority } from '../../auth/authority';
 import type { Account } from '../account/account.entity';
 import { badInput, notFound } from '../../errors';
@@ -128,16 +128,7 @@ export class WebhookService {
       // (webhookId, id) then answers the count from the index.
       .where('d.webhookId = :webhookId', { webhookId: hook.id })
       .useIndex('idx_webhook_delivery_webhook');
-    const counting = qb.clone();
-    if (afterId) qb.andWhere('d.id < :afterId', { afterId });
-    const rows =
-      size === 0
-        ? []
-        : await qb
-            .orderBy('d.id', 'DESC')
-            .take(size + 1)
-            .getMany();
-    return toPage(rows, size, (limit) => countUpTo(counting, limit));
+    return pageById(qb, size, afterId);
   }
 
   /** Send every delivery that is due (one batch). Returns how many attempts were made. */
