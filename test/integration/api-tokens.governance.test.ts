@@ -285,6 +285,28 @@ describe('revokeApiTokens', () => {
     expect((await ok(BULK, { filter: { environment: env } }, world.owner.session)).revokeApiTokens).toEqual({ count: 0, capped: false });
   });
 
+  test('by a search term: exactly the ACTIVE or DISABLED tokens the listing finds with it, by name or description; nothing of another account', async () => {
+    const term = 'wolfram-sync';
+    const byName = await createToken(app(), world.member, { name: `ci ${term} deploy` });
+    const byDescription = await createToken(app(), world.readOnly, { name: 'plain', description: `used by ${term.toUpperCase()}` });
+    await ok(DISABLE, { id: byDescription.id }, world.readOnly.session);
+    // Shares all but one of the term's trigrams: found by the index's rarest trigrams, refused by the match.
+    const near = await createToken(app(), world.member, { name: 'ci wolfram-synx' });
+    const strangers = await createToken(app(), world.stranger, { name: `ci ${term}` });
+    const listed = (await ok(LIST, { filter: { search: term, status: ['ACTIVE', 'DISABLED'] } }, world.owner.session)).apiTokens.nodes.map((n: { id: string }) => n.id);
+    expect(listed.sort()).toEqual([byName.id, byDescription.id].sort());
+    expect((await ok(BULK, { filter: { search: term } }, world.owner.session)).revokeApiTokens).toEqual({ count: 2, capped: false });
+    for (const t of [byName, byDescription]) await refusedEverywhere(t);
+    await worksEverywhere(near, world.member.id);
+    await worksEverywhere(strangers, world.stranger.id);
+    // A term no token of the account has (one of its trigrams is in none): nothing, and no error.
+    expect((await ok(BULK, { filter: { search: 'qzxqzx' } }, world.owner.session)).revokeApiTokens).toEqual({ count: 0, capped: false });
+    // A term under three characters walks the listing's index: the same semantics.
+    const short = await createToken(app(), world.member, { name: 'q7' });
+    expect((await ok(BULK, { filter: { search: 'Q7' } }, world.owner.session)).revokeApiTokens).toEqual({ count: 1, capped: false });
+    await refusedEverywhere(short);
+  });
+
   test('capped at 1,000 per call, oldest first; the next call revokes the rest', async () => {
     const ds = app().server.dataSource;
     // The caller's own tokens: no owner notices (and e-mails) for a thousand rows.

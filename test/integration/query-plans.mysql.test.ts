@@ -198,6 +198,13 @@ async function exercise(): Promise<void> {
   await app.ok(`mutation($id: ID!) { deleteApiToken(id: $id) }`, { id }, asMember);
   await app.ok(`mutation($s: String!) { revokeLeakedApiToken(secret: $s) }`, { s: unknown });
 
+  // Bulk revocation under its row lock, by the filters that select few tokens: by a search term through the
+  // search index (one token's name; a trigram no token has), and by the filter's own index.
+  const bulk = `mutation($filter: ApiTokenFilter!) { revokeApiTokens(filter: $filter, reason: "plan check") { count capped } }`;
+  for (const filter of [{ search: rareName.name }, { search: 'qqxqqz' }, { owner: member.id, role: ['READ_ONLY'] }, { environment: 'no-such-environment' }]) {
+    await app.ok(bulk, { filter }, asOwner);
+  }
+
   // Background work: the usage flush (the requests above were recorded) and a scheduler pass.
   await app.server.usage.flush();
   await app.server.scheduler.runOnce();

@@ -147,6 +147,17 @@ function listingIndex(f: ApiTokenFilter): string {
   return 'idx_api_token_account';
 }
 
+/**
+ * The search index's join (search/trigrams.ts): `t` must have each of `trigrams` (rarest first), walked by the
+ * rarest one's primary key (accountId, trigram, tokenId), so ordering by g0.tokenId is index order.
+ */
+function joinTrigrams(qb: SelectQueryBuilder<ApiToken>, accountId: string, trigrams: number[]): void {
+  trigrams.forEach((trigram, i) => {
+    const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :trigramAccountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
+    qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram, trigramAccountId: accountId });
+  });
+}
+
 export const isExpiringSoon = (t: ApiToken, now: Date): boolean =>
   tokenStatus(t, now) === TokenStatus.ACTIVE && t.expiresAt !== null && t.expiresAt.getTime() - now.getTime() <= EXPIRING_SOON_DAYS * DAY_MS;
 
@@ -219,11 +230,7 @@ export class ApiTokenService {
     const idColumn = byTrigram ? 'g0.tokenId' : 't.id';
     const matching = () => {
       const qb = this.dataSource.getRepository(ApiToken).createQueryBuilder('t');
-      if (byTrigram)
-        trigrams.forEach((trigram, i) => {
-          const on = i === 0 ? 'g0.tokenId = t.id AND g0.accountId = :accountId' : `g${i}.accountId = g0.accountId AND g${i}.tokenId = g0.tokenId`;
-          qb.innerJoin(ApiTokenTrigram, `g${i}`, `${on} AND g${i}.trigram = :g${i}`, { [`g${i}`]: trigram });
-        });
+      if (byTrigram) joinTrigrams(qb, principal.accountId, trigrams);
       qb.where('t.accountId = :accountId', { accountId: principal.accountId });
       this.applyFilter(qb, f, now);
       return qb;
@@ -632,9 +639,18 @@ export class ApiTokenService {
     if (refused) throw badInput('filter.status', `only ACTIVE and DISABLED tokens can be revoked (not ${refused})`);
     const now = clock.now();
     const { revoked, capped } = await this.withAuthority(principal, meta, 'admin', async (em, actor) => {
-      const qb = this.visible(em.getRepository(ApiToken).createQueryBuilder('t'), actor);
+      // As the listing walks (list() above): a search term's rarest trigrams, or the filter's own index, oldest
+      // first. Under the row lock, what the statement reads it locks: a scan of the account would lock every token.
+      const term = searchTerm(filter);
+      const trigrams = term === null ? [] : await rarestTrigrams(em, actor.accountId, term);
+      if (trigrams === null) return { revoked: [], capped: false };
+      const qb = em.getRepository(ApiToken).createQueryBuilder('t');
+      if (trigrams.length > 0) joinTrigrams(qb, actor.accountId, trigrams);
+      else qb.useIndex(listingIndex({ ...filter, status: requested }));
+      this.visible(qb, actor);
       this.applyFilter(qb, { ...filter, status: requested }, now);
-      qb.orderBy('t.id', 'ASC').limit(BULK_REVOKE_LIMIT + 1);
+      const idColumn = trigrams.length > 0 ? 'g0.tokenId' : 't.id';
+      qb.orderBy(idColumn, 'ASC').limit(BULK_REVOKE_LIMIT + 1);
       if (supportsRowLocks(em)) qb.setLock('pessimistic_write');
       const rows = await qb.getMany();
       const batch = rows.slice(0, BULK_REVOKE_LIMIT);
