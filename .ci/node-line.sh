@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Usage: .ci/node-line.sh MAJOR
+# Usage: .ci/node-line.sh MAJOR [prepare DIR | run DIR]
 # Runs the unit and SQLite integration suites under Node MAJOR, taken from the
 # npm registry's `node` package (the official binaries, with Node's headers).
 # better-sqlite3 is built for one Node ABI, so the suites run in a copy of the
 # work tree whose node_modules hard-links every package except that one, which
 # is copied and rebuilt from source against that Node's own headers (prebuilt
 # downloads are not reachable here). The main tree is not touched.
+# With no phase it does both in a temporary directory. `prepare DIR` fetches
+# Node, copies the tree and rebuilds the addon into DIR (.ci/run does this in
+# the background while the main suite runs); `run DIR` runs the suites there
+# and removes DIR.
 set -euo pipefail
 major="$1"
+phase="${2:-all}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-work="$(mktemp -d "${TMPDIR:-/tmp}/tokengate-node${major}-XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+if [ "$phase" = all ]; then
+  work="$(mktemp -d "${TMPDIR:-/tmp}/tokengate-node${major}-XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+else
+  work="${3:?usage: .ci/node-line.sh MAJOR prepare|run DIR}"
+  [ "$phase" = run ] && trap 'rm -rf "$work"' EXIT
+fi
+
+use_toolchain() {
+  binary="$(find "$work/toolchain/node_modules" -path '*/node-*-*/bin/node' -type f | head -n 1)"
+  [ -n "$binary" ] && [ -x "$binary" ] || { echo "node@${major}: no binary found under $work/toolchain" >&2; exit 1; }
+  platform_pkg="$(dirname "$(dirname "$binary")")"
+  export PATH="$platform_pkg/bin:$PATH"
+  export npm_config_nodedir="$platform_pkg"   # node-gyp: build against these headers, download nothing
+}
+
+if [ "$phase" = run ]; then
+  [ -f "$work/prepared" ] || { echo "node@${major}: $work was not prepared" >&2; exit 1; }
+  use_toolchain
+  cd "$work/tree"
+else
+mkdir -p "$work"
 
 echo "== Node ${major}: fetching the node package from the npm registry"
 npm install --prefix "$work/toolchain" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node@${major}" >/dev/null
 # node@N installs node-<platform>-<arch>@N beside it: the binary and include/node.
-binary="$(find "$work/toolchain/node_modules" -path '*/node-*-*/bin/node' -type f | head -n 1)"
-[ -n "$binary" ] && [ -x "$binary" ] || { echo "node@${major}: no binary found under $work/toolchain" >&2; exit 1; }
-platform_pkg="$(dirname "$(dirname "$binary")")"
-export PATH="$platform_pkg/bin:$PATH"
-export npm_config_nodedir="$platform_pkg"   # node-gyp: build against these headers, download nothing
+use_toolchain
 echo "== Node $(node --version) ($(command -v node))"
 if [ "$major" = 24 ]; then
   # Node 24.19 backported an ObjectWrap change without its cleanup-hook registry (nodejs/node#65446, open):
@@ -45,6 +66,9 @@ cd "$work/tree"
 echo "== Node ${major}: rebuilding better-sqlite3 from source"
 npm rebuild better-sqlite3 --build-from-source --foreground-scripts --loglevel=error >"$work/rebuild.log" 2>&1 || { tail -40 "$work/rebuild.log" >&2; exit 1; }
 node -e "require('bcrypt').hashSync('x', 4); new (require('better-sqlite3'))(':memory:').close()"
+touch "$work/prepared"
+[ "$phase" = prepare ] && { echo "== Node ${major}: prepared in $work"; exit 0; }
+fi
 
 echo "== Node ${major}: unit and SQLite integration suites (dist/ built here unless NODE_LINE_REUSE_DIST=1)"
 if [ "${NODE_LINE_REUSE_DIST:-}" = 1 ] && [ -d "$root/dist" ]; then
