@@ -154,15 +154,27 @@ async function questions(db) {
   return Number(row.Value);
 }
 
+/** The notes of a listing row: rows returned, what totalCount counted, and SQL statements, BIG vs SMALL. */
+function asked(res) {
+  const [b, s] = [res.big[0], res.small[0]];
+  const parts = [`rows ${b.rows} vs ${s.rows}`];
+  if (b.counted !== undefined) parts.push(`counted ${b.counted} vs ${s.counted}`);
+  parts.push(`statements ${b.statements} vs ${s.statements}${b.statements === s.statements ? '' : ' (DIFFERENT)'}`);
+  return parts.join('; ');
+}
+
 /** Median latency of `samples` sequential requests (after 3 warm-ups), and the SQL statements one of them sends. */
 async function timeQuery(side, query, variables, authorization) {
   for (let i = 0; i < 3; i++) await gql(side.svc.url, query, variables, authorization);
   const before = await questions(side.db);
-  await gql(side.svc.url, query, variables, authorization);
+  const { body } = await gql(side.svc.url, query, variables, authorization);
   const statements = (await questions(side.db)) - before - 1; // minus the SHOW STATUS itself
   const times = [];
   for (let i = 0; i < SAMPLES; i++) times.push((await gql(side.svc.url, query, variables, authorization)).ms);
-  return { ms: median(times), statements };
+  // What was asked of each side: the rows of the page, and what totalCount counted (1,000 at most).
+  const connection = Object.values(body.data)[0];
+  const counted = connection.totalCount === undefined ? undefined : `${connection.totalCount}${connection.totalCountIsCapped ? '+' : ''}`;
+  return { ms: median(times), statements, rows: connection.nodes.length, counted };
 }
 
 async function load(url, authorization, seconds) {
@@ -274,9 +286,7 @@ async function main() {
       for (let r = 0; r < ROUNDS; r++) for (const side of [big, small]) (res[side.name] ??= []).push(await timeQuery(side, query, vars(side), side.adminAuth));
       const b = median(res.big.map((x) => x.ms));
       const s = median(res.small.map((x) => x.ms));
-      const sb = res.big[0].statements;
-      const ss = res.small[0].statements;
-      ratioRow(`apiTokens(first: 50), ${label}${suffix}`, 2, b, s, 'lower', `statements ${sb} vs ${ss}${sb === ss ? '' : ' (DIFFERENT)'}`);
+      ratioRow(`apiTokens(first: 50), ${label}${suffix}`, 2, b, s, 'lower', asked(res));
     }
   }
 
@@ -289,7 +299,7 @@ async function main() {
   ]) {
     const res = {};
     for (let r = 0; r < ROUNDS; r++) for (const side of [big, small]) (res[side.name] ??= []).push(await timeQuery(side, query, vars(side), auth(side)));
-    ratioRow(label, 2, median(res.big.map((x) => x.ms)), median(res.small.map((x) => x.ms)), 'lower', `statements ${res.big[0].statements} vs ${res.small[0].statements}`);
+    ratioRow(label, 2, median(res.big.map((x) => x.ms)), median(res.small.map((x) => x.ms)), 'lower', asked(res));
   }
 
   // 4. One scheduler pass with the same 1,000 tokens due on both sides, taken from accounts of ≤ 200 tokens
