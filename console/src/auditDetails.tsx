@@ -25,16 +25,18 @@ const NONE = 'none';
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
 
-/** Any value as text: dates as dates, lists joined, objects as JSON. */
+/** Any value as text: lists joined, objects as JSON; strings as they are (a name may look like a date). */
 export function plain(v: unknown): string {
   if (isEmpty(v)) return NONE;
   if (Array.isArray(v)) return v.map(plain).join(', ');
-  if (typeof v === 'string') return ISO_DATE.test(v) && !Number.isNaN(Date.parse(v)) ? formatDateTime(v) : v;
+  if (typeof v === 'string') return v;
   if (typeof v === 'number') return v.toLocaleString('en');
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   return JSON.stringify(v);
 }
 
+/** A time the service wrote (ISO 8601) as a date and time; anything else as it is. */
+const when = (v: unknown, empty: string) => (isEmpty(v) ? empty : typeof v === 'string' && ISO_DATE.test(v) && !Number.isNaN(Date.parse(v)) ? formatDateTime(v) : plain(v));
 const role = (v: unknown) => (typeof v === 'string' && v in ROLE_LABEL ? ROLE_LABEL[v as Role] : plain(v));
 const days = (v: unknown, empty: string) => (isEmpty(v) ? empty : typeof v === 'number' ? `${v.toLocaleString('en')} ${v === 1 ? 'day' : 'days'}` : plain(v));
 
@@ -47,7 +49,8 @@ const FIELDS: Record<string, { label: string; value?: (v: unknown, names: Names)
   role: { label: 'role', value: role },
   minRole: { label: 'minimum role', value: role },
   environment: { label: 'environment' },
-  expiresAt: { label: 'expires', value: (v) => (isEmpty(v) ? 'never' : plain(v)) },
+  expiresAt: { label: 'expires', value: (v) => when(v, 'never') },
+  lastUsedAt: { label: 'last used', value: (v) => when(v, 'never') },
   scopes: { label: 'scopes' },
   ownerId: { label: 'owner', value: (v, names) => (typeof v === 'string' ? (names?.get(v) ?? `user ${v.slice(0, 8)}…`) : plain(v)) },
   email: { label: 'e-mail' },
@@ -185,8 +188,6 @@ function keyLines(action: string, key: string, v: unknown, o: Record<string, unk
     case 'unusedDays':
       if (typeof v === 'number') return [{ label: 'unused for', text: days(v, NONE) }];
       break;
-    case 'lastUsedAt':
-      return [{ label: 'last used', text: isEmpty(v) ? 'never' : plain(v) }];
     case 'otherSessionsEnded':
       if (typeof v === 'number') return [{ label: 'other sessions signed out', text: plain(v) }];
       break;

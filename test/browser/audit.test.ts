@@ -148,15 +148,19 @@ describe('the other details, as phrases', () => {
       updatedAt: now,
     });
     // As a newer service might write them: the console must hide nothing it does not understand.
-    await h.app.db.dataSource
-      .getRepository(AuditEvent)
-      .insert([
-        row('token.updated', { name: 'from-the-future', changes: { colour: { from: 'red', to: 'blue' } }, futureField: 'kept as text', nested: { depth: 2 } }),
-        row('token.repainted', { shade: 'teal', layers: ['primer', 'gloss'] }),
-      ]);
+    await h.app.db.dataSource.getRepository(AuditEvent).insert([
+      row('token.updated', {
+        name: 'from-the-future',
+        changes: { colour: { from: 'red', to: 'blue' } },
+        futureField: 'kept as text',
+        nested: { depth: 2 },
+        seenAt: '2026-01-01T10:00:00.000Z',
+      }),
+      row('token.repainted', { shade: 'teal', layers: ['primer', 'gloss'] }),
+    ]);
     await auditLog(page, `target=${token.id}`);
     const updated = await linesOfRowWith('colour: red → blue');
-    expect(updated.slice(1)).toEqual(['colour: red → blue', 'futureField: kept as text', 'nested: {"depth":2}']);
+    expect(updated.slice(1)).toEqual(['colour: red → blue', 'futureField: kept as text', 'nested: {"depth":2}', 'seenAt: 2026-01-01T10:00:00.000Z']);
     const repainted = page.locator('tbody tr', { hasText: 'token.repainted' });
     expect(await repainted.locator('ul.details > li').allTextContents()).toEqual(['shade: teal', 'layers: primer, gloss']);
   });
