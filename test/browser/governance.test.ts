@@ -105,7 +105,10 @@ describe('token detail: edit, disable, enable', () => {
     await page.setViewportSize(DESKTOP);
     await page.getByRole('link', { name: 'API tokens' }).first().click();
     await page.getByLabel('Status').selectOption('DISABLED');
-    await row(page, 'ci-release').getByText('Disabled', { exact: true }).waitFor();
+    // The list keeps showing the unfiltered rows (ci-release already Disabled among them) until the filtered
+    // answer arrives: wait for that answer (its count), not for a row the stale list already has.
+    await page.getByText('Showing 1–1 of 1', { exact: true }).waitFor();
+    expect(await row(page, 'ci-release').getByText('Disabled', { exact: true }).isVisible()).toBe(true);
     expect(await row(page, 'npm-publish').count()).toBe(0);
     expect(page.url()).toContain('status=DISABLED');
   });
@@ -196,7 +199,8 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
     await go(page, '/tokens');
     await page.getByLabel('Environment').fill('production');
     await page.waitForURL(/env=production/);
-    await row(page, 'prod-charles').waitFor();
+    await page.getByText('Showing 1–3 of 3', { exact: true }).waitFor(); // the filtered answer, not the unfiltered rows still shown until it comes
+    expect(await row(page, 'prod-charles').isVisible()).toBe(true);
     expect(await row(page, 'staging-a').count()).toBe(0);
     await page.locator('body').focus();
     await tabTo(page, 'Revoke all matching…');

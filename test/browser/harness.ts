@@ -62,8 +62,15 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
       if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
     });
     page.on('dialog', (d) => void d.accept()); // the shown-once panel's "leave this page?" guard
+    inFlight.set(page, 0);
+    const done = (req: { url(): string }) => {
+      if (req.url().endsWith('/graphql')) inFlight.set(page, (inFlight.get(page) ?? 1) - 1);
+    };
+    page.on('requestfinished', done);
+    page.on('requestfailed', done);
     page.on('request', (req) => {
       if (!req.url().endsWith('/graphql')) return;
+      inFlight.set(page, (inFlight.get(page) ?? 0) + 1);
       const { where, operation } = observeRequest(req.url(), req.method(), new Headers(req.headers()), req.postData() ?? undefined);
       const p = req
         .response()
@@ -130,6 +137,33 @@ export function consoleForFile(env: Record<string, string> = {}): ConsoleHarness
 export async function go(page: Page, path: string): Promise<void> {
   // A string, evaluated in the page: this project's TypeScript has no DOM types.
   await page.evaluate(`history.pushState(null, '', ${JSON.stringify(`/console${path}`)}); dispatchEvent(new PopStateEvent('popstate'))`);
+}
+
+/** GraphQL requests each page has sent and not yet had a whole answer to. */
+const inFlight = new WeakMap<Page, number>();
+
+/**
+ * Wait until a screen has settled after client-side navigation or a change: no GraphQL request of the page in
+ * flight, no loading indicator, and a DOM that stays unchanged for a moment (the answers rendered). Use it
+ * before checking a whole screen (layout, axe) or the absence of something. `page.waitForLoadState('networkidle')`
+ * does not do this: after a pushState it returns at once, with the screen's queries still running.
+ */
+export async function settled(page: Page, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((inFlight.get(page) ?? 0) === 0 && (await page.locator('.loading').count()) === 0) {
+      // A string, evaluated in the page (no DOM types here): resolves true when nothing in the DOM changed for 150 ms.
+      const quiet = await page.evaluate(`new Promise((resolve) => {
+        let changed = false;
+        const o = new MutationObserver(() => { changed = true; });
+        o.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+        setTimeout(() => { o.disconnect(); resolve(!changed); }, 150);
+      })`);
+      if (quiet && (inFlight.get(page) ?? 0) === 0) return;
+    }
+    if (Date.now() > deadline) throw new Error(`the page did not settle in ${timeoutMs} ms (${inFlight.get(page) ?? 0} GraphQL requests in flight)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** The row of a list whose link is this name (a token's row, by its name). */

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
-import { axe, go, PHONE, serious, shot, signInInUi, consoleForFile, fieldError, focused } from './harness';
+import { axe, go, PHONE, serious, settled, shot, signInInUi, consoleForFile, fieldError, focused } from './harness';
 
 /**
  * Service accounts in the console (issue #16, item 6): the Users screen lists people and service accounts
@@ -152,7 +152,7 @@ describe('an owner', () => {
     await signInInUi(phone, ada.email);
     await go(phone, '/users?kind=service');
     await row(phone, 'CI deploy').waitFor();
-    await phone.waitForLoadState('networkidle');
+    await settled(phone); // the screen with all its answers (networkidle does not wait after a pushState)
     expect((await phone.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number).toBe(0);
     expect(serious(await axe(phone))).toEqual([]);
     await shot(phone, 'phone-service-accounts');

@@ -4,7 +4,7 @@ import { ApiTokenUsage } from '../../src/modules/usage/api-token-usage.entity';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
 import { CONSOLE_CSP } from '../../src/http/console';
-import { axe, go, PHONE, serious, shot, signInInUi, signUpInUi, consoleForFile, rowByLink } from './harness';
+import { axe, go, PHONE, serious, settled, shot, signInInUi, signUpInUi, consoleForFile, rowByLink } from './harness';
 
 /**
  * The token console's core flows in headless Chromium: sign up, create a token and copy its
@@ -317,7 +317,7 @@ describe("a lived-in account (the documentation's pictures)", () => {
     const page = await h.open();
     await signInInUi(page, ada.email);
     await row(page, 'k8s-production').waitFor();
-    await page.waitForLoadState('networkidle');
+    await settled(page); // every row's answer rendered (networkidle does not wait after the in-app sign-in)
     expect(
       await row(page, 'k8s-production')
         .getByRole('img', { name: /Expires within 7 days/ })

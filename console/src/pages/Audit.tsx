@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from 'urql';
 import { Link } from 'wouter';
+import { AuditDetails } from '../auditDetails';
 import { apiErrors } from '../client';
 import { graphql, type ResultOf } from '../graphql';
 import { DataTable, FilterSelect, Pager, useUrlFilters, type Column } from '../list';
@@ -28,7 +29,7 @@ const ACTIONS = [
   'token.created', 'token.updated', 'token.regenerated', 'token.disabled', 'token.enabled', 'token.revoked', 'token.deleted', 'token.expiring', 'token.expired',
   'user.created', 'user.role_changed', 'user.deactivated', 'user.reactivated', 'user.password_changed', 'user.notification_settings_updated',
   'session.created', 'session.refreshed', 'session.ended', 'auth.failed',
-  'account.policy_updated', 'scope.created', 'scope.deleted', 'webhook.created', 'webhook.deleted',
+  'user.email_conflict', 'account.policy_updated', 'scope.created', 'scope.deleted', 'webhook.created', 'webhook.deleted',
 ];
 
 const ACTION_TEXT: Record<string, string> = {
@@ -47,6 +48,7 @@ const ACTION_TEXT: Record<string, string> = {
   'user.reactivated': 'User reactivated',
   'user.password_changed': 'Password changed',
   'user.notification_settings_updated': 'Notification settings',
+  'user.email_conflict': 'E-mail address already in use',
   'session.created': 'Signed in',
   'session.refreshed': 'Session renewed',
   'session.ended': 'Session ended',
@@ -115,25 +117,9 @@ const auditColumns = (names: Map<string, string> | undefined): Array<Column<Even
   {
     label: 'Details',
     className: 'details-cell',
-    cell: (e) => (
-      <>
-        {e.reason && <div>reason: {e.reason}</div>}
-        {e.details && <code className="details">{compactDetails(e.details)}</code>}
-      </>
-    ),
+    cell: (e) => <AuditDetails action={e.action} reason={e.reason} details={e.details} names={names} />,
   },
 ];
-
-function compactDetails(json: string): string {
-  try {
-    const o = JSON.parse(json) as Record<string, unknown>;
-    return Object.entries(o)
-      .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-      .join(' · ');
-  } catch {
-    return json;
-  }
-}
 
 const AUDIT_TYPES = { additionalTypenames: ['AuditEvent', 'ApiToken', 'User'] };
 
@@ -145,6 +131,9 @@ export default function Audit() {
   const until = params.get('until') ?? '';
   const after = params.get('after');
   const [target, setTarget] = useState(params.get('target') ?? '');
+  // The field follows the URL (Back, a link to another target, clearing it elsewhere), not only its first value.
+  const urlTarget = params.get('target') ?? '';
+  useEffect(() => setTarget(urlTarget), [urlTarget]);
   useEffect(() => {
     document.title = 'Audit log · Tokengate';
   }, []);
@@ -205,7 +194,7 @@ export default function Audit() {
         <>
           <AuditTable events={conn.nodes} names={names} />
           <Pager
-            summary={`${conn.totalCount} events`}
+            summary={`${conn.totalCount.toLocaleString('en')} ${conn.totalCount === 1 ? 'event' : 'events'}`}
             back={{ label: 'Newer', disabled: !after, onClick: () => history.back() }}
             forward={{ label: 'Older', disabled: !conn.pageInfo.hasNextPage, onClick: () => setParams({ after: conn.pageInfo.endCursor ?? '' }) }}
           />
