@@ -38,9 +38,13 @@ export interface Column<T> {
 }
 
 /** A table with a header row; at phone width each row becomes a card whose cells are labelled (data-label). */
-export function DataTable<T>({ columns, rows, rowKey, caption, className, rowData }: { columns: Array<Column<T>>; rows: readonly T[]; rowKey: (row: T) => string; caption?: string; className?: string; rowData?: (row: T) => Record<string, string> }) {
+/**
+ * `busy`: a newer answer is on its way (a filter or the page changed) and these rows are the previous one's. The table
+ * says so (aria-busy, dimmed) rather than pass off rows that may not match what was asked.
+ */
+export function DataTable<T>({ columns, rows, rowKey, caption, className, rowData, busy = false }: { columns: Array<Column<T>>; rows: readonly T[]; rowKey: (row: T) => string; caption?: string; className?: string; rowData?: (row: T) => Record<string, string>; busy?: boolean }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" aria-busy={busy}>
       <table className={`table ${className ?? ''}`}>
         {caption && <caption className="sr-only">{caption}</caption>}
         <thead>

@@ -104,10 +104,23 @@ describe('token detail: edit, disable, enable', () => {
     expect(serious(await axe(page))).toEqual([]);
     await page.setViewportSize(DESKTOP);
     await page.getByRole('link', { name: 'API tokens' }).first().click();
-    await page.getByLabel('Status').selectOption('DISABLED');
+    await row(page, 'npm-publish').waitFor();
     // The list keeps showing the unfiltered rows (ci-release already Disabled among them) until the filtered
-    // answer arrives: wait for that answer (its count), not for a row the stale list already has.
+    // answer arrives, and says so: held back here, the table is marked busy (and dimmed) over the old rows.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/graphql', async (route) => {
+      if ((route.request().postData() ?? '').includes('"status":["DISABLED"]')) await held;
+      await route.continue();
+    });
+    await page.getByLabel('Status').selectOption('DISABLED');
+    await page.locator('.table-wrap[aria-busy="true"]').waitFor();
+    expect(await row(page, 'npm-publish').count()).toBe(1); // the previous answer's row, shown as not current
+    release();
+    // Wait for that answer (its count), not for a row the stale list already has.
     await page.getByText('Showing 1–1 of 1', { exact: true }).waitFor();
+    await page.locator('.table-wrap[aria-busy="false"]').waitFor();
+    await page.unroute('**/graphql');
     expect(await row(page, 'ci-release').getByText('Disabled', { exact: true }).isVisible()).toBe(true);
     expect(await row(page, 'npm-publish').count()).toBe(0);
     expect(page.url()).toContain('status=DISABLED');

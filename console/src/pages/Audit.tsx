@@ -62,8 +62,8 @@ const ACTION_TEXT: Record<string, string> = {
 
 type Event = ResultOf<typeof AuditFields>;
 
-export function AuditTable({ events, names }: { events: readonly Event[]; names?: Map<string, string> }) {
-  return <DataTable className="audit-table" columns={auditColumns(names)} rows={events} rowKey={(e) => e.id} />;
+export function AuditTable({ events, names, busy }: { events: readonly Event[]; names?: Map<string, string>; busy?: boolean }) {
+  return <DataTable className="audit-table" columns={auditColumns(names)} rows={events} rowKey={(e) => e.id} busy={busy} />;
 }
 
 const auditColumns = (names: Map<string, string> | undefined): Array<Column<Event>> => [
@@ -192,7 +192,7 @@ export default function Audit() {
       )}
       {conn && conn.nodes.length > 0 && (
         <>
-          <AuditTable events={conn.nodes} names={names} />
+          <AuditTable events={conn.nodes} names={names} busy={result.fetching} />
           <Pager
             summary={`${conn.totalCount.toLocaleString('en')} ${conn.totalCount === 1 ? 'event' : 'events'}`}
             back={{ label: 'Newer', disabled: !after, onClick: () => history.back() }}

@@ -221,7 +221,7 @@ export function Tokens() {
       )}
       {conn && rows.length > 0 && (
         <>
-          <DataTable className="tokens-table" caption={`API tokens, ${conn.totalCount} in all`} rows={rows} rowKey={(t) => t.id} rowData={(t) => ({ 'data-token-id': t.id })} columns={tokenColumns(setConfirm)} />
+          <DataTable className="tokens-table" caption={`API tokens, ${conn.totalCount} in all`} rows={rows} rowKey={(t) => t.id} rowData={(t) => ({ 'data-token-id': t.id })} columns={tokenColumns(setConfirm)} busy={result.fetching} />
           <Pager
             live
             summary={`Showing ${from}–${from + rows.length - 1} of ${conn.totalCount}`}

@@ -127,6 +127,7 @@ function UserList({ kind }: { kind: Kind }) {
           rows={conn.nodes as readonly UserRow[]}
           rowKey={(u) => u.id}
           rowData={(u) => ({ 'data-user-id': u.id })}
+          busy={result.fetching}
           columns={[
             {
               label: 'Name',

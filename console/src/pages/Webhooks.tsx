@@ -199,6 +199,7 @@ function DeliveryList({ id }: { id: string }) {
       <DataTable
         rows={conn.nodes}
         rowKey={(d) => d.id}
+        busy={result.fetching}
         columns={[
           { label: 'Event', cell: (d) => <code>{d.event}</code> },
           {
