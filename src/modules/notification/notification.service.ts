@@ -17,7 +17,13 @@ export class NotificationService {
   async list(principal: Principal, unreadOnly: boolean | null | undefined, first?: number | null, after?: string | null): Promise<Page<Notification>> {
     const size = validatePageSize(first);
     const afterId = decodeCursor(after);
-    const qb = this.dataSource.getRepository(Notification).createQueryBuilder('n').where('n.userId = :me AND n.accountId = :acc', { me: principal.userId, acc: principal.accountId });
+    // (userId, id) walked newest first, named for MySQL: with a million tokens' notifications MariaDB chose to walk the
+    // primary key backwards and filter by user (16 ms for the first page of an owner with 13,000 of 215,000; 1 ms named).
+    const qb = this.dataSource
+      .getRepository(Notification)
+      .createQueryBuilder('n')
+      .where('n.userId = :me AND n.accountId = :acc', { me: principal.userId, acc: principal.accountId })
+      .useIndex('idx_notification_user');
     if (unreadOnly) qb.andWhere('n.readAt IS NULL');
     return pageById(qb, size, afterId);
   }
