@@ -388,7 +388,8 @@ async function main() {
         NODE_ENV: 'production',
         DATABASE_URL: big.url,
         SESSION_SIGNING_KEY: SIGNING_KEY,
-        LOG_LEVEL: 'warn',
+        // The same logging as the flushing service (a line per request at debug): only the flush may differ.
+        LOG_LEVEL: 'debug',
         TOKEN_CACHE_TTL_MS: '5000',
         USAGE_FLUSH_INTERVAL_MS: '600000',
         NOTIFY_INTERVAL_MS: '0',
