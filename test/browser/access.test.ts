@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
-import { axe, DESKTOP, go, PHONE, serious, shot, signInInUi, consoleForFile, rowByLink, fieldError, openToken } from './harness';
+import { axe, DESKTOP, go, PHONE, serious, shot, consoleForFile, rowByLink, fieldError, openToken, signedIn } from './harness';
 
 /**
  * A token's IP allowlist and its own rate limit in the console (issue #16, items 4 and 5): on the create
@@ -19,8 +19,7 @@ describe('create form: allowed IP ranges and rate limit', () => {
   let page: Page;
   beforeAll(async () => {
     ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
-    page = await h.open();
-    await signInInUi(page, ada.email);
+    page = await signedIn(h, ada.email);
   });
 
   test('refused by the API: a bad range and more than 20 show under the ranges field with the API’s message, a limit of 0 under the limit field', async () => {
@@ -92,8 +91,7 @@ describe('detail: suggested ranges with Allow, edit and clear', () => {
     await h.app.server.usage.flush();
     [suggested] = (await h.app.ok(TOKEN, { id: token.id }, ada.session)).apiToken.suggestedCidrs;
     expect(suggested).toMatch(/\/(24|64)$/);
-    page = await h.open();
-    await signInInUi(page, ada.email);
+    page = await signedIn(h, ada.email);
   });
 
   test('the detail says “anywhere” and offers the range seen in its usage; Allow adds it, and the token keeps working from there', async () => {
@@ -175,8 +173,7 @@ describe('a member and the rate limit', () => {
     const ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     max = await addUser(h.app, ada, 'MEMBER', 'Max Member');
     own = await createToken(h.app, max, { name: 'max-laptop' });
-    page = await h.open();
-    await signInInUi(page, max.email);
+    page = await signedIn(h, max.email);
   });
 
   test('is told only owners and admins may raise it; raising it is refused FORBIDDEN, said under the field; lowering it works', async () => {

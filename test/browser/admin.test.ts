@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, LOGIN, PASSWORD, signUp, type Actor } from '../helpers/world';
 import { setPolicy } from '../helpers/api-tokens';
-import { axe, go, PHONE, serious, settled, shot, signInInUi, consoleForFile } from './harness';
+import { axe, go, PHONE, serious, settled, shot, consoleForFile, signedIn } from './harness';
 
 /**
  * Roles in the console (what each is offered), the admin screens, notifications and the profile,
@@ -21,11 +21,6 @@ const DAY = 864e5;
 const ADMIN_LINKS = ['Users', 'Account policy', 'Scopes catalog', 'Webhooks', 'Audit log'];
 const nav = (page: Page) => page.getByRole('navigation', { name: 'Console' });
 const row = (page: Page, text: string) => page.locator('tbody tr', { hasText: text });
-async function signedIn(actor: Actor, viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await h.open(viewport);
-  await signInInUi(page, actor.email);
-  return page;
-}
 /** Poll a condition (page.waitForFunction would evaluate a string in the page, which its CSP forbids). */
 async function until(check: () => Promise<boolean>, ms = 10_000) {
   const deadline = Date.now() + ms;
@@ -42,7 +37,7 @@ describe('a MEMBER', () => {
   test('sees only the tokens they own or issued, no admin screen, and only roles up to their own', async () => {
     await createToken(h.app, owner, { name: 'owners-own' });
     await createToken(h.app, member, { name: 'members-own' });
-    const page = await signedIn(member);
+    const page = await signedIn(h, member.email);
     await row(page, 'members-own').waitFor();
     expect(await row(page, 'owners-own').count()).toBe(0);
     for (const name of ADMIN_LINKS) expect(await nav(page).getByRole('link', { name }).count()).toBe(0);
@@ -64,7 +59,7 @@ describe('under an ADMINS_ONLY policy', () => {
     const own = await createToken(h.app, member, { name: 'before-the-policy' });
     await setPolicy(h.app, owner, { tokenCreation: 'ADMINS_ONLY' });
     try {
-      const page = await signedIn(member);
+      const page = await signedIn(h, member.email);
       await row(page, 'before-the-policy').waitFor();
       await settled(page); // the account's rules have arrived: an absent button means refused, not not-yet-loaded
       expect(await page.getByRole('link', { name: 'Create token' }).count()).toBe(0);
@@ -86,7 +81,7 @@ describe('under an ADMINS_ONLY policy', () => {
 
 describe('a READ_ONLY user', () => {
   test('is offered nothing the API would refuse: read-only tokens of their own, no admin action anywhere', async () => {
-    const page = await signedIn(readOnly);
+    const page = await signedIn(h, readOnly.email);
     for (const name of ADMIN_LINKS) expect(await nav(page).getByRole('link', { name }).count()).toBe(0);
     await page.getByRole('link', { name: 'Create token' }).first().click();
     expect(await page.getByLabel('Role').locator('option').allTextContents()).toEqual(['Read-only']);
@@ -110,7 +105,7 @@ describe('an admin', () => {
   let page: Page;
 
   test('issues a token for a member, then finds it with the issued-by and owner filters', async () => {
-    page = await signedIn(owner);
+    page = await signedIn(h, owner.email);
     await createToken(h.app, member, { name: 'self-issued' });
     await page.getByRole('link', { name: 'Create token' }).first().click();
     await page.getByLabel('Name', { exact: true }).fill('for-max');
@@ -279,7 +274,7 @@ describe('notifications', () => {
   test('the bell counts unread expiry notices; marking them read clears it', async () => {
     await createToken(h.app, owner, { name: 'expires-soon', expiresAt: new Date(Date.now() + 3 * DAY).toISOString() });
     await h.app.server.scheduler.runOnce();
-    const page = await signedIn(owner);
+    const page = await signedIn(h, owner.email);
     const bell = page.getByRole('link', { name: /Notifications, \d+ unread/ });
     await bell.waitFor();
     await bell.click();
@@ -297,7 +292,7 @@ describe('profile', () => {
   test('password change: the wrong current password is explained; the right one signs out every other session', async () => {
     const user = await addUser(h.app, owner, 'MEMBER', 'Paula Profile');
     const elsewhere = await h.app.ok(LOGIN, { email: user.email, password: PASSWORD });
-    const page = await signedIn(user);
+    const page = await signedIn(h, user.email);
     await go(page, '/profile');
     await page.getByRole('heading', { level: 1, name: 'Profile' }).waitFor();
     await page.locator('.session').nth(2).waitFor(); // addUser's, the one above, this browser's
@@ -321,7 +316,7 @@ describe('profile', () => {
 
   test('sign out everywhere else, confirmed; this browser stays signed in', async () => {
     await h.app.ok(LOGIN, { email: readOnly.email, password: PASSWORD });
-    const page = await signedIn(readOnly);
+    const page = await signedIn(h, readOnly.email);
     await go(page, '/profile');
     await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Sign out other sessions' }).click();
@@ -335,7 +330,7 @@ describe('profile', () => {
 
 describe('at phone width (360 px)', () => {
   test('every screen fits, the menu opens from its button, and axe finds nothing serious', async () => {
-    const page = await signedIn(owner, PHONE);
+    const page = await signedIn(h, owner.email, PHONE);
     const screens: Array<[string, string]> = [
       ['/tokens', 'API tokens'],
       ['/tokens/new', 'Create an API token'],

@@ -3,7 +3,7 @@ import { addUser, createToken, LOGIN, signUp, type Actor } from '../helpers/worl
 import { REGENERATE, UPDATE_POLICY, UPDATE_ROLE } from '../helpers/api-tokens';
 import { AuditEvent } from '../../src/modules/audit/audit-event.entity';
 import { newId } from '../../src/common/ids';
-import { axe, DESKTOP, go, openToken, PHONE, serious, shot, signInInUi, consoleForFile } from './harness';
+import { axe, DESKTOP, go, openToken, PHONE, serious, shot, consoleForFile, signedIn } from './harness';
 
 /**
  * The audit history's details as lines a person reads (console/src/auditDetails.tsx): a token edit as
@@ -35,8 +35,7 @@ let ada: Actor;
 let page: Page;
 beforeAll(async () => {
   ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
-  page = await h.open();
-  await signInInUi(page, ada.email);
+  page = await signedIn(h, ada.email);
 });
 
 describe('a token edit', () => {

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
-import { axe, DESKTOP, go, PHONE, serious, shot, signInInUi, consoleForFile, rowByLink, focused, openToken } from './harness';
+import { axe, DESKTOP, go, PHONE, serious, shot, signInInUi, consoleForFile, rowByLink, focused, openToken, signedIn } from './harness';
 
 /**
  * Token governance in the console (issue #16): edit a token's name and description, disable and enable it
@@ -34,8 +34,7 @@ describe('token detail: edit, disable, enable', () => {
     ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     token = await createToken(h.app, ada, { name: 'ci-deploy', description: 'GitHub Actions' });
     await createToken(h.app, ada, { name: 'npm-publish' });
-    page = await h.open();
-    await signInInUi(page, ada.email);
+    page = await signedIn(h, ada.email);
   });
 
   test('Edit: an inline form, focused on the name; saving renames the token and changes its description', async () => {
@@ -192,8 +191,7 @@ describe('tokens list: revoke all matching (OWNER/ADMIN)', () => {
   beforeAll(async () => {
     ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     charles = await addUser(h.app, ada, 'MEMBER', 'Charles Babbage');
-    page = await h.open();
-    await signInInUi(page, ada.email);
+    page = await signedIn(h, ada.email);
   });
 
   test('a member is not offered it', async () => {

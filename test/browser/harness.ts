@@ -203,6 +203,13 @@ export async function signUpInUi(page: Page, name: string, accountName: string):
   return { email, name, password: PASSWORD };
 }
 
+/** A fresh page (its own browser context) signed in as `email`, on the API tokens screen. */
+export async function signedIn(h: Pick<ConsoleHarness, 'open'>, email: string, viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await h.open(viewport);
+  await signInInUi(page, email);
+  return page;
+}
+
 export async function signInInUi(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);

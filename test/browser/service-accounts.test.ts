@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { addUser, auth, createToken, signUp, type Actor } from '../helpers/world';
-import { axe, go, PHONE, serious, settled, shot, signInInUi, consoleForFile, fieldError, focused } from './harness';
+import { axe, go, PHONE, serious, settled, shot, signInInUi, consoleForFile, fieldError, focused, signedIn } from './harness';
 
 /**
  * Service accounts in the console (issue #16, item 6): the Users screen lists people and service accounts
@@ -23,8 +23,7 @@ describe('an owner', () => {
   beforeAll(async () => {
     ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     await addUser(h.app, ada, 'MEMBER', 'Max Member');
-    page = await h.open();
-    await signInInUi(page, ada.email);
+    page = await signedIn(h, ada.email);
   });
 
   test('sees people and service accounts apart: the tab is in the URL and Back returns to it', async () => {
@@ -167,8 +166,7 @@ describe('an admin', () => {
   test('adds a service account with at most their own role, and its tokens outlive the admin', async () => {
     const ada = await signUp(h.app, 'Ada Lovelace', 'Analytical Engines');
     const alan = await addUser(h.app, ada, 'ADMIN', 'Alan Admin');
-    const page = await h.open();
-    await signInInUi(page, alan.email);
+    const page = await signedIn(h, alan.email);
     await go(page, '/users?kind=service');
     await page.getByRole('button', { name: 'Add service account' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a service account' });
@@ -202,8 +200,7 @@ describe('a MEMBER', () => {
     const max = await addUser(h.app, ada, 'MEMBER', 'Max Member');
     await h.app.ok('mutation($input: CreateServiceAccountInput!) { createServiceAccount(input: $input) { id } }', { input: { name: 'CI deploy', role: 'MEMBER' } }, ada.session);
     await createToken(h.app, max, { name: 'max-own' });
-    const page = await h.open();
-    await signInInUi(page, max.email);
+    const page = await signedIn(h, max.email);
     expect(await nav(page).getByRole('link', { name: 'Users' }).count()).toBe(0);
     await go(page, '/users?kind=service');
     await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();

@@ -4,7 +4,7 @@ import { ApiTokenUsage } from '../../src/modules/usage/api-token-usage.entity';
 import { ApiToken } from '../../src/modules/api-token/api-token.entity';
 import { newId } from '../../src/common/ids';
 import { CONSOLE_CSP } from '../../src/http/console';
-import { axe, go, PHONE, serious, settled, shot, signInInUi, signUpInUi, consoleForFile, rowByLink } from './harness';
+import { axe, go, PHONE, serious, settled, shot, signInInUi, signUpInUi, consoleForFile, rowByLink, signedIn } from './harness';
 
 /**
  * The token console's core flows in headless Chromium: sign up, create a token and copy its
@@ -314,8 +314,7 @@ describe("a lived-in account (the documentation's pictures)", () => {
     }
     const recorded = (await ds.getRepository(ApiTokenUsage).find({ where: { tokenId: ci.id } })).reduce((s, r) => s + r.requests, 0);
     await ds.getRepository(ApiToken).update({ id: ci.id }, { useCount: recorded, lastUsedAt: new Date(Date.now() - 20 * 60_000), lastUsedIps: ['203.0.113.10', '198.51.100.7'] });
-    const page = await h.open();
-    await signInInUi(page, ada.email);
+    const page = await signedIn(h, ada.email);
     await row(page, 'k8s-production').waitFor();
     await settled(page); // every row's answer rendered (networkidle does not wait after the in-app sign-in)
     expect(
